@@ -19,10 +19,10 @@ from .cosine import l2_normalize
 from .assign import panoptic_from_embedding, panoptic_from_lowres, assign_pixels_lowres, lowres_queries
 
 # %% auto #0
-__all__ = ['timed', 'stats', 'count_gflops', 'tune_torchvision', 'build_models', 'bench_image', 'bench_sizes', 'bench_fusion',
-           'profile_ciae', 'format_table', 'format_fusion', 'peak_memory', 'main']
+__all__ = ['STAGES', 'timed', 'stats', 'tune_torchvision', 'build_models', 'bench_image', 'StageClock', 'bench_sizes',
+           'bench_fusion', 'profile_ciae', 'format_table', 'format_fusion', 'format_stages', 'peak_memory', 'main']
 
-# %% ../nbs/40_bench.ipynb #3f958349
+# %% ../nbs/40_bench.ipynb #d8d9c0fb
 def timed(fn, device, warmup: int = 1, runs: int = 3) -> list:
     "Run fn warmup + runs times; seconds of the timed runs."
     for _ in range(warmup): fn()
@@ -34,11 +34,6 @@ def timed(fn, device, warmup: int = 1, runs: int = 3) -> list:
 def stats(ts: list) -> dict:
     "Median and spread (min, max) in milliseconds."
     return dict(median_ms=1000 * statistics.median(ts), min_ms=1000 * min(ts), max_ms=1000 * max(ts))
-
-def count_gflops(fn) -> float:
-    "Floating-point operations (GFLOP; a multiply-add is 2) of the convolutions and matrix products that fn runs."
-    with FlopCounterMode(display=False) as fc: fn()
-    return fc.get_total_flops() / 1e9
 
 def tune_torchvision(model: torch.nn.Module) -> torch.nn.Module:
     "Give a torchvision detector ciae's two CPU inference optimisations: channels-last layout, batch norm folded into the backbone's convs."
@@ -61,39 +56,100 @@ def bench_image(short: int, device, seed: int = 0) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     return torch.randint(0, 256, (1, 3, short, int(round(short * 4 / 3 / 32)) * 32), generator=g, dtype=torch.uint8).to(device)
 
+# %% ../nbs/40_bench.ipynb #8d649f36
+STAGES = dict(ciae=dict(resnet='backbone.fpn.body', fpn='backbone.fpn.fpn', head='head', branch='embed'),
+              fcos=dict(resnet='backbone.body', fpn='backbone.fpn', head='head'),
+              maskrcnn=dict(resnet='backbone.body', fpn='backbone.fpn', head='rpn', branch='roi_heads'))
+
+def _mark(device):
+    "A point in time: a recorded CUDA event on a GPU (no synchronisation), the host clock otherwise."
+    if device.type != 'cuda': return time.perf_counter()
+    e = torch.cuda.Event(enable_timing=True); e.record(); return e
+
+def _seconds(a, b) -> float:
+    "Time between two `_mark`s (CUDA events must have completed: call after a synchronisation)."
+    return b - a if isinstance(a, float) else a.elapsed_time(b) / 1000
+
+class StageClock:
+    "Forward hooks on named submodules of `model` (`STAGES`): seconds per stage of each run, FLOPs per stage under `counting`."
+    def __init__(self, model: torch.nn.Module, stages: dict, device):
+        self.device, self.marks, self.flops, self.counter = device, [], {}, None
+        self.handles = []
+        for name, path in stages.items():
+            m = model.get_submodule(path)
+            self.handles += [m.register_forward_pre_hook(lambda *_, n=name: self._hit(n, 0)),
+                             m.register_forward_hook(lambda *_, n=name: self._hit(n, 1))]
+
+    def _hit(self, name: str, end: int):
+        self.marks.append((name, end, _mark(self.device)))
+        if self.counter is not None:
+            f = self.counter.get_total_flops()
+            self.flops[name] = self.flops.get(name, 0) + (f if end else -f)
+
+    def counting(self, fn) -> float:
+        "Run fn under PyTorch's FLOP counter (a multiply-add is 2): its total FLOPs; those of each stage go to `self.flops`."
+        self.flops = {}
+        with FlopCounterMode(display=False) as fc:
+            self.counter = fc
+            fn()
+        self.counter, self.marks = None, []
+        return fc.get_total_flops()
+
+    def take(self) -> dict:
+        "Seconds per stage since the last take (call after a synchronisation)."
+        out, start = {}, {}
+        for name, end, m in self.marks:
+            if end: out[name] = out.get(name, 0.0) + _seconds(start.pop(name), m)
+            else: start[name] = m
+        self.marks = []
+        return out
+
+    def remove(self):
+        for h in self.handles: h.remove()
+
 def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warmup: int = 1, amp: bool = False) -> list:
-    "End-to-end time per image of each model at each shorter side; ciae's network/fusion split; GFLOPs; detection counts."
-    rows = []
-    for s in sizes:
-        img = bench_image(s, device)
-        H, W = img.shape[-2:]
-        flt = [img[0].float() / 255]
-        for m in ('fcos', 'maskrcnn'): models[m].transform.min_size, models[m].transform.max_size = (s,), max(W, 1333)
-        amp_ctx = lambda: torch.autocast(device.type, dtype=torch.float16, enabled=amp and device.type == 'cuda')
-        res = dict(short=s, size=(H, W))
-        with torch.no_grad():
-            parts = []
-            def run_ciae():
-                with amp_ctx(): parts.append(models['ciae'].predict(img)[0])
-            res['ciae'] = stats(timed(run_ciae, device, warmup, runs))
-            done = parts[warmup:]
+    """End-to-end time per image of each model at each shorter side, per stage (`STAGES`) too; ciae's network/fusion
+    split; GFLOPs; detection counts. The models take turns inside every round (ciae, FCOS, Mask R-CNN, then again),
+    so a machine whose speed drifts (shared cores, clocks) slows all three alike, and each ratio is the median of
+    the per-round ratios. The first warm-up round counts FLOPs and is not timed."""
+    rows, warmup = [], max(warmup, 1)
+    clocks = {m: StageClock(models[m], STAGES[m], device) for m in STAGES}
+    try:
+        for s in sizes:
+            img = bench_image(s, device)
+            H, W = img.shape[-2:]
+            flt = [img[0].float() / 255]
+            for m in ('fcos', 'maskrcnn'): models[m].transform.min_size, models[m].transform.max_size = (s,), max(W, 1333)
+            calls = dict(ciae=lambda: models['ciae'].predict(img)[0], fcos=lambda: models['fcos'](flt)[0],
+                         maskrcnn=lambda: models['maskrcnn'](flt)[0])
+            outs, times, stage_s, gflops = {m: [] for m in calls}, {m: [] for m in calls}, {m: [] for m in calls}, {}
+            with torch.no_grad(), torch.autocast(device.type, dtype=torch.float16, enabled=amp and device.type == 'cuda'):
+                for r in range(warmup + runs):
+                    for m, fn in calls.items():
+                        if r == 0: gflops[m] = clocks[m].counting(lambda: outs[m].append(fn())) / 1e9; continue
+                        _sync(device); t0 = _mark(device); outs[m].append(fn()); t1 = _mark(device); _sync(device)
+                        stages = clocks[m].take()
+                        if r >= warmup: times[m].append(_seconds(t0, t1)); stage_s[m].append(stages)
+            done = outs['ciae'][warmup:]
+            res = dict(short=s, size=(H, W), **{m: stats(times[m]) for m in calls})
             res['ciae_network'] = stats([p['timings']['network_ms'] / 1000 for p in done])
             res['ciae_fusion'] = stats([p['timings']['fusion_ms'] / 1000 for p in done])
-            res['detections'] = dict(ciae=len(done[-1]['detections']['boxes']))
-            res['gflops'] = dict(ciae=count_gflops(run_ciae))
-            for m in ('fcos', 'maskrcnn'):
-                outs = []
-                def run_tv():
-                    with amp_ctx(): outs.append(models[m](flt)[0])
-                res[m] = stats(timed(run_tv, device, warmup, runs))
-                res['detections'][m] = len(outs[-1]['boxes'])
-                res['gflops'][m] = count_gflops(run_tv)
-        res['ciae/fcos'] = res['ciae']['median_ms'] / res['fcos']['median_ms']
-        res['ciae/maskrcnn'] = res['ciae']['median_ms'] / res['maskrcnn']['median_ms']
-        res['fusion_share'] = res['ciae_fusion']['median_ms'] / res['ciae']['median_ms']
-        rows.append(res)
+            res['detections'] = {m: len(o[-1]['detections']['boxes'] if m == 'ciae' else o[-1]['boxes']) for m, o in outs.items()}
+            res['gflops'] = gflops
+            res['stages'] = {m: {k: dict(median_ms=1000 * statistics.median(st[k] for st in stage_s[m]), gflops=clocks[m].flops[k] / 1e9)
+                                 for k in STAGES[m]} for m in calls}
+            for m in calls:                                                        # what the hooks do not cover
+                res['stages'][m]['rest'] = dict(median_ms=1000 * statistics.median(
+                    t - sum(st.values()) for t, st in zip(times[m], stage_s[m])), gflops=gflops[m] - sum(clocks[m].flops.values()) / 1e9)
+            for peer in ('fcos', 'maskrcnn'):
+                res[f'ciae/{peer}'] = statistics.median(c / p for c, p in zip(times['ciae'], times[peer]))
+            res['fusion_share'] = statistics.median(p['timings']['fusion_ms'] / 1000 / t for p, t in zip(done, times['ciae']))
+            rows.append(res)
+    finally:
+        for c in clocks.values(): c.remove()
     return rows
 
+# %% ../nbs/40_bench.ipynb #4a4ca516
 @torch.no_grad()
 def bench_fusion(model: CIAE, device, detections=(10, 50, 100, 200, 500), sizes=(512, 800), runs: int = 3,
                  literal: bool = True) -> list:
@@ -135,7 +191,7 @@ def profile_ciae(model: CIAE, device, short: int = 800, rows: int = 15) -> str:
     key = 'self_cuda_time_total' if device.type == 'cuda' else 'self_cpu_time_total'
     return prof.key_averages().table(sort_by=key, row_limit=rows)
 
-# %% ../nbs/40_bench.ipynb #46387614
+# %% ../nbs/40_bench.ipynb #2ee5a2ec
 def format_table(rows: list) -> str:
     "Plain-text table of bench_sizes."
     h = (f"{'short':>5s} {'ciae ms':>9s} {'net':>8s} {'fusion':>8s} {'FCOS ms':>9s} {'MRCNN ms':>9s} {'ciae/FCOS':>9s} "
@@ -157,6 +213,17 @@ def format_fusion(rows: list) -> str:
         lines.append(f"{r['short']:5d} {r['detections']:5d} {r['fast']['median_ms']:8.1f} " +
                      (f"{lit:10.1f} {lit / r['fast']['median_ms']:7.1f}× " if lit else f"{'-':>10s} {'-':>8s} ") +
                      f"{100 * r['exact_pixels']:11.1f} {str(r.get('same', '-')):>8s}")
+    return '\n'.join(lines)
+
+def format_stages(row: dict) -> str:
+    "Plain-text table of one bench_sizes row: milliseconds and GFLOP of each stage of each model."
+    names = dict(resnet='ResNet-50 body', fpn='FPN', head='head on the pyramid (Mask R-CNN: RPN)',
+                 branch='embedding branch / RoI box + mask heads', rest='rest: pre/post-processing, NMS, fusion')
+    h = f"{'stage':42s}" + ''.join(f"{m + ' ms':>14s}{'GFLOP':>7s}" for m in STAGES)
+    lines = [h, '-' * len(h)]
+    for k, label in names.items():
+        st = [row['stages'][m].get(k) for m in STAGES]
+        lines.append(f"{label:42s}" + ''.join(f"{s['median_ms']:14.1f}{s['gflops']:7.1f}" if s else f"{'-':>14s}{'-':>7s}" for s in st))
     return '\n'.join(lines)
 
 def peak_memory(device) -> dict:
@@ -197,6 +264,8 @@ def main(argv: list | None = None) -> int:
     peers = 'tuned like ciae' if a.tuned_peers else 'as torchvision ships them'
     print(f"device {res['device_name']}, {res['threads']} threads, amp={a.amp}, peers {peers}; times per image, median of {a.runs}")
     print(format_table(rows))
+    print(f"\nstages at shorter side {rows[-1]['short']} (medians):")
+    print(format_stages(rows[-1]))
     print('\nfusion (ciae network output, 53 stuff queries + detections):')
     print(format_fusion(fusion))
     if a.profile: print(f"\nciae at {max(a.sizes)}, operators by self time:\n" + profile_ciae(models['ciae'], device, max(a.sizes)))
