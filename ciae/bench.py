@@ -22,7 +22,7 @@ from .assign import panoptic_from_embedding, panoptic_from_lowres, assign_pixels
 __all__ = ['STAGES', 'timed', 'stats', 'tune_torchvision', 'build_models', 'bench_image', 'StageClock', 'bench_sizes',
            'bench_fusion', 'profile_ciae', 'format_table', 'format_fusion', 'format_stages', 'peak_memory', 'main']
 
-# %% ../nbs/40_bench.ipynb #d8d9c0fb
+# %% ../nbs/40_bench.ipynb #d9494c35
 def timed(fn, device, warmup: int = 1, runs: int = 3) -> list:
     "Run fn warmup + runs times; seconds of the timed runs."
     for _ in range(warmup): fn()
@@ -56,7 +56,7 @@ def bench_image(short: int, device, seed: int = 0) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     return torch.randint(0, 256, (1, 3, short, int(round(short * 4 / 3 / 32)) * 32), generator=g, dtype=torch.uint8).to(device)
 
-# %% ../nbs/40_bench.ipynb #8d649f36
+# %% ../nbs/40_bench.ipynb #1ae13645
 STAGES = dict(ciae=dict(resnet='backbone.fpn.body', fpn='backbone.fpn.fpn', head='head', branch='embed'),
               fcos=dict(resnet='backbone.body', fpn='backbone.fpn', head='head'),
               maskrcnn=dict(resnet='backbone.body', fpn='backbone.fpn', head='rpn', branch='roi_heads'))
@@ -149,7 +149,7 @@ def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warm
         for c in clocks.values(): c.remove()
     return rows
 
-# %% ../nbs/40_bench.ipynb #4a4ca516
+# %% ../nbs/40_bench.ipynb #79c03c88
 @torch.no_grad()
 def bench_fusion(model: CIAE, device, detections=(10, 50, 100, 200, 500), sizes=(512, 800), runs: int = 3,
                  literal: bool = True) -> list:
@@ -191,7 +191,7 @@ def profile_ciae(model: CIAE, device, short: int = 800, rows: int = 15) -> str:
     key = 'self_cuda_time_total' if device.type == 'cuda' else 'self_cpu_time_total'
     return prof.key_averages().table(sort_by=key, row_limit=rows)
 
-# %% ../nbs/40_bench.ipynb #2ee5a2ec
+# %% ../nbs/40_bench.ipynb #19bd41c3
 def format_table(rows: list) -> str:
     "Plain-text table of bench_sizes."
     h = (f"{'short':>5s} {'ciae ms':>9s} {'net':>8s} {'fusion':>8s} {'FCOS ms':>9s} {'MRCNN ms':>9s} {'ciae/FCOS':>9s} "
