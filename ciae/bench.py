@@ -6,7 +6,7 @@ Docs: https://ciae.github.io/ciae/bench.html.md"""
 
 # %% ../nbs/40_bench.ipynb #a232ebad
 from __future__ import annotations
-import argparse, json, statistics, sys, time
+import argparse, copy, json, statistics, sys, time
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -20,7 +20,8 @@ from .assign import panoptic_from_embedding, panoptic_from_lowres, assign_pixels
 
 # %% auto #0
 __all__ = ['STAGES', 'timed', 'stats', 'tune_torchvision', 'build_models', 'bench_image', 'StageClock', 'bench_sizes',
-           'bench_fusion', 'profile_ciae', 'format_table', 'format_fusion', 'format_stages', 'peak_memory', 'main']
+           'bench_fusion', 'profile_ciae', 'step_models', 'bench_steps', 'format_steps', 'format_table',
+           'format_fusion', 'format_stages', 'peak_memory', 'main']
 
 # %% ../nbs/40_bench.ipynb #d9494c35
 def timed(fn, device, warmup: int = 1, runs: int = 3) -> list:
@@ -180,16 +181,59 @@ def bench_fusion(model: CIAE, device, detections=(10, 50, 100, 200, 500), sizes=
             out.append(row)
     return out
 
-def profile_ciae(model: CIAE, device, short: int = 800, rows: int = 15) -> str:
-    "torch.profiler table (self time per operator) of one ciae prediction at `short`."
+def profile_ciae(model: CIAE, device, short: int = 800, rows: int = 15, fast: bool = True) -> str:
+    "torch.profiler table (self time per operator) of one ciae prediction at `short` (`fast=False`: the literal fusion)."
     from torch.profiler import profile, ProfilerActivity
     img = bench_image(short, device)
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda' else [])
     with torch.no_grad():
-        model.predict(img)
-        with profile(activities=acts) as prof: model.predict(img)
+        model.predict(img, fast=fast)
+        with profile(activities=acts) as prof: model.predict(img, fast=fast)
     key = 'self_cuda_time_total' if device.type == 'cuda' else 'self_cpu_time_total'
     return prof.key_averages().table(sort_by=key, row_limit=rows)
+
+# %% ../nbs/40_bench.ipynb #3ad379b5
+def step_models(model: CIAE) -> dict:
+    """Copies of one `model` (same weights) with ciae's inference optimisations added one at a time:
+    step name → (model, fast) for `model.predict(images, fast=fast)`."""
+    model = model.eval()
+    nhwc = copy.deepcopy(model).to(memory_format=torch.channels_last)
+    nhwc.nhwc = True                                                        # network() feeds NHWC input
+    return {'literal': (model, False), '1/4-scale fusion': (model, True), '+ channels-last': (nhwc, True),
+            '+ folded BN': (copy.deepcopy(model).optimize_for_inference(), True)}
+
+@torch.no_grad()
+def bench_steps(model: CIAE, device, short: int = 800, runs: int = 3, warmup: int = 1) -> list:
+    """Per step of `step_models`, on the bench image at `short`: end-to-end, network and fusion time, the speed-up
+    over the previous step (median of per-round ratios; the steps take turns inside each round) and the share of
+    pixels whose panoptic id differs from the literal pipeline's."""
+    steps = step_models(model.to(device))
+    img = bench_image(short, device)
+    t = {k: dict(total=[], network=[], fusion=[]) for k in steps}
+    pans = {}
+    for r in range(warmup + runs):
+        for k, (m, fast) in steps.items():
+            _sync(device); t0 = time.perf_counter(); p = m.predict(img, fast=fast)[0]; _sync(device)
+            pans[k] = p['panoptic']
+            if r < warmup: continue
+            t[k]['total'].append(time.perf_counter() - t0)
+            t[k]['network'].append(p['timings']['network_ms'] / 1000); t[k]['fusion'].append(p['timings']['fusion_ms'] / 1000)
+    rows, names = [], list(steps)
+    for i, k in enumerate(names):
+        prev = t[names[max(i - 1, 0)]]['total']
+        rows.append(dict(step=k, short=short, **{n: stats(v) for n, v in t[k].items()},
+                         speedup=statistics.median(a / b for a, b in zip(prev, t[k]['total'])),
+                         differing_pixels=float((pans[k] != pans['literal']).float().mean())))
+    return rows
+
+def format_steps(rows: list) -> str:
+    "Plain-text table of bench_steps."
+    h = f"{'step':18s} {'ms':>8s} {'network':>8s} {'fusion':>8s} {'speed-up':>8s} {'pixels ≠ literal':>17s}"
+    lines = [h, '-' * len(h)]
+    for r in rows:
+        lines.append(f"{r['step']:18s} {r['total']['median_ms']:8.1f} {r['network']['median_ms']:8.1f} "
+                     f"{r['fusion']['median_ms']:8.1f} {r['speedup']:7.2f}× {100 * r['differing_pixels']:16.3f}%")
+    return '\n'.join(lines)
 
 # %% ../nbs/40_bench.ipynb #19bd41c3
 def format_table(rows: list) -> str:
@@ -233,7 +277,7 @@ def peak_memory(device) -> dict:
     return dict(max_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 def main(argv: list | None = None) -> int:
-    "python -m ciae.bench [--device D] [--amp] [--threads N] [--sizes 512 640 800] [--runs 3] [--tuned-peers] [--profile] [--output bench.json]"
+    "python -m ciae.bench [--device D] [--amp] [--threads N] [--sizes 512 640 800] [--runs 3] [--tuned-peers] [--no-steps] [--profile] [--output bench.json]"
     ap = argparse.ArgumentParser(prog='python -m ciae.bench', description=(
         'Speed of ciae R50-FPN next to torchvision FCOS and Mask R-CNN R50-FPN (random weights, same inputs, same number '
         'of detections), as medians and ratios; plus fusion time vs detections and image size.'))
@@ -246,6 +290,7 @@ def main(argv: list | None = None) -> int:
     ap.add_argument('--detections', type=int, default=100)
     ap.add_argument('--tuned-peers', action='store_true', help="give FCOS and Mask R-CNN ciae's channels-last layout and folded batch norm")
     ap.add_argument('--no-literal', action='store_true', help="skip the (slow) full-resolution fusion in the fusion table")
+    ap.add_argument('--no-steps', action='store_true', help="skip the table of ciae's optimisations one at a time")
     ap.add_argument('--profile', action='store_true', help="print torch.profiler's operator table for ciae at the largest size")
     ap.add_argument('--output', default='bench.json', help='JSON results (default: %(default)s)')
     a = ap.parse_args(argv)
@@ -257,9 +302,10 @@ def main(argv: list | None = None) -> int:
     rows = bench_sizes(models, device, a.sizes, a.runs, a.warmup, a.amp)
     fusion = bench_fusion(models['ciae'], device, sizes=tuple(sorted({min(a.sizes), max(a.sizes)})), runs=a.runs,
                           literal=not a.no_literal)
+    steps = [] if a.no_steps else bench_steps(CIAE(models['ciae'].cfg), device, max(a.sizes), a.runs, a.warmup)
     res = dict(device=str(device), device_name=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu',
                threads=torch.get_num_threads(), amp=a.amp, tuned_peers=a.tuned_peers, torch=torch.__version__,
-               torchvision=torchvision.__version__, sizes=rows, fusion=fusion, memory=peak_memory(device))
+               torchvision=torchvision.__version__, sizes=rows, fusion=fusion, steps=steps, memory=peak_memory(device))
     Path(a.output).parent.mkdir(parents=True, exist_ok=True); Path(a.output).write_text(json.dumps(res, indent=1))
     peers = 'tuned like ciae' if a.tuned_peers else 'as torchvision ships them'
     print(f"device {res['device_name']}, {res['threads']} threads, amp={a.amp}, peers {peers}; times per image, median of {a.runs}")
@@ -268,6 +314,7 @@ def main(argv: list | None = None) -> int:
     print(format_stages(rows[-1]))
     print('\nfusion (ciae network output, 53 stuff queries + detections):')
     print(format_fusion(fusion))
+    if steps: print(f"\nciae's optimisations one at a time, shorter side {max(a.sizes)}:\n" + format_steps(steps))
     if a.profile: print(f"\nciae at {max(a.sizes)}, operators by self time:\n" + profile_ciae(models['ciae'], device, max(a.sizes)))
     print(f"\npeak memory: {res['memory']}; wrote {a.output}")
     return 0
