@@ -2,7 +2,7 @@
 
 nbdev's own `nbdev-readme` renders through Quarto, which cannot be installed without internet access,
 so this does the same job with nbconvert. Run from the repository root after executing the notebook
-(`nbdev-test nbs/index.ipynb --save` keeps its outputs): `python tools/make_readme.py`."""
+(`nbdev-test nbs/index.ipynb --flags slow --save` keeps its outputs): `python tools/make_readme.py`."""
 import re
 from pathlib import Path
 import nbformat
