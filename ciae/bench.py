@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 import torchvision
+from tqdm.auto import tqdm
 from torch.utils.flop_counter import FlopCounterMode
 from .model.ciae import CIAE, CIAEConfig, _sync
 from .model.backbone import fold_batchnorm
@@ -108,12 +109,14 @@ class StageClock:
     def remove(self):
         for h in self.handles: h.remove()
 
-def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warmup: int = 1, amp: bool = False) -> list:
+def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warmup: int = 1, amp: bool = False,
+                progress: bool = False) -> list:
     """End-to-end time per image of each model at each shorter side, per stage (`STAGES`) too; ciae's network/fusion
     split; GFLOPs; detection counts. The models take turns inside every round (ciae, FCOS, Mask R-CNN, then again),
     so a machine whose speed drifts (shared cores, clocks) slows all three alike, and each ratio is the median of
-    the per-round ratios. The first warm-up round counts FLOPs and is not timed."""
+    the per-round ratios. The first warm-up round counts FLOPs and is not timed. `progress`: a bar, one tick per model run."""
     rows, warmup = [], max(warmup, 1)
+    bar = tqdm(total=len(sizes) * (warmup + runs) * len(STAGES), desc='models by size', disable=not progress)
     clocks = {m: StageClock(models[m], STAGES[m], device) for m in STAGES}
     try:
         for s in sizes:
@@ -127,6 +130,7 @@ def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warm
             with torch.no_grad(), torch.autocast(device.type, dtype=torch.float16, enabled=amp and device.type == 'cuda'):
                 for r in range(warmup + runs):
                     for m, fn in calls.items():
+                        bar.set_postfix_str(f'{s}: {m}', refresh=False); bar.update()
                         if r == 0: gflops[m] = clocks[m].counting(lambda: outs[m].append(fn())) / 1e9; continue
                         _sync(device); t0 = _mark(device); outs[m].append(fn()); t1 = _mark(device); _sync(device)
                         stages = clocks[m].take()
@@ -148,17 +152,19 @@ def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warm
             rows.append(res)
     finally:
         for c in clocks.values(): c.remove()
+        bar.close()
     return rows
 
 # %% ../nbs/40_bench.ipynb #79c03c88
 @torch.no_grad()
 def bench_fusion(model: CIAE, device, detections=(10, 50, 100, 200, 500), sizes=(512, 800), runs: int = 3,
-                 literal: bool = True) -> list:
+                 literal: bool = True, progress: bool = False) -> list:
     """Fusion time as the number of detections and the image size grow, on ciae's own network output for the bench
     image: the fast assignment (`panoptic_from_lowres`) and, if `literal`, the paper's full-resolution one, which
     must give the same panoptic map; also the share of pixels the fast path computes one by one."""
     out, cfg = [], model.cfg
     stuff = model.memory[:cfg.num_stuff]
+    bar = tqdm(total=len(sizes) * len(detections), desc='fusion', disable=not progress)
     for s in sizes:
         img = bench_image(s, device)
         H, W = img.shape[-2:]
@@ -166,6 +172,7 @@ def bench_fusion(model: CIAE, device, detections=(10, 50, 100, 200, 500), sizes=
         full = tuple(4 * d for d in raw.shape[-2:])
         P = l2_normalize(F.interpolate(raw, full, mode='bilinear', align_corners=False)[0, :, :H, :W], 0) if literal else None
         for n in detections:
+            bar.set_postfix_str(f'{s}: {n} detections', refresh=False); bar.update()
             d = detect(heads, [(H, W)], 0.0, max(cfg.pre_nms_topk, n), cfg.nms_thresh, n, cfg.class_agnostic_nms)[0]
             args = (d['boxes'], d['locations'], d['labels'] + cfg.num_stuff, d['scores'], cfg.min_stuff_area)
             fast = lambda: panoptic_from_lowres(raw[0], full, (H, W), stuff, *args)
@@ -179,6 +186,7 @@ def bench_fusion(model: CIAE, device, detections=(10, 50, 100, 200, 500), sizes=
                 row['literal'] = stats(timed(lit, device, 1, runs))
                 row['same'] = bool(torch.equal(fast()[0], lit()[0]))
             out.append(row)
+    bar.close()
     return out
 
 def profile_ciae(model: CIAE, device, short: int = 800, rows: int = 15, fast: bool = True) -> str:
@@ -203,7 +211,7 @@ def step_models(model: CIAE) -> dict:
             '+ folded BN': (copy.deepcopy(model).optimize_for_inference(), True)}
 
 @torch.no_grad()
-def bench_steps(model: CIAE, device, short: int = 800, runs: int = 3, warmup: int = 1) -> list:
+def bench_steps(model: CIAE, device, short: int = 800, runs: int = 3, warmup: int = 1, progress: bool = False) -> list:
     """Per step of `step_models`, on the bench image at `short`: end-to-end, network and fusion time, the speed-up
     over the previous step (median of per-round ratios; the steps take turns inside each round) and the share of
     pixels whose panoptic id differs from the literal pipeline's."""
@@ -211,13 +219,16 @@ def bench_steps(model: CIAE, device, short: int = 800, runs: int = 3, warmup: in
     img = bench_image(short, device)
     t = {k: dict(total=[], network=[], fusion=[]) for k in steps}
     pans = {}
+    bar = tqdm(total=(warmup + runs) * len(steps), desc='optimisation steps', disable=not progress)
     for r in range(warmup + runs):
         for k, (m, fast) in steps.items():
+            bar.set_postfix_str(k, refresh=False); bar.update()
             _sync(device); t0 = time.perf_counter(); p = m.predict(img, fast=fast)[0]; _sync(device)
             pans[k] = p['panoptic']
             if r < warmup: continue
             t[k]['total'].append(time.perf_counter() - t0)
             t[k]['network'].append(p['timings']['network_ms'] / 1000); t[k]['fusion'].append(p['timings']['fusion_ms'] / 1000)
+    bar.close()
     rows, names = [], list(steps)
     for i, k in enumerate(names):
         prev = t[names[max(i - 1, 0)]]['total']
@@ -298,25 +309,31 @@ def main(argv: list | None = None) -> int:
     device = torch.device(a.device)
     if device.type == 'cuda' and not torch.cuda.is_available(): print('error: --device cuda but CUDA is not available', file=sys.stderr); return 2
     torch.manual_seed(0)
-    models = build_models(device, a.detections, tuned_peers=a.tuned_peers)
-    rows = bench_sizes(models, device, a.sizes, a.runs, a.warmup, a.amp)
-    fusion = bench_fusion(models['ciae'], device, sizes=tuple(sorted({min(a.sizes), max(a.sizes)})), runs=a.runs,
-                          literal=not a.no_literal)
-    steps = [] if a.no_steps else bench_steps(CIAE(models['ciae'].cfg), device, max(a.sizes), a.runs, a.warmup)
+    out = Path(a.output); out.parent.mkdir(parents=True, exist_ok=True)
     res = dict(device=str(device), device_name=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu',
                threads=torch.get_num_threads(), amp=a.amp, tuned_peers=a.tuned_peers, torch=torch.__version__,
-               torchvision=torchvision.__version__, sizes=rows, fusion=fusion, steps=steps, memory=peak_memory(device))
-    Path(a.output).parent.mkdir(parents=True, exist_ok=True); Path(a.output).write_text(json.dumps(res, indent=1))
+               torchvision=torchvision.__version__, complete=False, sizes=[], fusion=[], steps=[])
+    def save(**part):                                                       # after every section: a crash keeps what was measured
+        res.update(part, memory=peak_memory(device)); out.write_text(json.dumps(res, indent=1))
+    say = lambda text: print(text, flush=True)
     peers = 'tuned like ciae' if a.tuned_peers else 'as torchvision ships them'
-    print(f"device {res['device_name']}, {res['threads']} threads, amp={a.amp}, peers {peers}; times per image, median of {a.runs}")
-    print(format_table(rows))
-    print(f"\nstages at shorter side {rows[-1]['short']} (medians):")
-    print(format_stages(rows[-1]))
-    print('\nfusion (ciae network output, 53 stuff queries + detections):')
-    print(format_fusion(fusion))
-    if steps: print(f"\nciae's optimisations one at a time, shorter side {max(a.sizes)}:\n" + format_steps(steps))
-    if a.profile: print(f"\nciae at {max(a.sizes)}, operators by self time:\n" + profile_ciae(models['ciae'], device, max(a.sizes)))
-    print(f"\npeak memory: {res['memory']}; wrote {a.output}")
+    say(f"device {res['device_name']}, {res['threads']} threads, amp={a.amp}, peers {peers}; times per image, median of {a.runs}")
+    models = build_models(device, a.detections, tuned_peers=a.tuned_peers)
+    rows = bench_sizes(models, device, a.sizes, a.runs, a.warmup, a.amp, progress=True)
+    save(sizes=rows)
+    say(format_table(rows))
+    say(f"\nstages at shorter side {rows[-1]['short']} (medians):\n" + format_stages(rows[-1]))
+    fusion = bench_fusion(models['ciae'], device, sizes=tuple(sorted({min(a.sizes), max(a.sizes)})), runs=a.runs,
+                          literal=not a.no_literal, progress=True)
+    save(fusion=fusion)
+    say('\nfusion (ciae network output, 53 stuff queries + detections):\n' + format_fusion(fusion))
+    if not a.no_steps:
+        steps = bench_steps(CIAE(models['ciae'].cfg), device, max(a.sizes), a.runs, a.warmup, progress=True)
+        save(steps=steps)
+        say(f"\nciae's optimisations one at a time, shorter side {max(a.sizes)}:\n" + format_steps(steps))
+    if a.profile: say(f"\nciae at {max(a.sizes)}, operators by self time:\n" + profile_ciae(models['ciae'], device, max(a.sizes)))
+    save(complete=True)
+    say(f"\npeak memory: {res['memory']}; wrote {a.output}")
     return 0
 
 # %% ../nbs/40_bench.ipynb #d788b1f2
