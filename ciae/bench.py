@@ -17,6 +17,7 @@ from .model.ciae import CIAE, CIAEConfig, _sync
 from .model.backbone import fold_batchnorm
 from .model.proposal_head import detect
 from .cosine import l2_normalize
+from .pq import write_json_atomic
 from .assign import panoptic_from_embedding, panoptic_from_lowres, assign_pixels_lowres, lowres_queries
 
 # %% auto #0
@@ -314,7 +315,7 @@ def main(argv: list | None = None) -> int:
                threads=torch.get_num_threads(), amp=a.amp, tuned_peers=a.tuned_peers, torch=torch.__version__,
                torchvision=torchvision.__version__, complete=False, sizes=[], fusion=[], steps=[])
     def save(**part):                                                       # after every section: a crash keeps what was measured
-        res.update(part, memory=peak_memory(device)); out.write_text(json.dumps(res, indent=1))
+        res.update(part, memory=peak_memory(device)); write_json_atomic(res, out)
     say = lambda text: print(text, flush=True)
     peers = 'tuned like ciae' if a.tuned_peers else 'as torchvision ships them'
     say(f"device {res['device_name']}, {res['threads']} threads, amp={a.amp}, peers {peers}; times per image, median of {a.runs}")
