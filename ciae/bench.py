@@ -6,7 +6,7 @@ Docs: https://ciae.github.io/ciae/bench.html.md"""
 
 # %% ../nbs/40_bench.ipynb #a232ebad
 from __future__ import annotations
-import argparse, copy, json, statistics, sys, time
+import argparse, copy, statistics, sys, time
 from pathlib import Path
 import torch
 import torch.nn.functional as F
