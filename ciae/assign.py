@@ -78,10 +78,12 @@ def resize_panoptic(pan: Tensor, segments: list, size) -> tuple[Tensor, list]:
     return out, [dict(s, area=area[s['id']]) for s in segments if s['id'] in area]
 
 # %% ../nbs/07_assign.ipynb #1b93167b
-def save_panoptic_png(pan: Tensor | np.ndarray, path: str | Path) -> Path:
-    "Write an (H, W) panoptic id map as a COCO panoptic PNG (panopticapi `id2rgb`)."
+def save_panoptic_png(pan: Tensor | np.ndarray, path) -> Path | None:
+    "Write an (H, W) panoptic id map as a COCO panoptic PNG (panopticapi `id2rgb`) to a path or a binary file object."
+    img = Image.fromarray(id2rgb(np.asarray(torch.as_tensor(pan).cpu(), dtype=np.int64)))
+    if hasattr(path, 'write'): img.save(path, format='PNG'); return None
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(id2rgb(np.asarray(torch.as_tensor(pan).cpu(), dtype=np.int64))).save(path)
+    img.save(path)
     return path
 
 def load_panoptic_png(path: str | Path) -> np.ndarray:

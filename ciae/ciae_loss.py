@@ -6,16 +6,16 @@ Docs: https://ciae.github.io/ciae/ciae_loss.html.md"""
 
 # %% ../nbs/06_ciae_loss.ipynb #da0fd0ff
 from __future__ import annotations
+import contextlib
 import torch
 from torch import Tensor, nn
-from .cosine import l2_normalize
+from .cosine import l2_normalize, flatten_pixels
 from .segment_means import segment_sums, segment_means
-from .triplet import embedding_loss
 from .memory import CategoryMemory
 from .box_filter import expand_boxes, boxes_inside, masks_to_edge_boxes
 
 # %% auto #0
-__all__ = ['merge_thing_classes', 'instance_masks', 'ciae_loss', 'CIAELoss']
+__all__ = ['ABSENT', 'merge_thing_classes', 'instance_masks', 'autocast_off', 'log_hinge_topk', 'ciae_loss', 'CIAELoss']
 
 # %% ../nbs/06_ciae_loss.ipynb #e27ec05b
 def merge_thing_classes(category: Tensor, num_stuff: int) -> Tensor:
@@ -30,44 +30,77 @@ def instance_masks(segment: Tensor, num_stuff: int) -> Tensor:
     ids = num_stuff + torch.arange(_instance_count(segment, num_stuff), device=segment.device)
     return segment[None] == ids[:, None, None]
 
+def autocast_off(device: torch.device | str):
+    "A context in which autocast is off on `device` (losses run in full precision); a no-op for devices without autocast."
+    kind = torch.device(device).type
+    return torch.autocast(kind, enabled=False) if kind in ('cuda', 'cpu', 'xpu', 'mps') else contextlib.nullcontext()
+
+ABSENT = -4.0   # similarity given to padded / empty instance columns: below any cosine, so its hinge (eq. 7) is 0
+
+def log_hinge_topk(sim: Tensor, target: Tensor, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
+                   eps: float = 1e-6) -> Tensor:
+    """Eqs. 5–9 from cosine similarities, selecting before transforming. sim (B, N, Q) pixel-query similarities,
+    target (B, N) own-query index → (B, N) per-pixel sums of the selected log-hinge losses."""
+    B, N, Q = sim.shape
+    t = target[..., None]                                              # (B, N, 1)
+    s_pos = sim.gather(-1, t)                                          # (B, N, 1)   d_pos = 1 − s_pos (eq. 5)
+    y = sim.scatter(-1, t, 1.0)                                        # (B, N, Q)   d_neg = 1 − y: 0 on the own query (eq. 6)
+    select = k is not None and k < Q and N > 0
+    if select and mode == 'pixel': y = y.topk(k, dim=-1).values        # (B, N, k)   τ_K of eq. 9, on the monotone argument
+    x = (y - s_pos + margin).clamp(min=0)                              # eq. 7: d_pos − d_neg + margin
+    l = -torch.log1p(-(x / (2 + margin)).clamp(max=1 - eps))           # eq. 8, on the kept terms only
+    if select and mode == 'global':                                    # top k·N terms of each image, wherever they are
+        top = l.flatten(1).topk(k * N, dim=-1)
+        return torch.zeros(B, N, dtype=l.dtype, device=l.device).scatter_add_(1, top.indices // Q, top.values)
+    return l.sum(-1)
+
 def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, num_stuff: int,
-              inside: list | None = None, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
-              alpha: float = 2.0, thing_weight: float = 5.0, fill: float = 0.0) -> dict:
-    """Eqs. 10–12 on a batch. emb (B, D, H, W) raw embeddings (before L2 norm); category (B, H, W) ids into `memory` (C, D);
-    segment (B, H, W): stuff = class id < num_stuff, instance j = num_stuff + j, negative = ignore;
-    inside: per image an (N_b, H, W) bool mask of each instance's (expanded) box, or None for no filtering."""
-    B, D, H, W = emb.shape
-    C = memory.shape[0]
-    valid_all = segment >= 0                                             # (B, H, W)
-    if ((category < 0) & valid_all).any(): raise ValueError("category is ignore (<0) on pixels whose segment id is valid")
-    if int(category.max()) >= C: raise ValueError(f"category id {int(category.max())} has no memory row (C={C})")
-    n_total = int(valid_all.sum())
-    n_inst = [inside[b].shape[0] if inside is not None else _instance_count(segment[b], num_stuff) for b in range(B)]
-    K = num_stuff + max(n_inst, default=0)
-    means, present = segment_means(emb, segment, K)                      # (B, K, D) eq. 4 on the raw map, all images at once
-    p = l2_normalize(emb.flatten(2).transpose(1, 2), -1)                 # (B, HW, D) normalised pixel embeddings
-    mem = l2_normalize(memory, -1).to(p)                                 # (C, D)
-    # ignored pixels are computed with a dummy target and weight 0: no boolean indexing of the (D, H, W) map
-    weight = valid_all.flatten(1).to(p)                                  # (B, HW)
-    cat_t = category.flatten(1).clamp(min=0)                             # (B, HW)
-    seg_t = segment.flatten(1).clamp(min=0)                              # (B, HW)
-    cae = iae = emb.sum() * 0                                            # keeps the graph for empty batches
-    for b in range(B):
-        if not valid_all[b].any(): continue
-        # L_CAE (eq. 10): queries are the category memories
-        cae = cae + embedding_loss(1 - p[b] @ mem.T, cat_t[b], margin, k, mode, weight=weight[b], normalizer=n_total)
-        # L_IAE (eq. 11): stuff memories + instance means
-        n = n_inst[b]
-        queries = torch.cat([mem[:num_stuff], means[b, num_stuff:num_stuff + n]])     # (num_stuff + n, D)
-        dist = 1 - p[b] @ queries.T                                      # (HW, num_stuff + n)
+              inside: list | Tensor | None = None, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
+              alpha: float = 2.0, thing_weight: float = 5.0, fill: float = 0.0, num_instances: int | None = None,
+              normalizer: Tensor | float | None = None, check: bool = True) -> dict:
+    """Eqs. 10–12 on a batch, all images at once, in float32 (float64 stays float64) whatever the autocast state. emb (B, D, H, W) raw embeddings
+    (before L2 norm); category (B, H, W) ids into `memory` (C, D); segment (B, H, W): stuff = class id < num_stuff,
+    instance j = num_stuff + j, negative = ignore; inside: each instance's (expanded) box as a (B, n, H, W) bool tensor
+    or a list of per-image (N_b, H, W) masks, or None for no filtering; num_instances: n, the most instances of an image
+    (default: from `inside` or the segment ids); normalizer: N of eq. 9 (default: the batch's non-ignored pixels).
+    `check` validates the ids on the host; without it (training) the loss needs no host-device synchronisation."""
+    if mode not in ('pixel', 'global'): raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")
+    with autocast_off(emb.device):
+        emb = emb.float() if emb.dtype in (torch.float16, torch.bfloat16) else emb   # float32 (or the float64 of the tests)
+        memory = memory.to(emb.dtype)
+        B, D, H, W = emb.shape
+        C = memory.shape[0]
+        valid = segment >= 0                                               # (B, H, W)
+        if check:
+            if ((category < 0) & valid).any(): raise ValueError("category is ignore (<0) on pixels whose segment id is valid")
+            if category.numel() and int(category.max()) >= C: raise ValueError(f"category id {int(category.max())} has no memory row (C={C})")
+        if num_instances is not None: n = num_instances
+        elif isinstance(inside, Tensor): n = inside.shape[1]
+        elif inside is not None: n = max((m.shape[0] for m in inside), default=0)
+        else: n = max((_instance_count(s, num_stuff) for s in segment), default=0)
+        means, present = segment_means(emb, segment, num_stuff + n, check)  # (B, ns + n, D) eq. 4 on the raw map
+        p = l2_normalize(flatten_pixels(emb), -1)                          # (B, HW, D) normalised pixel embeddings
+        mem = l2_normalize(memory, -1)                                     # (C, D)
+        # ignored pixels get a dummy target and weight 0: no boolean indexing, no host sync
+        w = valid.flatten(1).to(emb.dtype)                                 # (B, HW)
+        cat_t, seg_t = category.flatten(1).clamp(min=0), segment.flatten(1).clamp(min=0)   # (B, HW)
+        norm = w.sum().clamp(min=1) if normalizer is None else normalizer
+        # L_CAE (eq. 10): the queries are the category memories
+        cae = (log_hinge_topk(p @ mem.T, cat_t, margin, k, mode) * w).sum() / norm
+        # L_IAE (eq. 11): stuff memories + the instance means of each image
+        sim = p @ torch.cat([mem[:num_stuff].expand(B, -1, -1), means[:, num_stuff:]], 1).transpose(1, 2)   # (B, HW, ns + n)
+        inst = sim[..., num_stuff:]                                        # (B, HW, n)
         if inside is not None and n:
-            own = seg_t[b][:, None] == num_stuff + torch.arange(n, device=seg_t.device)   # (HW, n)
-            keep = inside[b].flatten(1).T | own                          # (HW, n): box filtering, own instance never filtered
-            dist = torch.cat([dist[:, :num_stuff], dist[:, num_stuff:].masked_fill(~keep, 1.0 - fill)], 1)
-        cols = torch.cat([torch.ones(num_stuff, dtype=torch.bool, device=p.device), present[b, num_stuff:num_stuff + n]])
-        remap = torch.cumsum(cols, 0) - 1                                # drop instances without pixels
-        w = weight[b] * torch.where(seg_t[b] >= num_stuff, thing_weight, 1.0).to(p)
-        iae = iae + embedding_loss(dist[:, cols], remap[seg_t[b]], margin, k, mode, weight=w, normalizer=n_total)
+            if not isinstance(inside, Tensor):                             # per-image masks → (B, n, H, W), padded with False
+                pad = torch.zeros(B, n, H, W, dtype=torch.bool, device=emb.device)
+                for b, m in enumerate(inside): pad[b, :m.shape[0]] = m
+                inside = pad
+            own = seg_t[..., None] == num_stuff + torch.arange(n, device=emb.device)   # (B, HW, n)
+            keep = inside.flatten(2).transpose(1, 2) | own                 # box filtering; the own instance is never filtered
+            inst = torch.where(keep, inst, fill)
+        inst = torch.where(present[:, None, num_stuff:], inst, ABSENT)     # instances without pixels are no queries
+        w_iae = w * torch.where(seg_t >= num_stuff, thing_weight, 1.0)     # thing pixels weigh 5×
+        iae = (log_hinge_topk(torch.cat([sim[..., :num_stuff], inst], -1), seg_t, margin, k, mode) * w_iae).sum() / norm
     return dict(loss=cae + alpha * iae, cae=cae, iae=iae)
 
 # %% ../nbs/06_ciae_loss.ipynb #9c7e2f0c
@@ -87,16 +120,21 @@ class CIAELoss(nn.Module):
         return [masks_to_edge_boxes(instance_masks(s, self.num_stuff)) for s in segment]
 
     def forward(self, emb: Tensor, category: Tensor, segment: Tensor, boxes: list | None = None,
-                step: int = 0, total_steps: int = 1) -> dict:
-        "emb (B, D, H, W) raw; category, segment (B, H, W); boxes: per image (N_b, 4) instance boxes (default: from masks)."
+                step: int = 0, total_steps: int = 1, normalizer: Tensor | None = None) -> dict:
+        """emb (B, D, H, W) raw; category, segment (B, H, W); boxes: per image (N_b, 4) instance boxes, row j for instance j
+        (default: from the masks, which reads the segment ids on the host); normalizer: N of eq. 9 (default: this batch's
+        valid pixels; under DDP the model passes the mean over ranks). No host-device sync when `boxes` are given."""
+        B, _, H, W = emb.shape
         cat = merge_thing_classes(category, self.num_stuff) if self.merge_things else category
         cat = torch.where(segment >= 0, cat, torch.full_like(cat, -1))
         if self.training:
-            sums, counts = segment_sums(emb.detach(), cat, self.memory.embeddings.shape[0])
+            sums, counts = segment_sums(emb.detach().float(), cat, self.memory.embeddings.shape[0], check=False)
             self.memory.update(sums.sum(0), counts.sum(0), step, total_steps)
+        boxes = self.instance_boxes(segment) if boxes is None else boxes
+        n = max((len(b) for b in boxes), default=0)                 # list lengths: known on the host
         inside = None
-        if self.box_expand is not None:
-            H, W = segment.shape[-2:]
-            boxes = self.instance_boxes(segment) if boxes is None else boxes
-            inside = [boxes_inside(expand_boxes(b.to(emb.dtype), self.box_expand), H, W) for b in boxes]
-        return ciae_loss(emb, cat, segment, self.memory.embeddings, self.num_stuff, inside=inside, **self.kw)
+        if self.box_expand is not None and n:
+            padded = torch.nn.utils.rnn.pad_sequence([b.float().reshape(-1, 4) for b in boxes], batch_first=True)   # (B, n, 4)
+            inside = boxes_inside(expand_boxes(padded.flatten(0, 1), self.box_expand), H, W).view(B, n, H, W)
+        return ciae_loss(emb, cat, segment, self.memory.embeddings, self.num_stuff, inside=inside, num_instances=n,
+                         normalizer=normalizer, check=False, **self.kw)

@@ -57,7 +57,9 @@ class TrainConfig:
     workers: int = 4
     seed: int = 0
     device: str = 'auto'                  # 'auto', 'cpu', 'cuda', 'cuda:1', ...
-    amp: bool = True                      # mixed precision on CUDA
+    amp: str = 'auto'                     # mixed precision: 'auto' (bf16 on GPUs that have it, else fp16; off on CPU),
+                                          # 'bf16', 'fp16' (CUDA, with a GradScaler) or 'off'
+    dist_timeout_min: float = 60.0        # DDP: how long a rank waits in a collective before the run fails (NCCL's default: 10)
 
 # %% ../nbs/30_config.ipynb #a1baf697
 def _paper(**kw) -> TrainConfig:
@@ -155,5 +157,6 @@ def config_dict(cfg: TrainConfig) -> dict:
 def config_from_dict(d: dict) -> TrainConfig:
     "Inverse of `config_dict`."
     d = copy.deepcopy(d)
+    if isinstance(d.get('amp'), bool): d['amp'] = 'auto' if d['amp'] else 'off'      # checkpoints from before the AMP modes
     return TrainConfig(**{**d, 'solver': SolverConfig(**{k: tuple(v) if k == 'steps' else v for k, v in d['solver'].items()}),
                           'input': InputConfig(**{k: tuple(v) if k == 'short_sizes' else v for k, v in d['input'].items()})})

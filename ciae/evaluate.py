@@ -6,9 +6,10 @@ Docs: https://ciae.github.io/ciae/evaluate.html.md"""
 
 # %% ../nbs/32_evaluate.ipynb #b68926b3
 from __future__ import annotations
-import argparse, json, sys
+import argparse, io, json, sys
 from pathlib import Path
 import torch
+import torch.distributed as dist
 from tqdm.auto import tqdm
 from .assign import save_panoptic_png
 from .pq import evaluate_pq, pq_table, write_json_atomic
@@ -25,40 +26,64 @@ def to_device(batch: dict, device) -> dict:
     mv = lambda v: v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v
     return {k: [mv(x) for x in v] if isinstance(v, list) else mv(v) for k, v in batch.items()}
 
+def _rank_world() -> tuple[int, int]:
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
+
 def predict_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = False, max_images: int | None = None,
-                  workers: int = 2, progress: bool = True) -> dict:
-    "Predict every image of `ds` (batch 1) into COCO panoptic files under out_dir/predictions; returns paths and timings."
+                  workers: int = 2, progress: bool = True) -> dict | None:
+    """Predict every image of `ds` (batch 1) into COCO panoptic files under out_dir/predictions; returns paths and timings.
+    Prediction PNGs are named by image id, so images with the same file stem in different folders never collide.
+    Under DDP every rank predicts every world-th image, and rank 0 gathers the encoded PNGs and segments, writes the
+    files and returns the result; the other ranks return None."""
+    rank, world = _rank_world()
     device = next(model.parameters()).device
     cats = ds.categories
     pred_dir = Path(out_dir) / 'predictions' / f'panoptic_{ds.split}'
-    pred_dir.mkdir(parents=True, exist_ok=True)
     jsonl = pred_dir.with_suffix('.jsonl')
+    if rank == 0: pred_dir.mkdir(parents=True, exist_ok=True)
     n = len(ds) if max_images is None else min(max_images, len(ds))
-    subset = torch.utils.data.Subset(ds, range(n))
-    dl = torch.utils.data.DataLoader(subset, batch_size=1, num_workers=workers, collate_fn=collate)
-    images, anns, net, fus = [], [], [], []
+    mine = list(range(rank, n, world))
+    dl = torch.utils.data.DataLoader(torch.utils.data.Subset(ds, mine), batch_size=1, num_workers=workers, collate_fn=collate)
+    records = []
     model.eval()
-    with open(jsonl, 'w') as log:
-        for batch in tqdm(dl, total=n, desc=f'evaluate {ds.split}', disable=not progress):
+    log = open(jsonl, 'w') if rank == 0 else None
+    try:
+        for k, batch in zip(mine, tqdm(dl, total=len(mine), desc=f'evaluate {ds.split}', disable=not progress or rank > 0)):
             batch = to_device(batch, device)
             p = model.predict(batch, oracle=oracle, out_sizes=batch['orig_size'], category_ids=cats.ids)[0]
-            png = Path(batch['file_name'][0]).stem + '.png'
-            save_panoptic_png(p['panoptic'], pred_dir / png)
-            ann = dict(image_id=batch['image_id'][0], file_name=png, segments_info=p['segments_info'])
-            log.write(json.dumps(ann) + '\n'); log.flush()
-            h, w = batch['orig_size'][0]
-            images.append(dict(id=batch['image_id'][0], file_name=batch['file_name'][0], height=h, width=w)); anns.append(ann)
-            net.append(p['timings']['network_ms']); fus.append(p['timings']['fusion_ms'])
-    pred_json = write_json_atomic(dict(images=images, annotations=anns, categories=cats.coco()), pred_dir.with_suffix('.json'))
-    timed = slice(1, None) if len(net) > 1 else slice(None)
-    mean = lambda v: sum(v[timed]) / max(len(v[timed]), 1)
-    return dict(pred_json=pred_json, pred_dir=pred_dir, images=n, network_ms=mean(net), fusion_ms=mean(fus))
+            iid, (h, w) = batch['image_id'][0], batch['orig_size'][0]
+            rec = dict(index=k, image=dict(id=iid, file_name=batch['file_name'][0], height=h, width=w),
+                       ann=dict(image_id=iid, file_name=f'{iid}.png', segments_info=p['segments_info']),
+                       network_ms=p['timings']['network_ms'], fusion_ms=p['timings']['fusion_ms'], warm=bool(records))
+            if world == 1:                                              # one process: write as we go
+                save_panoptic_png(p['panoptic'], pred_dir / rec['ann']['file_name'])
+                log.write(json.dumps(rec['ann']) + '\n'); log.flush()
+            else:
+                buf = io.BytesIO(); save_panoptic_png(p['panoptic'], buf); rec['png'] = buf.getvalue()
+            records.append(rec)
+        if world > 1:                                                   # rank 0 gathers and writes every rank's share
+            parts = [None] * world if rank == 0 else None
+            dist.gather_object(records, parts, dst=0)
+            if rank > 0: return None
+            records = sorted((r for part in parts for r in part), key=lambda r: r['index'])
+            for r in records:
+                (pred_dir / r['ann']['file_name']).write_bytes(r.pop('png'))
+                log.write(json.dumps(r['ann']) + '\n')
+    finally:
+        if log: log.close()
+    pred_json = write_json_atomic(dict(images=[r['image'] for r in records], annotations=[r['ann'] for r in records],
+                                       categories=cats.coco()), pred_dir.with_suffix('.json'))
+    timed = [r for r in records if r['warm']] or records                # each process's first image warms up
+    mean = lambda key: sum(r[key] for r in timed) / max(len(timed), 1)
+    return dict(pred_json=pred_json, pred_dir=pred_dir, images=n, network_ms=mean('network_ms'), fusion_ms=mean('fusion_ms'))
 
 def evaluate_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = False, max_images: int | None = None,
                    workers: int = 2, progress: bool = True) -> dict:
-    "predict_split + the official PQ (restricted to the predicted images when max_images is set); writes pq_<split>.json."
+    """predict_split + the official PQ (restricted to the predicted images when max_images is set); writes pq_<split>.json.
+    Under DDP all ranks predict and rank 0 scores; the other ranks return {}."""
     out_dir = Path(out_dir)
     p = predict_split(model, ds, out_dir, oracle, max_images, workers, progress)
+    if p is None: return {}
     gt_json = ds.json_path
     if p['images'] < len(ds):                                           # score only what was predicted
         gt = json.loads(ds.json_path.read_text())
@@ -70,7 +95,8 @@ def evaluate_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = 
     names = dict(zip(ds.categories.ids, ds.categories.names))
     report = dict(split=ds.split, images=p['images'], oracle=oracle, **{k: res[k] for k in ('All', 'Things', 'Stuff')},
                   per_class={names[c]: r for c, r in res['per_class'].items()},
-                  network_ms=p['network_ms'], fusion_ms=p['fusion_ms'], device=str(next(model.parameters()).device))
+                  network_ms=p['network_ms'], fusion_ms=p['fusion_ms'], device=str(next(model.parameters()).device),
+                  processes=_rank_world()[1])
     write_json_atomic(report, out_dir / f'pq_{ds.split}{"_oracle" if oracle else ""}.json')
     return report
 

@@ -39,6 +39,6 @@ class CategoryMemory(nn.Module):
         lam = memory_momentum(step, total_steps, self.base_momentum)
         m_c = l2_normalize(sums, -1)                                            # (C, D)  eq. 3
         new = l2_normalize(lam * self.embeddings + (1 - lam) * m_c.to(self.embeddings), -1)
-        present = (counts > 0).to(self.embeddings.device)
-        self.embeddings[present] = new[present]
+        present = (counts > 0).to(self.embeddings.device)[:, None]             # (C, 1)
+        self.embeddings.copy_(torch.where(present, new, self.embeddings))       # no boolean indexing: no host sync
         return lam

@@ -14,20 +14,23 @@ from .cosine import l2_normalize
 __all__ = ['segment_sums', 'segment_means']
 
 # %% ../nbs/02_segment_means.ipynb #4a3895a5
-def segment_sums(emb: Tensor, ids: Tensor, num_ids: int) -> tuple[Tensor, Tensor]:
-    "Per-image sums of raw embeddings by id. emb (B, D, H, W), ids (B, H, W) with negatives ignored → sums (B, K, D), counts (B, K)."
+def segment_sums(emb: Tensor, ids: Tensor, num_ids: int, check: bool = True) -> tuple[Tensor, Tensor]:
+    """Per-image sums of raw embeddings by id. emb (B, D, H, W), ids (B, H, W) with negatives ignored → sums (B, K, D),
+    counts (B, K). `check` validates the ids, which reads them on the host (a device sync on a GPU); the training step
+    passes `check=False` and relies on the data loader's validation."""
     B, D, H, W = emb.shape
     if ids.shape != (B, H, W): raise ValueError(f"ids shape {tuple(ids.shape)} does not match embedding map {(B, H, W)}")
-    if ids.numel() and int(ids.max()) >= num_ids: raise ValueError(f"id {int(ids.max())} >= num_ids={num_ids}")
+    if check and ids.numel() and int(ids.max()) >= num_ids: raise ValueError(f"id {int(ids.max())} >= num_ids={num_ids}")
     ids = ids.long().flatten(1)                                          # (B, HW)
-    slots = num_ids + 1                                                  # one extra slot per image collects ignored pixels
-    flat = torch.where(ids >= 0, ids, num_ids) + slots * torch.arange(B, device=ids.device)[:, None]   # (B, HW)
+    slots = num_ids + 1                                                  # one extra slot per image collects ignored (and unchecked out-of-range) ids
+    flat = (torch.where((ids >= 0) & (ids < num_ids), ids, num_ids) + slots * torch.arange(B, device=ids.device)[:, None]).flatten()   # (B·HW,)
     pix = emb.flatten(2).transpose(1, 2).reshape(B * H * W, D)           # (B·HW, D), no boolean indexing
-    sums = emb.new_zeros(B * slots, D).index_add_(0, flat.flatten(), pix).view(B, slots, D)
-    counts = torch.bincount(flat.flatten(), minlength=B * slots).view(B, slots)
+    sums = emb.new_zeros(B * slots, D).index_add_(0, flat, pix).view(B, slots, D)
+    # scatter_add, not bincount: bincount sizes its output from the largest id, a host sync on a GPU
+    counts = torch.zeros(B * slots, dtype=torch.long, device=ids.device).scatter_add_(0, flat, torch.ones_like(flat)).view(B, slots)
     return sums[:, :num_ids], counts[:, :num_ids]
 
-def segment_means(emb: Tensor, ids: Tensor, num_ids: int) -> tuple[Tensor, Tensor]:
+def segment_means(emb: Tensor, ids: Tensor, num_ids: int, check: bool = True) -> tuple[Tensor, Tensor]:
     "Eq. 3/4 per image: L2-normalised sums → means (B, K, D) (zero rows for absent ids) and present (B, K) bool."
-    sums, counts = segment_sums(emb, ids, num_ids)
+    sums, counts = segment_sums(emb, ids, num_ids, check)
     return l2_normalize(sums, -1), counts > 0

@@ -6,7 +6,7 @@ Docs: https://ciae.github.io/ciae/train.html.md"""
 
 # %% ../nbs/33_train.ipynb #b1eed89b
 from __future__ import annotations
-import argparse, json, math, os, signal, sys, time
+import argparse, datetime, json, math, os, signal, sys, time, warnings
 from dataclasses import asdict
 from pathlib import Path
 import torch
@@ -23,9 +23,9 @@ from .data.__main__ import COCO_HINT
 from .evaluate import evaluate_split, format_report, to_device
 
 # %% auto #0
-__all__ = ['NonFiniteLoss', 'IterationSampler', 'SeededDataset', 'lr_factor', 'build_optimizer', 'setup_distributed',
-           'MetricLogger', 'sync_bn_stats', 'ensure_dataset', 'train', 'run_eval', 'save_pictures', 'parse_args',
-           'main']
+__all__ = ['NonFiniteLoss', 'IterationSampler', 'SeededDataset', 'lr_factor', 'build_optimizer', 'setup_distributed', 'amp_dtype',
+           'MetricLogger', 'sync_bn_stats', 'ensure_dataset', 'finite_state', 'train', 'run_eval', 'save_pictures',
+           'parse_args', 'main']
 
 # %% ../nbs/33_train.ipynb #bfc97f1d
 class NonFiniteLoss(RuntimeError):
@@ -74,17 +74,34 @@ def build_optimizer(model: nn.Module, s) -> torch.optim.Optimizer:
     raise ValueError(f"solver.optimizer must be 'sgd' or 'adamw', got {s.optimizer!r}")
 
 # %% ../nbs/33_train.ipynb #17da9c45
-def setup_distributed(device: str = 'auto') -> tuple[int, int, torch.device]:
-    "Initialise torch.distributed under torchrun (NCCL on GPU, gloo on CPU) → (rank, world size, device)."
+def setup_distributed(device: str = 'auto', timeout_min: float = 60.0) -> tuple[int, int, torch.device]:
+    """Initialise torch.distributed under torchrun (NCCL on GPU, gloo on CPU) → (rank, world size, device).
+    `timeout_min` bounds every collective (NCCL's default is 10 minutes): a rank that waits longer fails the run
+    instead of hanging it."""
     world = int(os.environ.get('WORLD_SIZE', 1))
     rank, local = int(os.environ.get('RANK', 0)), int(os.environ.get('LOCAL_RANK', 0))
-    cuda = torch.cuda.is_available() and device != 'cpu'
-    if device == 'auto' or device == 'cuda': dev = torch.device(f'cuda:{local}' if cuda else 'cpu')
+    if device.startswith('cuda') and not torch.cuda.is_available():
+        raise ValueError(f"--device {device}: no CUDA GPU is available here (torch.cuda.is_available() is False)")
+    if device in ('auto', 'cuda'): dev = torch.device(f'cuda:{local}' if torch.cuda.is_available() else 'cpu')
     else: dev = torch.device(device)
     if dev.type == 'cuda': torch.cuda.set_device(dev)
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo')
+        dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo', timeout=datetime.timedelta(minutes=timeout_min))
     return rank, world, dev
+
+def amp_dtype(mode, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype of an AMP mode: 'auto' → bfloat16 on GPUs that support it, float16 on older GPUs, none on
+    CPU; 'bf16', 'fp16' (CUDA only) or 'off'."""
+    mode = {True: 'auto', False: 'off', None: 'off'}.get(mode, mode)
+    if mode == 'off': return None
+    if mode == 'auto':
+        if device.type != 'cuda': return None
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if mode == 'bf16': return torch.bfloat16
+    if mode == 'fp16':
+        if device.type != 'cuda': raise ValueError("amp=fp16 needs a CUDA device (on CPU use amp=bf16 or off)")
+        return torch.float16
+    raise ValueError(f"amp must be 'auto', 'bf16', 'fp16' or 'off', got {mode!r}")
 
 class MetricLogger:
     "Scalars to metrics.jsonl (always) and TensorBoard (when installed); rank 0 only."
@@ -122,14 +139,22 @@ def ensure_dataset(cfg: TrainConfig, rank: int, world: int):
     if world > 1: dist.barrier()
 
 # %% ../nbs/33_train.ipynb #9bf779d9
+def finite_state(model: nn.Module) -> bool:
+    "True if every floating-point parameter and buffer (weights, memory, norm statistics) is finite: one host sync."
+    flags = [torch.isfinite(t).all() for t in model.state_dict().values() if t.is_floating_point()]
+    return bool(torch.stack(flags).all()) if flags else True
+
 def train(cfg: TrainConfig, resume: bool = False, kill_at: int | None = None, save_all_ranks: bool = False,
           progress: bool = True) -> dict:
-    "Train (and finally evaluate) a CIAE model as configured; returns the final evaluation report (rank 0) or {}."
-    rank, world, device = setup_distributed(cfg.device)
+    """Train (and finally evaluate) a CIAE model as configured; returns the final evaluation report (rank 0) or {}.
+    The step never waits for the GPU: losses are read, and their finiteness checked, only every `log_period`
+    iterations and before each checkpoint, which is written only if the run is still finite."""
+    rank, world, device = setup_distributed(cfg.device, cfg.dist_timeout_min)
     main = rank == 0
     cfg = scale_for_batch(cfg)
     s = cfg.solver
     if s.batch_size % world: raise ValueError(f"solver.batch_size={s.batch_size} is not divisible by {world} processes")
+    half = amp_dtype(cfg.amp, device)
     out = Path(cfg.output)
     if main: out.mkdir(parents=True, exist_ok=True); (out / 'config.json').write_text(json.dumps(config_dict(cfg), indent=1))
     ensure_dataset(cfg, rank, world)
@@ -141,8 +166,7 @@ def train(cfg: TrainConfig, resume: bool = False, kill_at: int | None = None, sa
     if world > 1 and device.type == 'cuda': model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     opt = build_optimizer(model, s)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: lr_factor(it, s))
-    amp = cfg.amp and device.type == 'cuda'
-    scaler = torch.amp.GradScaler('cuda', enabled=amp)
+    scaler = torch.amp.GradScaler(device.type, enabled=half == torch.float16)  # float16 only; bfloat16 needs no scaling
     meta = dict(config=config_dict(cfg), model_config=asdict(mcfg), categories=cats.coco())
     start = 0
     if resume:
@@ -163,48 +187,76 @@ def train(cfg: TrainConfig, resume: bool = False, kill_at: int | None = None, sa
     log = MetricLogger(out, main)
     ckpt_path = lambda i: out / ('model_final.pth' if i == s.max_iter else f'model_{i:07d}.pth')
     bar = tqdm(total=s.max_iter, initial=start, desc='train', disable=not (main and progress), dynamic_ncols=True)
-    data, t_last = iter(loader), time.perf_counter()
+    data, t_last, skipped = iter(loader), time.perf_counter(), 0
+    bad_at = torch.zeros((), dtype=torch.long, device=device)                 # first iteration with a non-finite loss
+    bad_losses = None                                                         # the loss terms at that iteration
+
+    def check(i: int):
+        "Host-side check (one sync): stop with NonFiniteLoss if a loss went non-finite since the last check."
+        if int(bad_at) == 0: return
+        last = out / 'last_checkpoint'
+        terms = ', '.join(f"{k}={v:.4g}" for k, v in zip(losses, bad_losses.tolist()))
+        raise NonFiniteLoss(f"non-finite loss at iteration {int(bad_at)} ({terms}); training stopped at iteration {i}, "
+                            f"no checkpoint written after it; last good checkpoint: "
+                            f"{out / last.read_text().strip() if last.is_file() else 'none yet'}")
+
     ddp.train()
     try:
         for it in range(start, s.max_iter):
             batch = to_device(next(data), device)
-            with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+            with torch.autocast(device.type, dtype=half or torch.float32, enabled=half is not None):
                 losses = ddp(batch, step=it, total_steps=s.max_iter)
             loss = losses['loss']
             finite = torch.isfinite(loss.detach()).float()
-            if world > 1: dist.all_reduce(finite, op=dist.ReduceOp.MIN)
-            if finite.item() < 1:
-                last = out / 'last_checkpoint'
-                bad = ', '.join(f"{k}={v.item():.4g}" for k, v in losses.items())
-                raise NonFiniteLoss(f"non-finite loss at iteration {it + 1} ({bad}); training stopped, no checkpoint written after it; "
-                                    f"last good checkpoint: {out / last.read_text().strip() if last.is_file() else 'none yet'}")
+            if world > 1: dist.all_reduce(finite, op=dist.ReduceOp.MIN)    # on the device: no host sync
+            first = (finite < 1) & (bad_at == 0)
+            terms = torch.stack([v.detach().float() for v in losses.values()])
+            bad_at = torch.where(first, it + 1, bad_at)
+            bad_losses = torch.where(first, terms, terms if bad_losses is None else bad_losses)
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             if s.clip_grad:
                 scaler.unscale_(opt); torch.nn.utils.clip_grad_norm_(model.parameters(), s.clip_grad)
-            scaler.step(opt); scaler.update(); sched.step()
+            if scaler.is_enabled():                                           # float16: a step with inf/NaN gradients is
+                before = scaler.get_scale()                                   # skipped and the scale lowered; that is
+                scaler.step(opt); scaler.update()                             # not divergence, only the loss is checked
+                skipped += scaler.get_scale() < before
+                with warnings.catch_warnings():                               # the scheduler still counts the iteration
+                    warnings.filterwarnings('ignore', message='Detected call of `lr_scheduler.step()` before')
+                    sched.step()
+            else:
+                opt.step(); sched.step()
             i = it + 1
-            if main and (i % cfg.log_period == 0 or i == s.max_iter):
-                sc = {k: float(v.detach()) for k, v in losses.items()}
-                sc.update(lr=opt.param_groups[0]['lr'], sec_per_iter=(time.perf_counter() - t_last) / cfg.log_period)
-                t_last = time.perf_counter()
-                log.log(i, sc)
-                bar.set_postfix({k: f"{sc[k]:.3f}" for k in ('loss', 'loss_cls', 'loss_reg', 'loss_ctr', 'loss_ciae')}, refresh=False)
+            if i % cfg.log_period == 0 or i == s.max_iter:
+                check(i)
+                if main:
+                    sc = {k: float(v.detach()) for k, v in losses.items()}
+                    sc.update(lr=opt.param_groups[0]['lr'], sec_per_iter=(time.perf_counter() - t_last) / cfg.log_period,
+                              skipped_steps=skipped)
+                    t_last = time.perf_counter()
+                    log.log(i, sc)
+                    bar.set_postfix({k: f"{sc[k]:.3f}" for k in ('loss', 'loss_cls', 'loss_reg', 'loss_ctr', 'loss_ciae')}, refresh=False)
             bar.update(1)
             if i % cfg.checkpoint_period == 0 or i == s.max_iter:
+                check(i)
                 sync_bn_stats(model, world)
+                if not finite_state(model):
+                    raise NonFiniteLoss(f"non-finite weights after iteration {i} (the losses were finite); training stopped, "
+                                        f"no checkpoint written; last good checkpoint: "
+                                        f"{out / (out / 'last_checkpoint').read_text().strip() if (out / 'last_checkpoint').is_file() else 'none yet'}")
                 if main: save_checkpoint(ckpt_path(i), model, opt, sched, scaler, i, meta)
             if kill_at is not None and i == kill_at: os.kill(os.getpid(), signal.SIGKILL)   # test hook: a real kill -9
-            if main and cfg.eval_period and i % cfg.eval_period == 0 and i != s.max_iter:
-                r = run_eval(model, cfg, out / f'eval_{i:07d}', progress); log.log(i, {f'val/{k}_pq': r[k]['pq'] for k in ('All', 'Things', 'Stuff')})
+            if cfg.eval_period and i % cfg.eval_period == 0 and i != s.max_iter:
+                sync_bn_stats(model, world)
+                r = run_eval(model, cfg, out / f'eval_{i:07d}', progress)      # every rank predicts its share
+                if main: log.log(i, {f'val/{k}_pq': r[k]['pq'] for k in ('All', 'Things', 'Stuff')})
                 model.train()
     finally:
         bar.close()                                                           # the error message gets its own line
     if save_all_ranks: torch.save(dict(model=model.state_dict()), out / f'rank{rank}.pth')
-    report = {}
+    if main and not ckpt_path(s.max_iter).exists(): save_checkpoint(ckpt_path(s.max_iter), model, opt, sched, scaler, s.max_iter, meta)
+    report = run_eval(model, cfg, out, progress)                              # sharded over the ranks; rank 0 scores
     if main:
-        if not ckpt_path(s.max_iter).exists(): save_checkpoint(ckpt_path(s.max_iter), model, opt, sched, scaler, s.max_iter, meta)
-        report = run_eval(model, cfg, out, progress)
         log.log(s.max_iter, {f'val/{k}_pq': report[k]['pq'] for k in ('All', 'Things', 'Stuff')})
         if cfg.vis_images: save_pictures(model, cfg, out / 'pictures', cfg.vis_images)
     log.close()
@@ -212,15 +264,15 @@ def train(cfg: TrainConfig, resume: bool = False, kill_at: int | None = None, sa
     return report
 
 def run_eval(model, cfg: TrainConfig, out: Path, progress: bool = True) -> dict:
-    "Evaluate on the val split at the test size; prints and returns the report."
+    "Evaluate on the val split at the test size (all ranks predict, rank 0 scores); prints and returns rank 0's report."
     val = CocoPanoptic(cfg.data, cfg.val_split, transforms=test_transform(cfg.input.test_short, cfg.input.test_max))
     r = evaluate_split(model, val, out, workers=min(cfg.workers, 2), progress=progress)
-    print(format_report(r), flush=True)
+    if r: print(format_report(r), flush=True)
     return r
 
 def save_pictures(model, cfg: TrainConfig, out: Path, n: int):
     "A few val predictions drawn with show_prediction (detections, PCA of the embedding, panoptic result)."
-    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure                                  # no pyplot: the caller's backend is left alone
     from ciae.model.ciae import show_prediction
     out.mkdir(parents=True, exist_ok=True)
     val = CocoPanoptic(cfg.data, cfg.val_split, transforms=test_transform(cfg.input.test_short, cfg.input.test_max))
@@ -229,8 +281,9 @@ def save_pictures(model, cfg: TrainConfig, out: Path, n: int):
     for i in range(min(n, len(val))):
         b = to_device(collate([val[i]]), device)
         p = model.predict(b, return_embedding=True)[0]
-        axs = show_prediction(b['images'][0], p, val.categories.names, val.categories.num_stuff)
-        axs[0].figure.tight_layout(); axs[0].figure.savefig(out / f"{Path(b['file_name'][0]).stem}.jpg", dpi=90); plt.close(axs[0].figure)
+        fig = Figure(figsize=(15, 4))
+        show_prediction(b['images'][0], p, val.categories.names, val.categories.num_stuff, axs=fig.subplots(1, 3))
+        fig.tight_layout(); fig.savefig(out / f"{b['image_id'][0]}.jpg", dpi=90)
 
 # %% ../nbs/33_train.ipynb #879e1b7a
 def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespace]:
@@ -251,7 +304,9 @@ def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespac
     ap.add_argument('--device', help="'auto', 'cpu', 'cuda', 'cuda:1' (default: auto)")
     ap.add_argument('--workers', type=int, help='DataLoader workers per process')
     ap.add_argument('--seed', type=int, help='random seed')
-    ap.add_argument('--no-amp', action='store_true', help='disable mixed precision on CUDA')
+    ap.add_argument('--amp', choices=('auto', 'bf16', 'fp16', 'off'),
+                    help="mixed precision: auto = bf16 on GPUs that support it, else fp16, off on CPU (default: auto)")
+    ap.add_argument('--no-amp', action='store_true', help='same as --amp off')
     ap.add_argument('--save-all-ranks', action='store_true', help='also save each rank\'s final weights (DDP checks)')
     ap.add_argument('--quiet', action='store_true', help='no progress bars')
     ap.add_argument('--kill-at', type=int, help=argparse.SUPPRESS)                 # test hook: SIGKILL after iteration N
@@ -264,7 +319,8 @@ def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespac
     if a.data is not None and a.preset == 'synth' and Path(a.data) != Path('data/synth'): cfg.synth = False
     if a.max_iter is not None: cfg.solver.max_iter = a.max_iter
     if a.batch_size is not None: cfg.solver.batch_size = a.batch_size
-    if a.no_amp: cfg.amp = False
+    if a.amp is not None: cfg.amp = a.amp
+    if a.no_amp: cfg.amp = 'off'
     return apply_overrides(cfg, a.overrides), a
 
 def main(argv: list | None = None) -> int:

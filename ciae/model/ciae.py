@@ -14,14 +14,14 @@ import torch.distributed as dist
 from torch import nn, Tensor
 from ..cosine import l2_normalize
 from ..segment_means import segment_means
-from ..ciae_loss import CIAELoss
+from ..ciae_loss import CIAELoss, autocast_off
 from ..assign import panoptic_from_embedding, panoptic_from_lowres, resize_panoptic
 from .backbone import ResNetFPN, fold_batchnorm
 from .proposal_head import ProposalHead, LEVELS, level_locations, proposal_targets, proposal_losses, detect
 from .embedding_branch import EmbeddingBranch
 
 # %% auto #0
-__all__ = ['CIAEConfig', 'CIAE', 'show_prediction']
+__all__ = ['CIAEConfig', 'mean_over_ranks', 'CIAE', 'show_prediction']
 
 # %% ../../nbs/23_ciae_model.ipynb #ce3cec80
 @dataclass
@@ -61,6 +61,32 @@ class CIAEConfig:
 def _sync(device):
     if device.type == 'cuda': torch.cuda.synchronize(device)
 
+def mean_over_ranks(t: Tensor) -> Tensor:
+    "A loss normaliser (a count or sum of this rank's batch) → its mean over the DDP ranks; unchanged in one process."
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1: return t
+    t = t.detach().clone()
+    dist.all_reduce(t)
+    return t / dist.get_world_size()
+
+def _canvas(size) -> tuple:
+    "(h, w) → the padded (multiple of 32) size the network runs on."
+    return (-(-size[0] // 32) * 32, -(-size[1] // 32) * 32)
+
+def _canvas_groups(sizes: list) -> dict:
+    "Image indices grouped by padded size, in order of first appearance."
+    groups = {}
+    for i, s in enumerate(sizes): groups.setdefault(_canvas(s), []).append(i)
+    return groups
+
+def _sub_batch(batch: dict, idx: list, canvas: tuple, n: int) -> dict:
+    "The images `idx` of a collated batch, cropped to `canvas`: (B, ..., H, W) maps are cut, per-image lists picked."
+    sub = {}
+    for k, v in batch.items():
+        if isinstance(v, Tensor) and v.ndim >= 3 and len(v) == n: sub[k] = v[idx][..., :canvas[0], :canvas[1]]
+        elif isinstance(v, (list, tuple)) and len(v) == n: sub[k] = [v[i] for i in idx]
+        else: sub[k] = v
+    return sub
+
 # %% ../../nbs/23_ciae_model.ipynb #39888a22
 class CIAE(nn.Module):
     "The CIAE panoptic segmentation network (Fig. 3): ResNet-FPN, FCOS proposal head, embedding branch, CIAE loss and memory."
@@ -68,7 +94,7 @@ class CIAE(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.backbone = ResNetFPN(cfg.backbone, cfg.pretrained, cfg.fpn_channels, cfg.dcn, cfg.norm, cfg.trainable_layers)
-        self.head = ProposalHead(cfg.fpn_channels, cfg.num_thing, cfg.embed_dim, cfg.head_convs)
+        self.head = ProposalHead(cfg.fpn_channels, cfg.num_thing, cfg.embed_dim if cfg.box_embedding else None, cfg.head_convs)
         self.embed = EmbeddingBranch(cfg.fpn_channels, cfg.embed_channels, cfg.embed_dim, cfg.coordconv, cfg.box_embedding)
         self.criterion = CIAELoss(cfg.num_stuff, cfg.num_thing, cfg.embed_dim, cfg.margin, cfg.topk, cfg.topk_mode, cfg.alpha,
                                   cfg.thing_weight, cfg.merge_things, cfg.box_expand, cfg.memory_momentum)
@@ -88,32 +114,40 @@ class CIAE(nn.Module):
         self.nhwc = True
         return self.to(memory_format=torch.channels_last)
 
-    def network(self, images: Tensor, full_res: bool = True) -> tuple[dict, Tensor]:
+    def network(self, images: Tensor, full_res: bool = True, image_sizes: list | None = None) -> tuple[dict, Tensor]:
         """images (B, 3, H, W) in [0, 255] → head outputs (per-level lists) and the raw embedding map (B, D, H, W);
-        with `full_res=False`, the 1/4-scale map of the input padded to multiples of 32, before the 4× up-sampling."""
+        with `full_res=False`, the 1/4-scale map of the input padded to multiples of 32, before the 4× up-sampling.
+        image_sizes: each image's (h, w) inside a padded batch; its padding becomes 0 *after* normalisation, as the
+        padding to a multiple of 32 is, so an image looks the same to the network alone and in a batch."""
         H, W = images.shape[-2:]
         x = (images.to(self.pixel_mean.dtype) - self.pixel_mean) / self.pixel_std
+        if image_sizes is not None and any(tuple(s) != (H, W) for s in image_sizes):
+            rows, cols = torch.arange(H, device=x.device), torch.arange(W, device=x.device)
+            real = torch.stack([(rows[:, None] < h) & (cols[None, :] < w) for h, w in image_sizes])   # (B, H, W)
+            x = x * real[:, None]
         x = F.pad(x, (0, -W % 32, 0, -H % 32))                                    # FPN strides need multiples of 32
         if self.nhwc: x = x.contiguous(memory_format=torch.channels_last)
         feats = self.backbone(x)
         out = self.head([feats[k] for k in LEVELS])
-        raw = self.embed([feats[k] for k in ('p2', 'p3', 'p4', 'p5')], out['emb'], x.shape[-2:] if full_res else None)
+        raw = self.embed([feats[k] for k in ('p2', 'p3', 'p4', 'p5')], out['emb'], x.shape[-2:] if full_res else None,
+                         image_sizes or [(H, W)] * len(x))
         return out, raw[..., :H, :W] if full_res else raw
 
     def forward(self, batch: dict, step: int = 0, total_steps: int = 1) -> dict:
-        "Training: eq. 15's losses for a collated batch (images, category, segment, boxes, labels)."
+        """Training: eq. 15's losses for a collated batch (images, category, segment, boxes, labels). The network runs
+        in whatever precision the caller's autocast sets; the losses run in float32 with autocast off. No host-device
+        synchronisation: targets and losses use masks and padded tensors, and the normalisers stay on the device."""
         if getattr(self, 'folded_bn', 0):
             raise RuntimeError('this model is optimised for inference (batch norms folded); reload the checkpoint to train')
-        out, raw = self.network(batch['images'])
+        out, raw = self.network(batch['images'], image_sizes=batch.get('image_sizes'))
         seg = batch['segment']
-        locs, lvl = level_locations([m.shape[-2:] for m in out['cls']], device=seg.device)
-        cls_t, reg_t = proposal_targets(locs, lvl, seg, batch['boxes'], batch['labels'], self.cfg.num_stuff)
-        num_pos = None
-        if dist.is_available() and dist.is_initialized():                        # FCOS: average positives over GPUs
-            n = (cls_t >= 0).sum().float(); dist.all_reduce(n); num_pos = float(n) / dist.get_world_size()
-        out = {k: [m.float() for m in v] for k, v in out.items()}
-        losses = proposal_losses(out, cls_t, reg_t, num_pos)
-        ciae = self.criterion(raw.float(), batch['category'], seg, batch['boxes'], step, total_steps)
+        with autocast_off(seg.device):
+            out = {k: [m.float() for m in v] for k, v in out.items()}
+            locs, lvl = level_locations([m.shape[-2:] for m in out['cls']], self.head.strides, device=seg.device)
+            cls_t, reg_t = proposal_targets(locs, lvl, seg, batch['boxes'], batch['labels'], self.cfg.num_stuff)
+            losses = proposal_losses(out, cls_t, reg_t, mean_over_ranks)
+            pixels = mean_over_ranks((seg >= 0).sum().float()).clamp(min=1)        # N of eq. 9, like FCOS's positives
+            ciae = self.criterion(raw.float(), batch['category'], seg, batch['boxes'], step, total_steps, normalizer=pixels)
         losses.update(loss_ciae=ciae['loss'], cae=ciae['cae'].detach(), iae=ciae['iae'].detach())
         losses['loss'] = losses['loss_cls'] + losses['loss_reg'] + losses['loss_ctr'] + losses['loss_ciae']   # eq. 15
         return losses
@@ -124,16 +158,27 @@ class CIAE(nn.Module):
         """Panoptic inference (IV-C) for a collated batch (or a (B, 3, H, W) tensor of same-size images). Per image:
         panoptic (H, W) ids, segments_info, detections, timings {network_ms, fusion_ms}; optionally the embedding map.
         `fast` assigns pixels from the 1/4-scale map (`panoptic_from_lowres`, same result); `fast=False` (and the
-        oracle, whose queries are mask means) builds the full-resolution map P as the paper writes it."""
+        oracle, whose queries are mask means) builds the full-resolution map P as the paper writes it. Images whose sizes
+        round up to different multiples of 32 run through the network separately, so that an image's result does not
+        depend on its batch-mates (group norm statistics span the whole padded canvas)."""
         batch = dict(images=batch) if isinstance(batch, Tensor) else batch
         images = batch['images']
         sizes = batch.get('image_sizes') or [tuple(images.shape[-2:])] * len(images)
+        groups = _canvas_groups(sizes)
+        if len(groups) > 1 or next(iter(groups)) != _canvas(images.shape[-2:]):       # batch-independent results:
+            preds = [None] * len(images)                                            # run each canvas size on its own
+            for canvas, idx in groups.items():
+                sub = _sub_batch(batch, idx, canvas, len(images))
+                outs = None if out_sizes is None else [out_sizes[i] for i in idx]
+                for i, p in zip(idx, self.predict(sub, oracle, return_embedding, outs, category_ids, fast)): preds[i] = p
+            return preds
         full = (-(-images.shape[-2] // 32) * 32, -(-images.shape[-1] // 32) * 32)  # padded size the map is up-sampled to
         cfg, dev, literal = self.cfg, images.device, oracle or not fast
         _sync(dev); t0 = time.perf_counter()
-        out, raw = self.network(images, full_res=literal)                        # (B, D, H, W) or (B, D, H'/4, W'/4)
+        out, raw = self.network(images, full_res=literal, image_sizes=sizes)     # (B, D, H, W) or (B, D, H'/4, W'/4)
         if oracle: dets = [self.oracle_detections(raw[b], batch['segment'][b], batch['boxes'][b], batch['labels'][b]) for b in range(len(images))]
-        else: dets = detect(out, sizes, cfg.score_thresh, cfg.pre_nms_topk, cfg.nms_thresh, cfg.detections_per_image, cfg.class_agnostic_nms)
+        else: dets = detect(out, sizes, cfg.score_thresh, cfg.pre_nms_topk, cfg.nms_thresh, cfg.detections_per_image,
+                            cfg.class_agnostic_nms, self.head.strides)
         P = l2_normalize(raw, 1) if literal else None                             # (B, D, H, W)
         _sync(dev); t1 = time.perf_counter()
         preds, stuff = [], self.memory[:cfg.num_stuff]

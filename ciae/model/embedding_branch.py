@@ -15,19 +15,25 @@ from .proposal_head import conv_gn_relu
 __all__ = ['coord_channels', 'CoordConv', 'EmbeddingBranch']
 
 # %% ../../nbs/22_embedding_branch.ipynb #7dc4a1b6
-def coord_channels(x: Tensor) -> Tensor:
-    "(B, C, H, W) → (B, 2, H, W) with the x and y coordinate of each position, scaled to [-1, 1]."
+def coord_channels(x: Tensor, extents: list | None = None) -> Tensor:
+    """(B, C, H, W) → (B, 2, H, W): the x and y coordinate of each position's centre over its *image*, in [-1, 1].
+    extents: per image the (height, width) of the image as a fraction of the padded canvas x covers (default: 1, 1),
+    so an image's coordinates do not depend on the larger images it was batched with."""
     B, _, H, W = x.shape
-    ys = torch.linspace(-1, 1, H, device=x.device, dtype=x.dtype)
-    xs = torch.linspace(-1, 1, W, device=x.device, dtype=x.dtype)
-    return torch.stack(torch.meshgrid(xs, ys, indexing='xy')).expand(B, 2, H, W)
+    extents = extents or [(1.0, 1.0)] * B
+    xs = (torch.arange(W, device=x.device, dtype=x.dtype) + 0.5) * (2 / W)          # (W,) centres over the canvas, (0, 2)
+    ys = (torch.arange(H, device=x.device, dtype=x.dtype) + 0.5) * (2 / H)          # (H,)
+    cx = torch.stack([xs / fw - 1 for fh, fw in extents])                          # (B, W)
+    cy = torch.stack([ys / fh - 1 for fh, fw in extents])                          # (B, H)
+    return torch.stack([cx[:, None, :].expand(B, H, W), cy[:, :, None].expand(B, H, W)], 1)
 
 class CoordConv(nn.Module):
     "CoordConv [47]: concatenate coordinate channels, then apply `layers` (whose first conv takes C + 2 inputs)."
     def __init__(self, layers: nn.Module):
         super().__init__()
         self.layers = layers
-    def forward(self, x: Tensor) -> Tensor: return self.layers(torch.cat([x, coord_channels(x)], 1))
+    def forward(self, x: Tensor, extents: list | None = None) -> Tensor:
+        return self.layers(torch.cat([x, coord_channels(x, extents)], 1))
 
 def _upsample_to(x: Tensor, size) -> Tensor:
     return x if tuple(x.shape[-2:]) == tuple(size) else F.interpolate(x, size=tuple(size), mode='bilinear', align_corners=False)
@@ -49,14 +55,17 @@ class EmbeddingBranch(nn.Module):
         self.pred = nn.Conv2d(channels, embed_dim, 1)               # → P′
         self.box_fuse = nn.Conv2d(box_embed_dim or embed_dim, embed_dim, 1) if box_embedding else None   # → P″
 
-    def forward(self, feats: list, box_embs: list | None, out_size=None) -> Tensor:
+    def forward(self, feats: list, box_embs: list | None, out_size=None, image_sizes: list | None = None) -> Tensor:
         """feats: P2..P5 (B, C, H/s, W/s); box_embs: P3..P7 box embeddings (B, D, h, w); → raw embedding map (B, D, *out_size),
-        or the 1/4-scale map P′ + P″ before the 4× up-sampling if `out_size` is None (fast inference uses it)."""
+        or the 1/4-scale map P′ + P″ before the 4× up-sampling if `out_size` is None (fast inference uses it).
+        image_sizes: per image its (h, w) in input pixels inside the padded batch (CoordConv's coordinate frame)."""
         size = feats[0].shape[-2:]                                  # 1/4 scale
+        canvas = (4 * size[0], 4 * size[1])                         # P2 has stride 4 on the padded input
+        extents = None if image_sizes is None else [(h / canvas[0], w / canvas[1]) for h, w in image_sizes]
         x = 0
         for level, (f, stages) in enumerate(zip(feats, self.paths)):
             for k, stage in enumerate(stages):
-                f = stage(f)
+                f = stage(f, extents) if isinstance(stage, CoordConv) else stage(f)
                 if level > 0: f = _upsample_to(f, [max(1, d // 2 ** (level - k - 1)) for d in size] if k < level - 1 else size)
             x = x + f
         p = self.pred(x)                                            # P′ (B, D, H/4, W/4)

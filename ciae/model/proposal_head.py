@@ -27,7 +27,7 @@ def conv_gn_relu(cin: int, cout: int) -> list:
 
 class ProposalHead(nn.Module):
     "FCOS head shared over P3–P7: class logits; center-ness, box distances (l, t, r, b) and box embedding from the regression tower."
-    def __init__(self, in_channels: int, num_classes: int, embed_dim: int = 32, num_convs: int = 4,
+    def __init__(self, in_channels: int, num_classes: int, embed_dim: int | None = 32, num_convs: int = 4,
                  prior_prob: float = 0.01, strides=STRIDES):
         super().__init__()
         self.num_classes, self.embed_dim, self.strides = num_classes, embed_dim, tuple(strides)
@@ -36,7 +36,9 @@ class ProposalHead(nn.Module):
         self.cls_logits = nn.Conv2d(in_channels, num_classes, 3, padding=1)
         self.bbox_pred = nn.Conv2d(in_channels, 4, 3, padding=1)
         self.ctrness = nn.Conv2d(in_channels, 1, 3, padding=1)
-        self.box_embed = nn.Conv2d(in_channels, embed_dim, 3, padding=1)
+        # the box embedding feeds only P'' (Table III): not built without it (embed_dim None), so DDP never holds a
+        # parameter that gets no gradient
+        self.box_embed = nn.Conv2d(in_channels, embed_dim, 3, padding=1) if embed_dim else None
         self.scales = nn.Parameter(torch.ones(len(self.strides)))        # learnable per-level scale of the box distances
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
@@ -45,14 +47,14 @@ class ProposalHead(nn.Module):
         nn.init.constant_(self.cls_logits.bias, -math.log((1 - prior_prob) / prior_prob))
 
     def forward(self, feats: list) -> dict:
-        "feats: P3..P7 maps (B, C, H_l, W_l) → per-level lists: cls (B, K, H, W), box (B, 4, H, W) in pixels, ctr (B, 1, H, W), emb (B, D, H, W)."
+        "feats: P3..P7 maps (B, C, H_l, W_l) → per-level lists: cls (B, K, H, W), box (B, 4, H, W) in pixels, ctr (B, 1, H, W), emb (B, D, H, W) (empty without box embedding)."
         out = dict(cls=[], box=[], ctr=[], emb=[])
         for l, (f, s) in enumerate(zip(feats, self.strides)):
             c, r = self.cls_tower(f), self.reg_tower(f)
             out['cls'].append(self.cls_logits(c))
             out['box'].append(F.relu(self.scales[l] * self.bbox_pred(r)) * s)
             out['ctr'].append(self.ctrness(r))
-            out['emb'].append(self.box_embed(r))
+            if self.box_embed is not None: out['emb'].append(self.box_embed(r))
         return out
 
 # %% ../../nbs/21_proposal_head.ipynb #cb6ab584
@@ -64,29 +66,38 @@ def level_locations(shapes: list, strides=STRIDES, device=None) -> tuple[Tensor,
         locs.append(torch.stack([xs.flatten(), ys.flatten()], 1)); lvl.append(torch.full((h * w,), l, device=device))
     return torch.cat(locs), torch.cat(lvl)
 
+def _level_ranges(levels: Tensor, size_ranges) -> tuple[Tensor, Tensor]:
+    "Lower and upper regression size limit of each location's level, (L,) each, built on the device (no host copy)."
+    lo, hi = torch.zeros(levels.shape, device=levels.device), torch.zeros(levels.shape, device=levels.device)
+    for l, (a, b) in enumerate(size_ranges):
+        lo, hi = torch.where(levels == l, a, lo), torch.where(levels == l, b, hi)
+    return lo, hi
+
 def proposal_targets(locations: Tensor, levels: Tensor, segment: Tensor, boxes: list, labels: list, num_stuff: int,
                      size_ranges=SIZE_RANGES) -> tuple[Tensor, Tensor]:
-    """Mask-based FCOS targets. locations (L, 2) pixel (x, y), levels (L,), segment (B, H, W) (instance j = num_stuff + j),
-    boxes/labels per image → class targets (B, L) (thing index, -1 = background) and box distances (B, L, 4)."""
+    """Mask-based FCOS targets for the whole batch at once, with no host-device sync. locations (L, 2) pixel (x, y),
+    levels (L,), segment (B, H, W) (instance j = num_stuff + j), boxes (N_b, 4) / labels (N_b,) per image (row j for
+    instance j) → class targets (B, L) (thing index, -1 = background) and box distances (B, L, 4) (0 off the positives)."""
     B, H, W = segment.shape
-    x, y = locations[:, 0], locations[:, 1]
-    inside_img = (x < W) & (y < H)
-    rng = torch.tensor(size_ranges, dtype=torch.float, device=segment.device)[levels]          # (L, 2)
+    dev = segment.device
+    cls_t = torch.full((B, len(locations)), -1, dtype=torch.long, device=dev)
+    reg_t = torch.zeros(B, len(locations), 4, device=dev)
+    n = max((len(b) for b in boxes), default=0)                                  # list lengths: known on the host
+    if n == 0: return cls_t, reg_t
+    pb = torch.nn.utils.rnn.pad_sequence([b.float().reshape(-1, 4) for b in boxes], batch_first=True)   # (B, n, 4)
+    pl = torch.nn.utils.rnn.pad_sequence([l.long().reshape(-1) for l in labels], batch_first=True, padding_value=-1)   # (B, n)
+    x, y = locations[:, 0], locations[:, 1]                                      # (L,)
     cx, cy = x.float() + 0.5, y.float() + 0.5
-    cls_t = torch.full((B, len(x)), -1, dtype=torch.long, device=segment.device)
-    reg_t = torch.zeros(B, len(x), 4, device=segment.device)
-    for b in range(B):
-        if len(boxes[b]) == 0: continue
-        seg = torch.where(inside_img, segment[b, y.clamp(max=H - 1), x.clamp(max=W - 1)], -1)   # (L,)
-        inst = seg - num_stuff
-        pos = inst >= 0
-        bx = boxes[b].to(reg_t)[inst.clamp(min=0, max=len(boxes[b]) - 1)]                       # (L, 4)
-        ltrb = torch.stack([cx - bx[:, 0], cy - bx[:, 1], bx[:, 2] - cx, bx[:, 3] - cy], 1)     # (L, 4)
-        m = ltrb.max(1).values
-        pos &= (ltrb.min(1).values > 0) & (m >= rng[:, 0]) & (m <= rng[:, 1])
-        cls_t[b, pos] = labels[b].to(cls_t.device)[inst[pos]] - num_stuff
-        reg_t[b, pos] = ltrb[pos]
-    return cls_t, reg_t
+    seg = segment[:, y.clamp(max=H - 1), x.clamp(max=W - 1)]                     # (B, L) segment id under each location
+    inst = torch.where((x < W) & (y < H), seg, -1) - num_stuff                   # (B, L) instance index; < 0: none
+    j = inst.clamp(0, n - 1)                                                     # (B, L)
+    bx = pb.gather(1, j[..., None].expand(-1, -1, 4))                            # (B, L, 4) its box
+    lab = pl.gather(1, j)                                                        # (B, L) its label (-1: padding)
+    ltrb = torch.stack([cx - bx[..., 0], cy - bx[..., 1], bx[..., 2] - cx, bx[..., 3] - cy], -1)   # (B, L, 4)
+    m = ltrb.max(-1).values
+    lo, hi = _level_ranges(levels, size_ranges)
+    pos = (inst >= 0) & (inst < n) & (lab >= 0) & (ltrb.min(-1).values > 0) & (m >= lo) & (m <= hi)   # (B, L)
+    return torch.where(pos, lab - num_stuff, cls_t), torch.where(pos[..., None], ltrb, reg_t)
 
 # %% ../../nbs/21_proposal_head.ipynb #68ef93e3
 def centerness_target(ltrb: Tensor) -> Tensor:
@@ -107,29 +118,30 @@ def flatten_levels(maps: list) -> Tensor:
     "Per-level (B, C, H_l, W_l) maps → (B, L, C) with locations in `level_locations` order."
     return torch.cat([m.flatten(2).transpose(1, 2) for m in maps], 1)
 
-def proposal_losses(out: dict, cls_t: Tensor, reg_t: Tensor, num_pos_avg: float | None = None) -> dict:
-    "Eq. 15's detection terms: focal loss (classes), IoU loss (boxes, center-ness weighted), BCE (center-ness)."
+def proposal_losses(out: dict, cls_t: Tensor, reg_t: Tensor, reduce_mean=None) -> dict:
+    """Eq. 15's detection terms: focal loss (classes), IoU loss (boxes, center-ness weighted), BCE (center-ness), on all
+    locations with masks instead of boolean indexing: no host-device sync. The normalisers are the batch's positives
+    (focal, BCE) and center-ness target sum (IoU); under DDP `reduce_mean` turns each into its mean over the ranks, as
+    FCOS and AdelaiDet do."""
     cls, box, ctr = flatten_levels(out['cls']), flatten_levels(out['box']), flatten_levels(out['ctr'])[..., 0]
+    mean = reduce_mean or (lambda t: t)
     pos = cls_t >= 0                                                                   # (B, L)
-    num_pos = max(float(pos.sum()) if num_pos_avg is None else num_pos_avg, 1.0)
-    onehot = torch.zeros_like(cls)
-    onehot[pos] = F.one_hot(cls_t[pos], cls.shape[-1]).to(cls)
+    num_pos = mean(pos.sum().float()).clamp(min=1.0)
+    onehot = F.one_hot(cls_t.clamp(min=0), cls.shape[-1]).to(cls) * pos[..., None]      # (B, L, K)
     loss_cls = sigmoid_focal_loss(cls, onehot, alpha=0.25, gamma=2.0, reduction='sum') / num_pos
-    if pos.any():
-        ctr_t = centerness_target(reg_t[pos])
-        loss_reg = (iou_loss(box[pos], reg_t[pos]) * ctr_t).sum() / ctr_t.sum().clamp(min=1e-6)
-        loss_ctr = F.binary_cross_entropy_with_logits(ctr[pos], ctr_t, reduction='sum') / num_pos
-    else:
-        loss_reg = loss_ctr = box.sum() * 0 + ctr.sum() * 0
+    safe = torch.where(pos[..., None], reg_t, 1.0).flatten(0, 1)                      # (B·L, 4): dummy box off the positives
+    ctr_t = torch.where(pos, centerness_target(safe).view(pos.shape), 0.0)             # (B, L)
+    loss_reg = (iou_loss(box.flatten(0, 1), safe).view(pos.shape) * ctr_t).sum() / mean(ctr_t.sum()).clamp(min=1e-6)
+    loss_ctr = (F.binary_cross_entropy_with_logits(ctr, ctr_t, reduction='none') * pos).sum() / num_pos
     return dict(loss_cls=loss_cls, loss_reg=loss_reg, loss_ctr=loss_ctr)
 
 # %% ../../nbs/21_proposal_head.ipynb #1ba31f80
 def detect(out: dict, image_sizes: list, score_thresh: float = 0.05, topk: int = 1000, nms_thresh: float = 0.6,
-           max_det: int = 100, class_agnostic: bool = True) -> list:
+           max_det: int = 100, class_agnostic: bool = True, strides=STRIDES) -> list:
     """Head outputs → per image dict(boxes (N, 4), scores (N,), labels (N,) thing index, locations (N, 2) pixel (x, y)).
     `class_agnostic` NMS (default) keeps one detection per object whatever its class, since a panoptic segment has one class."""
     shapes = [m.shape[-2:] for m in out['cls']]
-    locs, lvl = level_locations(shapes, device=out['cls'][0].device)
+    locs, lvl = level_locations(shapes, strides, device=out['cls'][0].device)
     results = []
     for b, (H, W) in enumerate(image_sizes):
         bs, ss, ls, ps = [], [], [], []
