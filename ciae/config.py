@@ -54,7 +54,7 @@ class TrainConfig:
     eval_period: int = 0                  # 0: evaluate only at the end
     log_period: int = 20
     vis_images: int = 4                   # result pictures written after the final evaluation
-    workers: int = 4
+    workers: int | None = None            # DataLoader workers per process; None: one per spare CPU core, at most 8
     seed: int = 0
     device: str = 'auto'                  # 'auto', 'cpu', 'cuda', 'cuda:1', ...
     amp: str = 'auto'                     # mixed precision: 'auto' (bf16 on GPUs that have it, else fp16; off on CPU),
@@ -81,7 +81,7 @@ PRESETS = {
         solver=SolverConfig(optimizer='adamw', base_lr=2e-3, weight_decay=1e-4, schedule='cosine', max_iter=900,
                             steps=(), warmup_iters=45, batch_size=4, reference_batch=4, clip_grad=10.0),
         input=InputConfig(short_sizes=(256,), max_size=320, test_short=256, test_max=320, flip=0.5),
-        checkpoint_period=100, log_period=10, workers=1),
+        checkpoint_period=100, log_period=10),
     'r50_1x': lambda: _paper(preset='r50_1x', output='runs/r50_1x'),
     'r50_3x': lambda: _3x('resnet50', False, 'runs/r50_3x'),
     'r101_3x': lambda: _3x('resnet101', False, 'runs/r101_3x'),

@@ -155,6 +155,8 @@ def train(cfg: TrainConfig, resume: bool = False, kill_at: int | None = None, sa
     s = cfg.solver
     if s.batch_size % world: raise ValueError(f"solver.batch_size={s.batch_size} is not divisible by {world} processes")
     half = amp_dtype(cfg.amp, device)
+    if cfg.workers is None:                                                   # one per spare core, shared by the ranks
+        cfg.workers = max(1, min(8, ((os.cpu_count() or 2) - world) // world))
     out = Path(cfg.output)
     if main: out.mkdir(parents=True, exist_ok=True); (out / 'config.json').write_text(json.dumps(config_dict(cfg), indent=1))
     ensure_dataset(cfg, rank, world)
@@ -162,6 +164,7 @@ def train(cfg: TrainConfig, resume: bool = False, kill_at: int | None = None, sa
     cats = ds.categories
     torch.manual_seed(cfg.seed)                                               # same initial weights on every rank
     mcfg = model_config(cfg, cats.num_stuff, cats.num_thing)
+    if device.type == 'cuda' and 'channels_last' not in cfg.model: mcfg.channels_last = True   # NHWC: tensor cores
     model = CIAE(mcfg).to(device)
     if world > 1 and device.type == 'cuda': model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     opt = build_optimizer(model, s)
