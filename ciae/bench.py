@@ -1,4 +1,4 @@
-"""`python -m ciae.bench`: ciae R50-FPN side by side with torchvision's FCOS and Mask R-CNN on the same images, in one process, as ratios.
+"""`python -m ciae.bench`: ciae R50-FPN side by side with torchvision's FCOS and Mask R-CNN on the same images, in one process, as ratios; `--train`: one training step of ciae next to FCOS with the same backbone.
 
 Docs: https://ciae.github.io/ciae/bench.html.md"""
 
@@ -21,9 +21,11 @@ from .pq import write_json_atomic
 from .assign import panoptic_from_embedding, panoptic_from_lowres, assign_pixels_lowres, lowres_queries
 
 # %% auto #0
-__all__ = ['STAGES', 'timed', 'stats', 'tune_torchvision', 'build_models', 'bench_image', 'StageClock', 'bench_sizes',
-           'bench_fusion', 'profile_ciae', 'step_models', 'bench_steps', 'format_steps', 'format_table',
-           'format_fusion', 'format_stages', 'peak_memory', 'main']
+__all__ = ['STAGES', 'SYNTH_CATEGORIES', 'TRAIN_CONFIGS', 'AMP_DTYPES', 'timed', 'stats', 'tune_torchvision', 'build_models',
+           'bench_image', 'StageClock', 'bench_sizes', 'bench_fusion', 'profile_ciae', 'step_models', 'bench_steps',
+           'format_steps', 'format_table', 'format_fusion', 'format_stages', 'peak_memory', 'main', 'coco_like_item',
+           'synth_item', 'train_batch', 'segments_per_image', 'fcos_peer', 'ciae_calls', 'fcos_call',
+           'bench_train_config', 'bench_train', 'format_train', 'profile_train']
 
 # %% ../nbs/40_bench.ipynb #d9494c35
 def timed(fn, device, warmup: int = 1, runs: int = 3) -> list:
@@ -110,12 +112,13 @@ class StageClock:
     def remove(self):
         for h in self.handles: h.remove()
 
-def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warmup: int = 1, amp: bool = False,
+def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warmup: int = 1, amp: bool | torch.dtype = False,
                 progress: bool = False) -> list:
     """End-to-end time per image of each model at each shorter side, per stage (`STAGES`) too; ciae's network/fusion
     split; GFLOPs; detection counts. The models take turns inside every round (ciae, FCOS, Mask R-CNN, then again),
     so a machine whose speed drifts (shared cores, clocks) slows all three alike, and each ratio is the median of
-    the per-round ratios. The first warm-up round counts FLOPs and is not timed. `progress`: a bar, one tick per model run."""
+    the per-round ratios. The first warm-up round counts FLOPs and is not timed. `amp`: autocast on CUDA, float16 if
+    True, else the dtype given. `progress`: a bar, one tick per model run."""
     rows, warmup = [], max(warmup, 1)
     bar = tqdm(total=len(sizes) * (warmup + runs) * len(STAGES), desc='models by size', disable=not progress)
     clocks = {m: StageClock(models[m], STAGES[m], device) for m in STAGES}
@@ -128,7 +131,8 @@ def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warm
             calls = dict(ciae=lambda: models['ciae'].predict(img)[0], fcos=lambda: models['fcos'](flt)[0],
                          maskrcnn=lambda: models['maskrcnn'](flt)[0])
             outs, times, stage_s, gflops = {m: [] for m in calls}, {m: [] for m in calls}, {m: [] for m in calls}, {}
-            with torch.no_grad(), torch.autocast(device.type, dtype=torch.float16, enabled=amp and device.type == 'cuda'):
+            with torch.no_grad(), torch.autocast(device.type, dtype=amp if isinstance(amp, torch.dtype) else torch.float16,
+                                                    enabled=bool(amp) and device.type == 'cuda'):
                 for r in range(warmup + runs):
                     for m, fn in calls.items():
                         bar.set_postfix_str(f'{s}: {m}', refresh=False); bar.update()
@@ -288,54 +292,346 @@ def peak_memory(device) -> dict:
     import resource
     return dict(max_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
+class _Parser(argparse.ArgumentParser):
+    "argparse whose errors are one line (`error: ...` from `main`), not a usage block."
+    def error(self, message): raise ValueError(message)
+
 def main(argv: list | None = None) -> int:
-    "python -m ciae.bench [--device D] [--amp] [--threads N] [--sizes 512 640 800] [--runs 3] [--tuned-peers] [--no-steps] [--profile] [--output bench.json]"
-    ap = argparse.ArgumentParser(prog='python -m ciae.bench', description=(
+    """python -m ciae.bench [--device D] [--amp [off|bf16|fp16]] [--threads N] [--sizes 512 640 800] [--runs N] [--warmup N]
+    [--tuned-peers] [--no-steps] [--profile] [--output bench.json]; with --train [--train-configs synth r50]: training steps."""
+    ap = _Parser(prog='python -m ciae.bench', description=(
         'Speed of ciae R50-FPN next to torchvision FCOS and Mask R-CNN R50-FPN (random weights, same inputs, same number '
-        'of detections), as medians and ratios; plus fusion time vs detections and image size.'))
+        'of detections), as medians and ratios; plus fusion time vs detections and image size. With --train: one '
+        'training step of ciae next to FCOS with the same backbone, batch and input size.'))
     ap.add_argument('--device', default='cpu', help="'cpu', 'cuda', 'cuda:1' (default: %(default)s)")
-    ap.add_argument('--amp', action='store_true', help='float16 autocast (CUDA)')
+    ap.add_argument('--amp', nargs='?', const='fp16', choices=list(AMP_DTYPES), help=(
+        "autocast: --amp alone is float16 (inference: CUDA only); default: off, training on CUDA bf16"))
     ap.add_argument('--threads', type=int, help='torch CPU threads')
     ap.add_argument('--sizes', type=int, nargs='+', default=[512, 640, 800], help='shorter sides (default: %(default)s)')
-    ap.add_argument('--runs', type=int, default=3, help='timed runs per measurement (default: %(default)s)')
-    ap.add_argument('--warmup', type=int, default=1)
+    ap.add_argument('--runs', type=int, help='timed runs (rounds) per measurement (default: 3; --train: 5)')
+    ap.add_argument('--warmup', type=int, help='untimed runs first (default: 1; --train: 2, on CUDA 3)')
     ap.add_argument('--detections', type=int, default=100)
     ap.add_argument('--tuned-peers', action='store_true', help="give FCOS and Mask R-CNN ciae's channels-last layout and folded batch norm")
     ap.add_argument('--no-literal', action='store_true', help="skip the (slow) full-resolution fusion in the fusion table")
     ap.add_argument('--no-steps', action='store_true', help="skip the table of ciae's optimisations one at a time")
-    ap.add_argument('--profile', action='store_true', help="print torch.profiler's operator table for ciae at the largest size")
+    ap.add_argument('--profile', action='store_true', help="print torch.profiler's operator table for ciae at the largest size (--train: of one training step)")
+    ap.add_argument('--train', action='store_true', help='benchmark training steps instead of inference (the inference sections are skipped)')
+    ap.add_argument('--train-configs', nargs='+', metavar='NAME', help=f"of {', '.join(TRAIN_CONFIGS)} (default: synth; on CUDA synth r50)")
     ap.add_argument('--output', default='bench.json', help='JSON results (default: %(default)s)')
-    a = ap.parse_args(argv)
+    try:
+        a = ap.parse_args(argv)
+        device = torch.device(a.device)
+        if device.type == 'cuda' and not torch.cuda.is_available(): raise ValueError('--device cuda but CUDA is not available')
+        configs = a.train_configs or (['synth', 'r50'] if device.type == 'cuda' else ['synth'])
+        if unknown := [c for c in configs if c not in TRAIN_CONFIGS]:
+            raise ValueError(f"unknown --train-configs {', '.join(unknown)}; choose from {', '.join(TRAIN_CONFIGS)}")
+        if a.train_configs and not a.train: raise ValueError('--train-configs needs --train')
+        if a.runs is not None and a.runs < 1: raise ValueError('--runs must be at least 1')
+        if a.warmup is not None and a.warmup < 0: raise ValueError('--warmup must be at least 0')
+    except (ValueError, RuntimeError) as e: print(f"error: {e}", file=sys.stderr); return 2
     if a.threads: torch.set_num_threads(a.threads)
-    device = torch.device(a.device)
-    if device.type == 'cuda' and not torch.cuda.is_available(): print('error: --device cuda but CUDA is not available', file=sys.stderr); return 2
+    amp_name = a.amp or ('bf16' if a.train and device.type == 'cuda' else 'off')
+    amp = AMP_DTYPES[amp_name]
+    runs = a.runs or (5 if a.train else 3)
+    warmup = a.warmup if a.warmup is not None else ((3 if device.type == 'cuda' else 2) if a.train else 1)
     torch.manual_seed(0)
     out = Path(a.output); out.parent.mkdir(parents=True, exist_ok=True)
     res = dict(device=str(device), device_name=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu',
-               threads=torch.get_num_threads(), amp=a.amp, tuned_peers=a.tuned_peers, torch=torch.__version__,
-               torchvision=torchvision.__version__, complete=False, sizes=[], fusion=[], steps=[])
+               threads=torch.get_num_threads(), amp=amp_name, tuned_peers=a.tuned_peers, torch=torch.__version__,
+               torchvision=torchvision.__version__, complete=False, sizes=[], fusion=[], steps=[], train=[])
     def save(**part):                                                       # after every section: a crash keeps what was measured
         res.update(part, memory=peak_memory(device)); write_json_atomic(res, out)
     say = lambda text: print(text, flush=True)
+    if a.train:
+        layout = 'channels-last (NHWC)' if device.type == 'cuda' else 'channels-first (NCHW)'
+        say(f"device {res['device_name']}, {res['threads']} threads, amp={amp_name}, both models {layout}; one training "
+            f"step (forward, losses, backward, SGD), median of {runs} rounds after {warmup} warm-up")
+        rows = []
+        for name in configs:
+            rows.append(bench_train_config(name, TRAIN_CONFIGS[name], device, amp, runs, warmup, progress=True))
+            save(train=rows)
+            say('\n' + format_train(rows[-1:]))
+            if a.profile: say(f"\nciae training step, {name}:\n" + profile_train(TRAIN_CONFIGS[name], device, amp))
+        save(complete=True)
+        say(f"\npeak memory: {res['memory']}; wrote {a.output}")
+        return 0
     peers = 'tuned like ciae' if a.tuned_peers else 'as torchvision ships them'
-    say(f"device {res['device_name']}, {res['threads']} threads, amp={a.amp}, peers {peers}; times per image, median of {a.runs}")
+    say(f"device {res['device_name']}, {res['threads']} threads, amp={amp_name}, peers {peers}; times per image, median of {runs}")
     models = build_models(device, a.detections, tuned_peers=a.tuned_peers)
-    rows = bench_sizes(models, device, a.sizes, a.runs, a.warmup, a.amp, progress=True)
+    rows = bench_sizes(models, device, a.sizes, runs, warmup, amp or False, progress=True)
     save(sizes=rows)
     say(format_table(rows))
     say(f"\nstages at shorter side {rows[-1]['short']} (medians):\n" + format_stages(rows[-1]))
-    fusion = bench_fusion(models['ciae'], device, sizes=tuple(sorted({min(a.sizes), max(a.sizes)})), runs=a.runs,
+    fusion = bench_fusion(models['ciae'], device, sizes=tuple(sorted({min(a.sizes), max(a.sizes)})), runs=runs,
                           literal=not a.no_literal, progress=True)
     save(fusion=fusion)
     say('\nfusion (ciae network output, 53 stuff queries + detections):\n' + format_fusion(fusion))
     if not a.no_steps:
-        steps = bench_steps(CIAE(models['ciae'].cfg), device, max(a.sizes), a.runs, a.warmup, progress=True)
+        steps = bench_steps(CIAE(models['ciae'].cfg), device, max(a.sizes), runs, warmup, progress=True)
         save(steps=steps)
         say(f"\nciae's optimisations one at a time, shorter side {max(a.sizes)}:\n" + format_steps(steps))
     if a.profile: say(f"\nciae at {max(a.sizes)}, operators by self time:\n" + profile_ciae(models['ciae'], device, max(a.sizes)))
     save(complete=True)
     say(f"\npeak memory: {res['memory']}; wrote {a.output}")
     return 0
+
+# %% ../nbs/40_bench.ipynb #66d3487e
+import math
+import numpy as np
+from torchvision.models.detection.backbone_utils import BackboneWithFPN
+from torchvision.ops.feature_pyramid_network import LastLevelP6P7
+from .box_filter import masks_to_edge_boxes
+from .data.coco import Categories, decode_targets
+from .data.synth import synth_image, synth_categories
+from .data.transforms import collate
+from .evaluate import to_device
+
+def coco_like_item(seed: int, height: int, width: int, num_stuff: int = 53, num_thing: int = 80,
+                   segments: tuple = (20, 50)) -> dict:
+    """A random but deterministic COCO-like panoptic item, in the dataset's item format (image, category, segment,
+    boxes, labels; see `decode_targets`): a Voronoi layout of 3–12 stuff classes, 0–2 void blobs, then thing
+    instances (rectangles and ellipses from 3 % to 60 % of the shorter side, random thing classes) painted on top,
+    later ones occluding earlier ones, until the image holds a number of visible segments drawn from `segments`."""
+    g = torch.Generator().manual_seed(seed)
+    uni = lambda lo=0.0, hi=1.0: lo + (hi - lo) * float(torch.rand((), generator=g))
+    integer = lambda lo, hi: int(torch.randint(lo, hi + 1, (), generator=g))          # lo..hi inclusive
+    H, W = height, width
+    ys, xs = torch.arange(H).float()[:, None] + 0.5, torch.arange(W).float()[None] + 0.5   # (H, 1), (1, W) pixel centres
+    target = integer(*segments)
+    n_st = integer(min(3, num_stuff), min(12, num_stuff))
+    stuff = torch.randperm(num_stuff, generator=g)[:n_st]                              # (n_st,) distinct stuff classes
+    c = torch.rand(n_st, 2, generator=g) * torch.tensor([H, W])                        # region centres (y, x)
+    stretch = (torch.rand(n_st, generator=g) + 0.5)[:, None, None]
+    d = (ys - c[:, 0, None, None]) ** 2 + stretch * (xs - c[:, 1, None, None]) ** 2    # (n_st, H, W)
+    category = stuff[d.argmin(0)]                                                      # (H, W) stuff ids
+    segment = category.clone()                                                         # a stuff segment's id is its class
+    tries = 20 * segments[1]
+    counts = torch.bincount(segment.flatten() + 1, minlength=num_stuff + tries + 1)    # pixels per segment id + 1 (0: ignore)
+
+    def blob(lo: float, hi: float):
+        "A rectangle or an ellipse: (window slices, (h, w) bool mask inside the window), or None if it covers no pixel."
+        s = min(H, W) * math.exp(uni(math.log(lo), math.log(hi)))
+        a = math.exp(uni(-0.7, 0.7))                                                   # aspect ratio
+        h, w, cy, cx = max(s * a, 1.0), max(s / a, 1.0), uni(0, H), uni(0, W)
+        y0, y1 = max(int(cy - h / 2), 0), min(math.ceil(cy + h / 2), H)
+        x0, x1 = max(int(cx - w / 2), 0), min(math.ceil(cx + w / 2), W)
+        if y1 <= y0 or x1 <= x0: return None
+        if uni() < 0.5: m = torch.ones(y1 - y0, x1 - x0, dtype=torch.bool)
+        else: m = ((ys[y0:y1] - cy) / (h / 2)) ** 2 + ((xs[:, x0:x1] - cx) / (w / 2)) ** 2 <= 1
+        return ((slice(y0, y1), slice(x0, x1)), m) if m.any() else None
+
+    def paint(win, m, sid: int, cid: int):
+        seg, cat = segment[win], category[win]                                         # views into the maps
+        counts.sub_(torch.bincount(seg[m] + 1, minlength=len(counts)))
+        seg[m], cat[m] = sid, cid
+        counts[sid + 1] += int(m.sum())
+
+    for _ in range(integer(0, 2)):                                                     # void (unlabelled) blobs
+        if (b := blob(0.02, 0.15)) is not None: paint(*b, -1, -1)
+    labels = []                                                                        # thing instance j: segment id num_stuff + j
+    for _ in range(tries):
+        if int((counts[1:] > 0).sum()) >= target: break                               # each instance adds at most one segment
+        if (b := blob(0.03, 0.6)) is None: continue
+        label = num_stuff + integer(0, num_thing - 1)
+        paint(*b, num_stuff + len(labels), label); labels.append(label)
+    n = len(labels)
+    keep = counts[num_stuff + 1:num_stuff + 1 + n] > 0                                 # (n,) instances still visible
+    lut = torch.cat([torch.arange(-1, num_stuff), torch.full((n,), -1)])               # old id + 1 → new id
+    lut[num_stuff + 1:][keep] = num_stuff + torch.arange(int(keep.sum()))
+    segment = lut[segment + 1]                                                         # instances renumbered 0..N-1
+    labels = torch.tensor(labels, dtype=torch.long)[keep] if n else torch.zeros(0, dtype=torch.long)   # (N,)
+    masks = segment[None] == (num_stuff + torch.arange(len(labels)))[:, None, None]   # (N, H, W)
+    palette = torch.randint(0, 256, (num_stuff + len(labels) + 1, 3), generator=g)     # a colour per segment, grey for void
+    palette[0] = 128
+    image = palette[segment + 1] + torch.randint(-20, 21, (H, W, 3), generator=g)      # (H, W, 3)
+    return dict(image=image.clamp(0, 255).to(torch.uint8).permute(2, 0, 1).contiguous(), category=category,
+                segment=segment, boxes=masks_to_edge_boxes(masks), labels=labels)
+
+SYNTH_CATEGORIES = Categories.from_coco(synth_categories())
+
+def synth_item(seed: int, height: int = 256, width: int = 320) -> dict:
+    "One scene of the synthetic dataset that `python -m ciae.train` trains on by default, decoded as the dataset does."
+    r = synth_image(np.random.default_rng(seed), height, width)
+    return dict(image=torch.from_numpy(r['image']).permute(2, 0, 1).contiguous(),
+                **decode_targets(r['pan'], r['segments_info'], SYNTH_CATEGORIES))
+
+def train_batch(data: str, batch: int, size: tuple, num_stuff: int | None = None, num_thing: int | None = None,
+                seed: int = 0) -> dict:
+    """A collated training batch (`collate`) of `batch` images of `size` (H, W): 'coco' → `coco_like_item`s
+    (53 stuff, 80 thing classes unless given), 'synth' → `synth_item`s (4 stuff, 4 thing classes)."""
+    if data == 'synth':
+        if (num_stuff or 4, num_thing or 4) != (SYNTH_CATEGORIES.num_stuff, SYNTH_CATEGORIES.num_thing):
+            c = SYNTH_CATEGORIES
+            raise ValueError(f"the synthetic data has {c.num_stuff} stuff and {c.num_thing} thing classes")
+        return collate([synth_item(1000 * seed + b, *size) for b in range(batch)])
+    if data == 'coco':
+        return collate([coco_like_item(1000 * seed + b, *size, num_stuff or 53, num_thing or 80) for b in range(batch)])
+    raise ValueError(f"unknown data {data!r}: 'coco' or 'synth'")
+
+def segments_per_image(batch: dict) -> list:
+    "Number of segments (stuff regions and thing instances, not void) in each image of a collated batch."
+    return [int((s.unique() >= 0).sum()) for s in batch['segment']]
+
+# %% ../nbs/40_bench.ipynb #9c80ebc1
+TRAIN_CONFIGS = {                                   # name → ciae model settings, categories, batch, input size, data
+    'synth': dict(model=dict(backbone='resnet18', fpn_channels=64, head_convs=2, embed_channels=64, embed_dim=16),
+                  num_stuff=4, num_thing=4, batch=4, size=(256, 320), data='synth'),     # python -m ciae.train's default
+    'r50': dict(model=dict(), num_stuff=53, num_thing=80, batch=8, size=(800, 1088), data='coco'),  # the paper's R50-FPN
+}
+AMP_DTYPES = dict(off=None, bf16=torch.bfloat16, fp16=torch.float16)
+
+def fcos_peer(cfg: CIAEConfig, size: tuple) -> torch.nn.Module:
+    """torchvision FCOS with ciae's backbone, FPN width and head depth, as it trains from scratch (batch norm, all
+    layers trainable), its resizing set to keep images of `size` (H, W) as they are. R50, 256 channels, 4 head
+    convs: `fcos_resnet50_fpn` itself."""
+    tv = torchvision.models.detection
+    kw = dict(num_classes=cfg.num_thing + 1, min_size=min(size), max_size=max(size))   # class 0: background
+    if (cfg.backbone, cfg.fpn_channels, cfg.head_convs) == ('resnet50', 256, 4):
+        return tv.fcos_resnet50_fpn(weights=None, weights_backbone=None, **kw)
+    C = cfg.fpn_channels                        # what fcos_resnet50_fpn builds (resnet_fpn_backbone), C channels wide
+    body = torchvision.models.get_model(cfg.backbone, weights=None, norm_layer=torch.nn.BatchNorm2d)
+    c3 = body.inplanes // 4                                                # C3 channels: 128 (R18/34), 512 (R50+)
+    fpn = BackboneWithFPN(body, dict(layer2='0', layer3='1', layer4='2'), [c3, 2 * c3, 4 * c3], C,
+                          extra_blocks=LastLevelP6P7(C, C))                # P3–P5 from C3–C5, P6–P7 from P5
+    return tv.FCOS(fpn, head=tv.fcos.FCOSHead(C, 1, cfg.num_thing + 1, num_convs=cfg.head_convs), **kw)
+
+def _sgd(model: torch.nn.Module) -> torch.optim.Optimizer:
+    "The paper's optimizer, for ciae and its peer alike."
+    return torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.01, momentum=0.9, weight_decay=1e-4)
+
+def _train_step(loss_fn, opt, scaler, device, amp):
+    "One training step: forward and losses (`loss_fn`) under autocast, backward, optimizer step (float16: scaled)."
+    with torch.autocast(device.type, dtype=amp, enabled=amp is not None): loss = loss_fn()
+    opt.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    scaler.step(opt); scaler.update()
+
+def ciae_calls(model: CIAE, batch: dict, device, amp=None, total: int = 1) -> dict:
+    """What the training bench times for ciae, as fn(step) on `batch`: 'ciae', a full training step; 'ciae_loss',
+    the CIAE loss forward + backward alone, on a leaf copy of the network's embedding map (computed once)."""
+    opt, scaler = _sgd(model), torch.amp.GradScaler(device.type, enabled=amp == torch.float16)
+    with torch.no_grad(), torch.autocast(device.type, dtype=amp, enabled=amp is not None):
+        raw = model.network(batch['images'])[1]                            # (B, D, H, W)
+    leaf = raw.detach().float().requires_grad_(True)                       # (B, D, H, W)
+    def loss_only(step: int):
+        leaf.grad = None
+        with torch.autocast(device.type, dtype=amp, enabled=amp is not None):  # as in the model's forward
+            loss = model.criterion(leaf, batch['category'], batch['segment'], batch['boxes'], step, total)['loss']
+        loss.backward()
+    def full_step(it: int):
+        _train_step(lambda: model(batch, step=it, total_steps=total)['loss'], opt, scaler, device, amp)
+    return dict(ciae=full_step, ciae_loss=loss_only)
+
+def fcos_call(model: torch.nn.Module, batch: dict, num_stuff: int, device, amp=None):
+    "FCOS's training step as fn(step) on the same images (float in [0, 1]) and thing boxes (labels 1..num_thing)."
+    opt, scaler = _sgd(model), torch.amp.GradScaler(device.type, enabled=amp == torch.float16)
+    images = [im[:, :h, :w].float() / 255 for im, (h, w) in zip(batch['images'], batch['image_sizes'])]   # (3, h, w) each
+    targets = [dict(boxes=b, labels=l - num_stuff + 1) for b, l in zip(batch['boxes'], batch['labels'])]
+    return lambda step: _train_step(lambda: sum(model(images, targets).values()), opt, scaler, device, amp)
+
+def _rounds(calls: dict, device, warmup: int, runs: int, bar) -> dict:
+    "Seconds of each call, the calls taking turns inside every round (warm-up rounds not kept): name → list."
+    times = {k: [] for k in calls}
+    for r in range(warmup + runs):
+        for k, fn in calls.items():
+            bar.set_postfix_str(k, refresh=False); bar.update()
+            t = timed(lambda: fn(r), device, 0, 1)[0]
+            if r >= warmup: times[k].append(t)
+    return times
+
+def bench_train_config(name: str, spec: dict, device, amp=None, runs: int = 5, warmup: int = 2,
+                       channels_last: bool | None = None, progress: bool = False) -> dict:
+    """One full training step (forward, losses, backward, SGD step) of ciae and of FCOS with the same backbone,
+    batch and input size (`spec`, see `TRAIN_CONFIGS`), taking turns inside every round: medians, images/s, the
+    median per-round ratio ciae/FCOS, and the CIAE loss's share of ciae's step (its forward + backward alone,
+    timed in the same rounds). The share is also measured on a COCO-like batch (`coco_like_item`: 133 categories,
+    20–50 segments per image) for the same architecture built with COCO's categories, unless `spec` is COCO-like
+    already. `amp`: None or the autocast dtype; `channels_last`: default on CUDA."""
+    channels_last = device.type == 'cuda' if channels_last is None else channels_last
+    B, (H, W), ns, nt = spec['batch'], spec['size'], spec['num_stuff'], spec['num_thing']
+    coco_extra = (spec['data'], ns, nt) != ('coco', 53, 80)
+    bar = tqdm(total=(warmup + runs) * (3 + 2 * coco_extra), desc=f'train {name}', disable=not progress)
+    make = lambda ns, nt: CIAE(CIAEConfig(num_stuff=ns, num_thing=nt, channels_last=channels_last, **spec['model']))
+    torch.manual_seed(0)
+    ciae = make(ns, nt).to(device).train()
+    fcos = fcos_peer(ciae.cfg, (H, W)).to(device).train()
+    if channels_last: fcos = fcos.to(memory_format=torch.channels_last)
+    batch = to_device(train_batch(spec['data'], B, (H, W), ns, nt), device)
+    total = warmup + runs
+    calls = {**ciae_calls(ciae, batch, device, amp, total), 'fcos': fcos_call(fcos, batch, ns, device, amp)}
+    t = _rounds(calls, device, warmup, runs, bar)
+    cfg = ciae.cfg
+    res = dict(config=name, backbone=cfg.backbone, fpn_channels=cfg.fpn_channels, head_convs=cfg.head_convs,
+               embed_channels=cfg.embed_channels, embed_dim=cfg.embed_dim, num_stuff=ns, num_thing=nt, batch=B,
+               size=[H, W], data=spec['data'], amp={v: k for k, v in AMP_DTYPES.items()}[amp],
+               channels_last=channels_last, segments_per_image=segments_per_image(batch),
+               params={k: sum(p.numel() for p in m.parameters() if p.requires_grad) for k, m in dict(ciae=ciae, fcos=fcos).items()},
+               ciae=stats(t['ciae']), fcos=stats(t['fcos']), ciae_loss=stats(t['ciae_loss']))
+    for m in ('ciae', 'fcos'): res[f'{m}_images_per_s'] = B / statistics.median(t[m])
+    res['ciae/fcos'] = statistics.median(c / f for c, f in zip(t['ciae'], t['fcos']))
+    res['loss_share'] = statistics.median(l / c for l, c in zip(t['ciae_loss'], t['ciae']))
+    del ciae, fcos, calls
+    if coco_extra:                                                          # same architecture, COCO's categories
+        torch.manual_seed(0)
+        model = make(53, 80).to(device).train()
+        cb = to_device(train_batch('coco', B, (H, W)), device)
+        tc = _rounds(ciae_calls(model, cb, device, amp, total), device, warmup, runs, bar)
+        res['coco_like'] = dict(num_stuff=53, num_thing=80, segments_per_image=segments_per_image(cb),
+                                ciae=stats(tc['ciae']), ciae_loss=stats(tc['ciae_loss']),
+                                loss_share=statistics.median(l / c for l, c in zip(tc['ciae_loss'], tc['ciae'])))
+    else:                                                                   # the timed batch is the COCO-like one
+        res['coco_like'] = dict(num_stuff=ns, num_thing=nt,
+                                **{k: res[k] for k in ('segments_per_image', 'ciae', 'ciae_loss', 'loss_share')})
+    bar.close()
+    return res
+
+def bench_train(device, configs=('synth',), amp=None, runs: int = 5, warmup: int = 2, channels_last: bool | None = None,
+                specs: dict | None = None, progress: bool = False) -> list:
+    "`bench_train_config` for each named configuration of `specs` (default `TRAIN_CONFIGS`)."
+    specs = TRAIN_CONFIGS if specs is None else specs
+    return [bench_train_config(n, specs[n], device, amp, runs, warmup, channels_last, progress) for n in configs]
+
+def format_train(rows: list) -> str:
+    "Plain-text table of bench_train: step times, images/s, ciae/FCOS, the CIAE loss's share of the step."
+    h = (f"{'config':8s} {'batch':>5s} {'size':>9s} {'amp':>5s} {'layout':>6s} {'ciae ms':>9s} {'FCOS ms':>9s} {'ciae img/s':>10s} "
+         f"{'FCOS img/s':>10s} {'ciae/FCOS':>9s} {'loss ms':>8s} {'loss %':>6s} {'COCO-like loss %':>16s} {'segs':>6s}")
+    lines = [h, '-' * len(h)]
+    for r in rows:
+        c, segs = r['coco_like'], r['segments_per_image']
+        lines.append(f"{r['config']:8s} {r['batch']:5d} {r['size'][0]:>4d}×{r['size'][1]:<4d} {r['amp']:>5s} "
+                     f"{'NHWC' if r['channels_last'] else 'NCHW':>6s} {r['ciae']['median_ms']:9.1f} {r['fcos']['median_ms']:9.1f} "
+                     f"{r['ciae_images_per_s']:10.2f} {r['fcos_images_per_s']:10.2f} {r['ciae/fcos']:9.2f} "
+                     f"{r['ciae_loss']['median_ms']:8.1f} {100 * r['loss_share']:6.1f} {100 * c['loss_share']:16.1f} "
+                     f"{sum(segs) / len(segs):6.1f}")
+    lines.append("goals: ciae/FCOS ≤ 1.3; CIAE loss forward + backward ≤ 15 % of the step on the COCO-like batch "
+                 "(133 categories, 20–50 segments per image; segs: mean segments per image of the timed batch)")
+    return '\n'.join(lines)
+
+def profile_train(spec: dict, device, amp=None, channels_last: bool | None = None, rows: int = 15) -> str:
+    """Where one ciae training step of `spec` spends its time, after one warm-up step: the phases (forward + losses,
+    backward, optimizer step; host clock around synchronisations) and torch.profiler's operators by self time."""
+    from torch.profiler import profile, ProfilerActivity
+    channels_last = device.type == 'cuda' if channels_last is None else channels_last
+    torch.manual_seed(0)
+    model = CIAE(CIAEConfig(num_stuff=spec['num_stuff'], num_thing=spec['num_thing'], channels_last=channels_last,
+                            **spec['model'])).to(device).train()
+    batch = to_device(train_batch(spec['data'], spec['batch'], spec['size'], spec['num_stuff'], spec['num_thing']), device)
+    opt, scaler = _sgd(model), torch.amp.GradScaler(device.type, enabled=amp == torch.float16)
+    step = lambda: _train_step(lambda: model(batch, step=0, total_steps=1)['loss'], opt, scaler, device, amp)
+    step()
+    marks = [_sync(device) or time.perf_counter()]
+    with torch.autocast(device.type, dtype=amp, enabled=amp is not None): loss = model(batch, step=0, total_steps=1)['loss']
+    marks.append(_sync(device) or time.perf_counter())
+    opt.zero_grad(set_to_none=True); scaler.scale(loss).backward()
+    marks.append(_sync(device) or time.perf_counter())
+    scaler.step(opt); scaler.update()
+    marks.append(_sync(device) or time.perf_counter())
+    ms = [1000 * (b - a) for a, b in zip(marks, marks[1:])]
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda' else [])
+    with profile(activities=acts) as prof: step(); _sync(device)
+    key = 'self_cuda_time_total' if device.type == 'cuda' else 'self_cpu_time_total'
+    return (f"phases: forward + losses {ms[0]:.1f} ms, backward {ms[1]:.1f} ms, optimizer step {ms[2]:.1f} ms\n" +
+            prof.key_averages().table(sort_by=key, row_limit=rows))
 
 # %% ../nbs/40_bench.ipynb #d788b1f2
 if __name__ == '__main__': sys.exit(main())
