@@ -24,7 +24,7 @@ from .assign import panoptic_from_embedding, panoptic_from_lowres, assign_pixels
 __all__ = ['STAGES', 'SYNTH_CATEGORIES', 'TRAIN_CONFIGS', 'AMP_DTYPES', 'timed', 'stats', 'tune_torchvision', 'build_models',
            'bench_image', 'StageClock', 'bench_sizes', 'bench_fusion', 'profile_ciae', 'step_models', 'bench_steps',
            'format_steps', 'format_table', 'format_fusion', 'format_stages', 'peak_memory', 'main', 'coco_like_item',
-           'synth_item', 'train_batch', 'segments_per_image', 'fcos_peer', 'ciae_calls', 'fcos_call',
+           'synth_item', 'train_batch', 'segments_per_image', 'fcos_peer', 'ciae_calls', 'fcos_call', 'count_syncs',
            'bench_train_config', 'bench_train', 'format_train', 'profile_train']
 
 # %% ../nbs/40_bench.ipynb #d9494c35
@@ -376,7 +376,7 @@ def main(argv: list | None = None) -> int:
     return 0
 
 # %% ../nbs/40_bench.ipynb #66d3487e
-import math
+import math, warnings
 import numpy as np
 from torchvision.models.detection.backbone_utils import BackboneWithFPN
 from torchvision.ops.feature_pyramid_network import LastLevelP6P7
@@ -539,6 +539,18 @@ def _rounds(calls: dict, device, warmup: int, runs: int, bar) -> dict:
             if r >= warmup: times[k].append(t)
     return times
 
+def count_syncs(fn, device) -> int | None:
+    """Host-device synchronisations during one call of fn, counted with `torch.cuda.set_sync_debug_mode('warn')`
+    (each `.item()`, `nonzero`, blocking copy ... warns once); None off CUDA."""
+    if device.type != 'cuda': return None
+    _sync(device)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        torch.cuda.set_sync_debug_mode('warn')
+        try: fn()
+        finally: torch.cuda.set_sync_debug_mode(0)
+    return sum('synchroniz' in str(w.message) for w in caught)
+
 def bench_train_config(name: str, spec: dict, device, amp=None, runs: int = 5, warmup: int = 2,
                        channels_last: bool | None = None, progress: bool = False) -> dict:
     """One full training step (forward, losses, backward, SGD step) of ciae and of FCOS with the same backbone,
@@ -560,13 +572,14 @@ def bench_train_config(name: str, spec: dict, device, amp=None, runs: int = 5, w
     total = warmup + runs
     calls = {**ciae_calls(ciae, batch, device, amp, total), 'fcos': fcos_call(fcos, batch, ns, device, amp)}
     t = _rounds(calls, device, warmup, runs, bar)
+    syncs = {k: count_syncs(lambda: calls[k](total), device) for k in ('ciae', 'fcos')}   # one more step each
     cfg = ciae.cfg
     res = dict(config=name, backbone=cfg.backbone, fpn_channels=cfg.fpn_channels, head_convs=cfg.head_convs,
                embed_channels=cfg.embed_channels, embed_dim=cfg.embed_dim, num_stuff=ns, num_thing=nt, batch=B,
                size=[H, W], data=spec['data'], amp={v: k for k, v in AMP_DTYPES.items()}[amp],
                channels_last=channels_last, segments_per_image=segments_per_image(batch),
                params={k: sum(p.numel() for p in m.parameters() if p.requires_grad) for k, m in dict(ciae=ciae, fcos=fcos).items()},
-               ciae=stats(t['ciae']), fcos=stats(t['fcos']), ciae_loss=stats(t['ciae_loss']))
+               ciae=stats(t['ciae']), fcos=stats(t['fcos']), ciae_loss=stats(t['ciae_loss']), syncs_per_step=syncs)
     for m in ('ciae', 'fcos'): res[f'{m}_images_per_s'] = B / statistics.median(t[m])
     res['ciae/fcos'] = statistics.median(c / f for c, f in zip(t['ciae'], t['fcos']))
     res['loss_share'] = statistics.median(l / c for l, c in zip(t['ciae_loss'], t['ciae']))
@@ -602,7 +615,8 @@ def format_train(rows: list) -> str:
                      f"{'NHWC' if r['channels_last'] else 'NCHW':>6s} {r['ciae']['median_ms']:9.1f} {r['fcos']['median_ms']:9.1f} "
                      f"{r['ciae_images_per_s']:10.2f} {r['fcos_images_per_s']:10.2f} {r['ciae/fcos']:9.2f} "
                      f"{r['ciae_loss']['median_ms']:8.1f} {100 * r['loss_share']:6.1f} {100 * c['loss_share']:16.1f} "
-                     f"{sum(segs) / len(segs):6.1f}")
+                     f"{sum(segs) / len(segs):6.1f}" + ('' if r['syncs_per_step']['ciae'] is None else
+                     f"   host syncs per step: ciae {r['syncs_per_step']['ciae']}, FCOS {r['syncs_per_step']['fcos']}"))
     lines.append("goals: ciae/FCOS ≤ 1.3; CIAE loss forward + backward ≤ 15 % of the step on the COCO-like batch "
                  "(133 categories, 20–50 segments per image; segs: mean segments per image of the timed batch)")
     return '\n'.join(lines)

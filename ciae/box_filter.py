@@ -11,7 +11,7 @@ from torch import Tensor
 from torchvision.ops import masks_to_boxes
 
 # %% auto #0
-__all__ = ['expand_boxes', 'masks_to_edge_boxes', 'boxes_inside', 'filter_similarity']
+__all__ = ['expand_boxes', 'masks_to_edge_boxes', 'box_ranges', 'boxes_inside', 'filter_similarity']
 
 # %% ../nbs/05_box_filter.ipynb #d79114d2
 def expand_boxes(boxes: Tensor, factor: float = 1.5) -> Tensor:
@@ -26,13 +26,19 @@ def masks_to_edge_boxes(masks: Tensor) -> Tensor:
     b = masks_to_boxes(masks)
     return torch.cat([b[:, :2], b[:, 2:] + 1], 1)
 
-def boxes_inside(boxes: Tensor, height: int, width: int) -> Tensor:
-    "(N, 4) xyxy boxes → (N, H, W) bool: pixel centre (x + ½, y + ½) inside the box."
+def box_ranges(boxes: Tensor, height: int, width: int) -> tuple[Tensor, Tensor]:
+    """(..., 4) xyxy boxes → the rows (..., H) and columns (..., W) whose pixel centres (y + ½, x + ½) lie inside each
+    box: a box's inside mask is their outer product, which need never be built."""
     xs = torch.arange(width, device=boxes.device, dtype=boxes.dtype) + 0.5    # (W,)
     ys = torch.arange(height, device=boxes.device, dtype=boxes.dtype) + 0.5   # (H,)
-    in_x = (xs >= boxes[:, 0:1]) & (xs <= boxes[:, 2:3])                       # (N, W)
-    in_y = (ys >= boxes[:, 1:2]) & (ys <= boxes[:, 3:4])                       # (N, H)
-    return in_y[:, :, None] & in_x[:, None, :]
+    rows = (ys >= boxes[..., 1:2]) & (ys <= boxes[..., 3:4])                   # (..., H)
+    cols = (xs >= boxes[..., 0:1]) & (xs <= boxes[..., 2:3])                   # (..., W)
+    return rows, cols
+
+def boxes_inside(boxes: Tensor, height: int, width: int) -> Tensor:
+    "(N, 4) xyxy boxes → (N, H, W) bool: pixel centre (x + ½, y + ½) inside the box."
+    rows, cols = box_ranges(boxes, height, width)
+    return rows[:, :, None] & cols[:, None, :]
 
 def filter_similarity(sim: Tensor, inside: Tensor, fill: float = 0.0) -> Tensor:
     "Set similarities (..., N, H, W) of pixels outside instance boxes (`inside` (N, H, W)) to `fill`."

@@ -12,10 +12,11 @@ from torch import Tensor, nn
 from .cosine import l2_normalize, flatten_pixels
 from .segment_means import segment_sums, segment_means
 from .memory import CategoryMemory
-from .box_filter import expand_boxes, boxes_inside, masks_to_edge_boxes
+from .box_filter import expand_boxes, box_ranges, boxes_inside, masks_to_edge_boxes
 
 # %% auto #0
-__all__ = ['ABSENT', 'merge_thing_classes', 'instance_masks', 'autocast_off', 'log_hinge_topk', 'ciae_loss', 'CIAELoss']
+__all__ = ['ABSENT', 'merge_thing_classes', 'instance_masks', 'autocast_off', 'filter_outside_', 'top_k', 'SelectedLogHinge',
+           'log_hinge_topk', 'selected_log_hinge', 'ciae_loss', 'CIAELoss']
 
 # %% ../nbs/06_ciae_loss.ipynb #e27ec05b
 def merge_thing_classes(category: Tensor, num_stuff: int) -> Tensor:
@@ -37,33 +38,118 @@ def autocast_off(device: torch.device | str):
 
 ABSENT = -4.0   # similarity given to padded / empty instance columns: below any cosine, so its hinge (eq. 7) is 0
 
+def filter_outside_(sim: Tensor, keep, first: int, fill: float) -> Tensor:
+    """In place: similarities (B, N, Q) of pixels outside the box of query column `first + j` set to `fill` (Section
+    IV-B). keep: (B, N, n) bool, or (rows (B, n, H), cols (B, n, W)) with N = H·W, the box as a row and a column range."""
+    if keep is None or sim.shape[-1] == first: return sim
+    B, N, Q = sim.shape
+    inst = sim[..., first:]                                            # (B, N, n) view of the instance columns
+    if isinstance(keep, tuple):
+        rows, cols = keep
+        grid = inst.view(B, rows.shape[-1], cols.shape[-1], Q - first)  # (B, H, W, n)
+        grid.masked_fill_(~rows.transpose(1, 2)[:, :, None, :], fill)   # rows outside, broadcast over W
+        grid.masked_fill_(~cols.transpose(1, 2)[:, None, :, :], fill)   # columns outside, broadcast over H
+    else: inst.masked_fill_(~keep, fill)
+    return sim
+
+def top_k(y: Tensor, k: int) -> tuple[Tensor, Tensor]:
+    """The k largest values of each row of y (..., Q) and their indices; consumes y. On a GPU k passes of `max`
+    (each a plain row reduction) replace `topk`, whose per-row selection is slow for short rows."""
+    if not y.is_cuda: return y.topk(k, dim=-1)
+    vals, idx = [], []
+    for _ in range(k):
+        v, i = y.max(-1, keepdim=True)
+        vals.append(v); idx.append(i)
+        y.scatter_(-1, i, float('-inf'))
+    return torch.cat(vals, -1), torch.cat(idx, -1)
+
+def _log_hinge(x: Tensor, margin: float, eps: float) -> Tensor:
+    "Eqs. 7–8 of the hinge argument x = d_pos − d_neg + margin."
+    return -torch.log1p(-(x.clamp(min=0) / (2 + margin)).clamp(max=1 - eps))
+
+class SelectedLogHinge(torch.autograd.Function):
+    """Σ_i w_i Σ_{k ∈ top-K of pixel i} l_ik (eqs. 5–9, per-pixel selection) for one query set, fused. The (B, N, Q)
+    similarities are computed, box-filtered and searched without autograd, and the backward scatters the gradient of the
+    N·K kept terms only. p (B, N, D) unit pixel embeddings; q (B, Q, D) unit queries; target, weight (B, N);
+    keep: box filter of the columns from `first` on (see `filter_outside_`) or None; present (B, Q) bool or None."""
+    @staticmethod
+    def forward(ctx, p, q, target, weight, margin, k, keep, first, fill, present, eps):
+        t = target[..., None]                                          # (B, N, 1)
+        y = torch.bmm(p, q.transpose(1, 2))                            # (B, N, Q) cosine similarities
+        s_pos = y.gather(-1, t)                                        # (B, N, 1)  d_pos = 1 − s_pos (eq. 5)
+        filter_outside_(y, keep, first, fill)                          # Section IV-B
+        if present is not None: y.masked_fill_(~present[:, None, :], ABSENT)
+        y.scatter_(-1, t, 1.0)                                         # own query: d_neg = 0 (eq. 6)
+        Q = y.shape[-1]
+        if k is None or k >= Q: vals, idx = y, None                    # every term is kept
+        else: vals, idx = top_k(y, k)                                  # (B, N, K): τ_K of eq. 9 on the monotone argument
+        x = vals - s_pos + margin                                      # eq. 7's argument on the kept terms
+        ctx.save_for_backward(p, q, target, weight, idx, x)
+        ctx.keep, ctx.first, ctx.margin, ctx.eps = keep, first, margin, eps
+        return (_log_hinge(x, margin, eps).sum(-1) * weight).sum()
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, q, target, weight, idx, x = ctx.saved_tensors
+        m, eps = ctx.margin, ctx.eps
+        B, N, Q = p.shape[0], p.shape[1], q.shape[1]
+        r = x / (2 + m)
+        dl = torch.where((x >= 0) & (r <= 1 - eps), 1 / ((2 + m) * (1 - r)), 0.0)   # d l / d x, as autograd's clamps give it
+        coef = dl * (grad * weight)[..., None]                          # (B, N, K): d loss / d x of each kept term
+        t = target[..., None]
+        cols = torch.arange(Q, device=p.device) if idx is None else idx
+        own = cols == t                                                 # the own query's y is the constant 1
+        g = torch.zeros(B, N, Q, dtype=p.dtype, device=p.device)       # d loss / d similarity
+        if idx is None: g += coef.masked_fill(own, 0)
+        else: g.scatter_add_(-1, idx, coef.masked_fill(own, 0))         # x = s_k − s_pos + m: + on the kept s_k ...
+        filter_outside_(g, ctx.keep, ctx.first, 0.0)                    # ... unless box filtering made it a constant
+        g.scatter_add_(-1, t, -coef.sum(-1, keepdim=True))              # ... and − on s_pos, for every kept term
+        dp = torch.bmm(g, q) if ctx.needs_input_grad[0] else None
+        dq = torch.bmm(g.transpose(1, 2), p) if ctx.needs_input_grad[1] else None
+        return dp, dq, None, None, None, None, None, None, None, None, None
+
 def log_hinge_topk(sim: Tensor, target: Tensor, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
                    eps: float = 1e-6) -> Tensor:
-    """Eqs. 5–9 from cosine similarities, selecting before transforming. sim (B, N, Q) pixel-query similarities,
-    target (B, N) own-query index → (B, N) per-pixel sums of the selected log-hinge losses."""
+    """Eqs. 5–9 from (already box-filtered) similarities with autograd: sim (B, N, Q), target (B, N) own-query index →
+    (B, N) per-pixel sums of the selected log-hinge losses; 'global' selects the top k·N terms of each image."""
     B, N, Q = sim.shape
     t = target[..., None]                                              # (B, N, 1)
     s_pos = sim.gather(-1, t)                                          # (B, N, 1)   d_pos = 1 − s_pos (eq. 5)
     y = sim.scatter(-1, t, 1.0)                                        # (B, N, Q)   d_neg = 1 − y: 0 on the own query (eq. 6)
     select = k is not None and k < Q and N > 0
     if select and mode == 'pixel': y = y.topk(k, dim=-1).values        # (B, N, k)   τ_K of eq. 9, on the monotone argument
-    x = (y - s_pos + margin).clamp(min=0)                              # eq. 7: d_pos − d_neg + margin
-    l = -torch.log1p(-(x / (2 + margin)).clamp(max=1 - eps))           # eq. 8, on the kept terms only
+    l = _log_hinge(y - s_pos + margin, margin, 1e-6 if eps is None else eps)   # eqs. 7–8, on the kept terms only
     if select and mode == 'global':                                    # top k·N terms of each image, wherever they are
         top = l.flatten(1).topk(k * N, dim=-1)
         return torch.zeros(B, N, dtype=l.dtype, device=l.device).scatter_add_(1, top.indices // Q, top.values)
     return l.sum(-1)
 
+def selected_log_hinge(p: Tensor, q: Tensor, target: Tensor, weight: Tensor, margin: float = 0.15, k: int | None = 5,
+                       mode: str = 'pixel', keep=None, first: int = 0, fill: float = 0.0, present: Tensor | None = None,
+                       eps: float = 1e-6) -> Tensor:
+    """Σ_i weight_i · (eq. 9's selected log-hinge terms of pixel i) for unit pixels p (B, N, D) and queries q (B, Q, D):
+    the fused `SelectedLogHinge` for per-pixel selection, autograd through `log_hinge_topk` for 'global'."""
+    if mode == 'pixel': return SelectedLogHinge.apply(p, q, target, weight, margin, k, keep, first, fill, present, eps)
+    sim = torch.bmm(p, q.transpose(1, 2))                              # (B, N, Q)
+    if keep is not None and q.shape[1] > first:
+        mask = torch.ones_like(sim, dtype=torch.bool)                  # where the similarity is kept
+        filter_outside_(mask, keep, first, False)
+        mask[..., first:] |= target[..., None] == first + torch.arange(q.shape[1] - first, device=p.device)   # own: never filtered
+        sim = torch.where(mask, sim, fill)
+    if present is not None: sim = torch.where(present[:, None, :], sim, ABSENT)
+    return (log_hinge_topk(sim, target, margin, k, mode, eps) * weight).sum()
+
 def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, num_stuff: int,
-              inside: list | Tensor | None = None, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
+              inside: list | Tensor | tuple | None = None, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
               alpha: float = 2.0, thing_weight: float = 5.0, fill: float = 0.0, num_instances: int | None = None,
               normalizer: Tensor | float | None = None, check: bool = True) -> dict:
-    """Eqs. 10–12 on a batch, all images at once, in float32 (float64 stays float64) whatever the autocast state. emb (B, D, H, W) raw embeddings
-    (before L2 norm); category (B, H, W) ids into `memory` (C, D); segment (B, H, W): stuff = class id < num_stuff,
-    instance j = num_stuff + j, negative = ignore; inside: each instance's (expanded) box as a (B, n, H, W) bool tensor
-    or a list of per-image (N_b, H, W) masks, or None for no filtering; num_instances: n, the most instances of an image
-    (default: from `inside` or the segment ids); normalizer: N of eq. 9 (default: the batch's non-ignored pixels).
-    `check` validates the ids on the host; without it (training) the loss needs no host-device synchronisation."""
+    """Eqs. 10–12 on a batch, all images at once, in float32 (float64 stays float64) whatever the autocast state.
+    emb (B, D, H, W) raw embeddings (before L2 norm); category (B, H, W) ids into `memory` (C, D); segment (B, H, W):
+    stuff = class id < num_stuff, instance j = num_stuff + j, negative = ignore; inside: each instance's (expanded) box
+    as a list of per-image (N_b, H, W) masks, a (B, n, H, W) bool tensor or a (rows (B, n, H), cols (B, n, W)) pair
+    (`box_ranges`), or None for no filtering; num_instances: n, the most instances of an image (default: from `inside` or
+    the segment ids); normalizer: N of eq. 9 (default: the batch's non-ignored pixels). `check` validates the ids on the
+    host; without it (training) the loss needs no host-device synchronisation."""
     if mode not in ('pixel', 'global'): raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")
     with autocast_off(emb.device):
         emb = emb.float() if emb.dtype in (torch.float16, torch.bfloat16) else emb   # float32 (or the float64 of the tests)
@@ -74,33 +160,31 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
         if check:
             if ((category < 0) & valid).any(): raise ValueError("category is ignore (<0) on pixels whose segment id is valid")
             if category.numel() and int(category.max()) >= C: raise ValueError(f"category id {int(category.max())} has no memory row (C={C})")
+        if isinstance(inside, (list, Tensor)) and not isinstance(inside, Tensor):   # per-image masks → (B, n, H, W)
+            n_b = max((m.shape[0] for m in inside), default=0)
+            pad = torch.zeros(B, n_b, H, W, dtype=torch.bool, device=emb.device)
+            for b, m in enumerate(inside): pad[b, :m.shape[0]] = m
+            inside = pad
         if num_instances is not None: n = num_instances
         elif isinstance(inside, Tensor): n = inside.shape[1]
-        elif inside is not None: n = max((m.shape[0] for m in inside), default=0)
+        elif isinstance(inside, tuple): n = inside[0].shape[1]
         else: n = max((_instance_count(s, num_stuff) for s in segment), default=0)
+        keep = inside.flatten(2).transpose(1, 2) if isinstance(inside, Tensor) else inside   # (B, N, n) or (rows, cols)
+        if not n: keep = None
         means, present = segment_means(emb, segment, num_stuff + n, check)  # (B, ns + n, D) eq. 4 on the raw map
-        p = l2_normalize(flatten_pixels(emb), -1)                          # (B, HW, D) normalised pixel embeddings
+        p = l2_normalize(flatten_pixels(emb), -1).contiguous()             # (B, HW, D) normalised pixel embeddings
         mem = l2_normalize(memory, -1)                                     # (C, D)
         # ignored pixels get a dummy target and weight 0: no boolean indexing, no host sync
         w = valid.flatten(1).to(emb.dtype)                                 # (B, HW)
         cat_t, seg_t = category.flatten(1).clamp(min=0), segment.flatten(1).clamp(min=0)   # (B, HW)
         norm = w.sum().clamp(min=1) if normalizer is None else normalizer
         # L_CAE (eq. 10): the queries are the category memories
-        cae = (log_hinge_topk(p @ mem.T, cat_t, margin, k, mode) * w).sum() / norm
-        # L_IAE (eq. 11): stuff memories + the instance means of each image
-        sim = p @ torch.cat([mem[:num_stuff].expand(B, -1, -1), means[:, num_stuff:]], 1).transpose(1, 2)   # (B, HW, ns + n)
-        inst = sim[..., num_stuff:]                                        # (B, HW, n)
-        if inside is not None and n:
-            if not isinstance(inside, Tensor):                             # per-image masks → (B, n, H, W), padded with False
-                pad = torch.zeros(B, n, H, W, dtype=torch.bool, device=emb.device)
-                for b, m in enumerate(inside): pad[b, :m.shape[0]] = m
-                inside = pad
-            own = seg_t[..., None] == num_stuff + torch.arange(n, device=emb.device)   # (B, HW, n)
-            keep = inside.flatten(2).transpose(1, 2) | own                 # box filtering; the own instance is never filtered
-            inst = torch.where(keep, inst, fill)
-        inst = torch.where(present[:, None, num_stuff:], inst, ABSENT)     # instances without pixels are no queries
-        w_iae = w * torch.where(seg_t >= num_stuff, thing_weight, 1.0)     # thing pixels weigh 5×
-        iae = (log_hinge_topk(torch.cat([sim[..., :num_stuff], inst], -1), seg_t, margin, k, mode) * w_iae).sum() / norm
+        cae = selected_log_hinge(p, mem.expand(B, -1, -1), cat_t, w, margin, k, mode) / norm
+        # L_IAE (eq. 11): stuff memories + the instance means of each image; thing pixels weigh 5×
+        queries = torch.cat([mem[:num_stuff].expand(B, -1, -1), means[:, num_stuff:]], 1)   # (B, ns + n, D)
+        present = torch.cat([torch.ones_like(present[:, :num_stuff]), present[:, num_stuff:]], 1)   # stuff memories always
+        w_iae = w * torch.where(seg_t >= num_stuff, thing_weight, 1.0)
+        iae = selected_log_hinge(p, queries, seg_t, w_iae, margin, k, mode, keep, num_stuff, fill, present) / norm
     return dict(loss=cae + alpha * iae, cae=cae, iae=iae)
 
 # %% ../nbs/06_ciae_loss.ipynb #9c7e2f0c
@@ -135,6 +219,6 @@ class CIAELoss(nn.Module):
         inside = None
         if self.box_expand is not None and n:
             padded = torch.nn.utils.rnn.pad_sequence([b.float().reshape(-1, 4) for b in boxes], batch_first=True)   # (B, n, 4)
-            inside = boxes_inside(expand_boxes(padded.flatten(0, 1), self.box_expand), H, W).view(B, n, H, W)
+            inside = box_ranges(expand_boxes(padded.flatten(0, 1), self.box_expand).view(B, n, 4), H, W)   # rows, columns
         return ciae_loss(emb, cat, segment, self.memory.embeddings, self.num_stuff, inside=inside, num_instances=n,
                          normalizer=normalizer, check=False, **self.kw)
