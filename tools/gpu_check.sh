@@ -37,20 +37,20 @@ fi
 step env 60 $PY -c "import torch, torchvision, panopticapi, ciae; print('torch', torch.__version__, 'torchvision', torchvision.__version__, torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU')"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.max.sm,temperature.gpu --format=csv >> "$LOG" 2>&1
 
-step bench_train 170 $PY -m ciae.bench --train --device "$DEV" --amp bf16 --train-configs $TRAIN_CFGS $BENCH_RUNS --profile \
+step bench_train 150 $PY -m ciae.bench --train --device "$DEV" --amp bf16 --train-configs $TRAIN_CFGS $BENCH_RUNS --profile \
   --output "$OUT/bench_train.json"
 
-step synth_bf16 170 $PY -m ciae.train --device "$DEV" --amp bf16 --output "$RUNS/synth_bf16" --quiet $SYNTH_ITERS vis_images=1
+step synth_bf16 120 $PY -m ciae.train --device "$DEV" --amp bf16 --output "$RUNS/synth_bf16" --quiet $SYNTH_ITERS vis_images=1
 cp "$RUNS/synth_bf16/pq_val.json" "$OUT/synth_bf16_pq.json" 2>/dev/null
 cp "$RUNS/synth_bf16/metrics.jsonl" "$OUT/synth_bf16_metrics.jsonl" 2>/dev/null
 
-step "synth_$F16" 90 $PY -m ciae.train --device "$DEV" --amp "$F16" --output "$RUNS/synth_$F16" --quiet $F16_ITERS vis_images=0
+step "synth_$F16" 70 $PY -m ciae.train --device "$DEV" --amp "$F16" --output "$RUNS/synth_$F16" --quiet $F16_ITERS vis_images=0
 cp "$RUNS/synth_$F16/pq_val.json" "$OUT/synth_${F16}_pq.json" 2>/dev/null
 cp "$RUNS/synth_$F16/metrics.jsonl" "$OUT/synth_${F16}_metrics.jsonl" 2>/dev/null
 
-step bench_infer 70 $PY -m ciae.bench --device "$DEV" $INFER --no-literal --no-steps --output "$OUT/bench_infer.json"
+step bench_infer 50 $PY -m ciae.bench --device "$DEV" $INFER --no-literal --no-steps --output "$OUT/bench_infer.json"
 
-step topk 40 $PY - "$DEV" "$TOPK_N" <<'EOF'
+step topk 30 $PY - "$DEV" "$TOPK_N" <<'EOF'
 import sys, time, torch
 from ciae.ciae_loss import top_k
 dev, n = torch.device(sys.argv[1]), int(sys.argv[2])
