@@ -13,6 +13,7 @@ from .cosine import l2_normalize, flatten_pixels
 from .segment_means import segment_sums, segment_means
 from .memory import CategoryMemory
 from .box_filter import expand_boxes, box_ranges, boxes_inside, masks_to_edge_boxes
+from .gpu_kernels import FusedSelectedLogHinge, fused_loss_enabled, fused_failed
 
 # %% auto #0
 __all__ = ['ABSENT', 'merge_thing_classes', 'instance_masks', 'autocast_off', 'filter_outside_', 'top_k', 'SelectedLogHinge',
@@ -126,9 +127,15 @@ def log_hinge_topk(sim: Tensor, target: Tensor, margin: float = 0.15, k: int | N
 
 def selected_log_hinge(p: Tensor, q: Tensor, target: Tensor, weight: Tensor, margin: float = 0.15, k: int | None = 5,
                        mode: str = 'pixel', keep=None, first: int = 0, fill: float = 0.0, present: Tensor | None = None,
-                       eps: float = 1e-6) -> Tensor:
-    """Σ_i weight_i · (eq. 9's selected log-hinge terms of pixel i) for unit pixels p (B, N, D) and queries q (B, Q, D):
-    the fused `SelectedLogHinge` for per-pixel selection, autograd through `log_hinge_topk` for 'global'."""
+                       eps: float = 1e-6, boxes: Tensor | None = None, width: int | None = None) -> Tensor:
+    """Σ_i weight_i · (eq. 9's selected log-hinge terms of pixel i) for unit pixels p (B, N, D) and queries q (B, Q, D).
+    The box filter of the columns from `first` on is `keep` (see `filter_outside_`) or `boxes` (B, n, 4) on an image
+    `width` pixels wide. Per-pixel selection runs in the Triton kernels on a GPU (`FusedSelectedLogHinge`), else in
+    `SelectedLogHinge`; 'global' selection runs through autograd (`log_hinge_topk`)."""
+    if mode == 'pixel' and k is not None and k < q.shape[1] and keep is None and fused_loss_enabled(p.device):
+        try: return FusedSelectedLogHinge.apply(p, q, target, weight, margin, k, boxes, width, first, fill, present, eps, ABSENT)
+        except Exception as e: fused_failed(e)                       # e.g. no compiler for this GPU: PyTorch from now on
+    if keep is None and boxes is not None: keep = box_ranges(boxes, p.shape[1] // width, width)
     if mode == 'pixel': return SelectedLogHinge.apply(p, q, target, weight, margin, k, keep, first, fill, present, eps)
     sim = torch.bmm(p, q.transpose(1, 2))                              # (B, N, Q)
     if keep is not None and q.shape[1] > first:
@@ -142,12 +149,13 @@ def selected_log_hinge(p: Tensor, q: Tensor, target: Tensor, weight: Tensor, mar
 def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, num_stuff: int,
               inside: list | Tensor | tuple | None = None, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
               alpha: float = 2.0, thing_weight: float = 5.0, fill: float = 0.0, num_instances: int | None = None,
-              normalizer: Tensor | float | None = None, check: bool = True) -> dict:
+              normalizer: Tensor | float | None = None, check: bool = True, boxes: Tensor | None = None) -> dict:
     """Eqs. 10–12 on a batch, all images at once, in float32 (float64 stays float64) whatever the autocast state.
     emb (B, D, H, W) raw embeddings (before L2 norm); category (B, H, W) ids into `memory` (C, D); segment (B, H, W):
     stuff = class id < num_stuff, instance j = num_stuff + j, negative = ignore; inside: each instance's (expanded) box
     as a list of per-image (N_b, H, W) masks, a (B, n, H, W) bool tensor or a (rows (B, n, H), cols (B, n, W)) pair
-    (`box_ranges`), or None for no filtering; num_instances: n, the most instances of an image (default: from `inside` or
+    (`box_ranges`), or None for no filtering; boxes: instead of `inside`, the (B, n, 4) expanded boxes (what
+    `CIAELoss` passes; the GPU kernel reads them directly); num_instances: n, the most instances of an image (default: from `inside` or
     the segment ids); normalizer: N of eq. 9 (default: the batch's non-ignored pixels). `check` validates the ids on the
     host; without it (training) the loss needs no host-device synchronisation."""
     if mode not in ('pixel', 'global'): raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")
@@ -168,6 +176,7 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
         if num_instances is not None: n = num_instances
         elif isinstance(inside, Tensor): n = inside.shape[1]
         elif isinstance(inside, tuple): n = inside[0].shape[1]
+        elif boxes is not None: n = boxes.shape[1]
         else: n = max((_instance_count(s, num_stuff) for s in segment), default=0)
         keep = inside.flatten(2).transpose(1, 2) if isinstance(inside, Tensor) else inside   # (B, N, n) or (rows, cols)
         if not n: keep = None
@@ -184,7 +193,8 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
         queries = torch.cat([mem[:num_stuff].expand(B, -1, -1), means[:, num_stuff:]], 1)   # (B, ns + n, D)
         present = torch.cat([torch.ones_like(present[:, :num_stuff]), present[:, num_stuff:]], 1)   # stuff memories always
         w_iae = w * torch.where(seg_t >= num_stuff, thing_weight, 1.0)
-        iae = selected_log_hinge(p, queries, seg_t, w_iae, margin, k, mode, keep, num_stuff, fill, present) / norm
+        iae = selected_log_hinge(p, queries, seg_t, w_iae, margin, k, mode, keep, num_stuff, fill, present,
+                                 boxes=boxes if n and keep is None else None, width=W) / norm
     return dict(loss=cae + alpha * iae, cae=cae, iae=iae)
 
 # %% ../nbs/06_ciae_loss.ipynb #9c7e2f0c
@@ -216,9 +226,9 @@ class CIAELoss(nn.Module):
             self.memory.update(sums.sum(0), counts.sum(0), step, total_steps)
         boxes = self.instance_boxes(segment) if boxes is None else boxes
         n = max((len(b) for b in boxes), default=0)                 # list lengths: known on the host
-        inside = None
+        expanded = None
         if self.box_expand is not None and n:
             padded = torch.nn.utils.rnn.pad_sequence([b.float().reshape(-1, 4) for b in boxes], batch_first=True)   # (B, n, 4)
-            inside = box_ranges(expand_boxes(padded.flatten(0, 1), self.box_expand).view(B, n, 4), H, W)   # rows, columns
-        return ciae_loss(emb, cat, segment, self.memory.embeddings, self.num_stuff, inside=inside, num_instances=n,
+            expanded = expand_boxes(padded.flatten(0, 1), self.box_expand).view(B, n, 4)   # zero rows stay empty
+        return ciae_loss(emb, cat, segment, self.memory.embeddings, self.num_stuff, boxes=expanded, num_instances=n,
                          normalizer=normalizer, check=False, **self.kw)

@@ -8,7 +8,8 @@ Docs: https://ciae.github.io/ciae/segment_means.html.md"""
 from __future__ import annotations
 import torch
 from torch import Tensor
-from .cosine import l2_normalize
+from .cosine import l2_normalize, flatten_pixels
+from .gpu_kernels import FusedSegmentSums, fused_loss_enabled, fused_failed
 
 # %% auto #0
 __all__ = ['segment_sums', 'segment_means']
@@ -21,6 +22,11 @@ def segment_sums(emb: Tensor, ids: Tensor, num_ids: int, check: bool = True) -> 
     B, D, H, W = emb.shape
     if ids.shape != (B, H, W): raise ValueError(f"ids shape {tuple(ids.shape)} does not match embedding map {(B, H, W)}")
     if check and ids.numel() and int(ids.max()) >= num_ids: raise ValueError(f"id {int(ids.max())} >= num_ids={num_ids}")
+    if not check and fused_loss_enabled(emb.device):                    # GPU: one Triton kernel (see 06b_gpu_kernels)
+        try:
+            sums, counts = FusedSegmentSums.apply(flatten_pixels(emb), ids.flatten(1), num_ids)
+            return sums.to(emb.dtype), counts.long()
+        except Exception as e: fused_failed(e)
     ids = ids.long().flatten(1)                                          # (B, HW)
     slots = num_ids + 1                                                  # one extra slot per image collects ignored (and unchecked out-of-range) ids
     flat = (torch.where((ids >= 0) & (ids < num_ids), ids, num_ids) + slots * torch.arange(B, device=ids.device)[:, None]).flatten()   # (B·HW,)

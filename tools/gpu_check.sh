@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # GPU checks of ciae in one command, for a bare H100/H200 machine (Python 3.12 with torch, torchvision, numpy, scipy,
 # matplotlib, tqdm, pillow; panopticapi-lite and pycocotools as wheels in .whl/, see the device notes in DEVELOPERS.md):
+#   0. the fused Triton kernels of the CIAE loss against the PyTorch versions on the GPU (ciae.gpu_kernels.self_test);
 #   1. python -m ciae.bench --train: one training step of ciae vs torchvision FCOS, synth and R50-FPN at 800 (batch 8),
 #      bf16, with host syncs per step, the CIAE-loss share on a COCO-like batch and a profile of the R50 step;
 #   2. the synth preset (python -m ciae.train) trained to the end in bf16, with its PQ;
 #   3. 200 iterations in fp16 (GradScaler), with its PQ;
 #   4. the inference bench at shorter side 800;
-#   5. the per-pixel top-K of the CIAE loss: torch.topk against K passes of max, at the R50 size.
+#   5. the R50 training step again with the kernels switched off (CIAE_FUSED_LOSS=off), on the same machine;
+#   6. the per-pixel top-K of the CIAE loss: torch.topk against K passes of max, at the R50 size.
 # Each step has its own time limit; everything goes to $OUT (default gpu_out/): gpu_check.log and the JSON results.
 # The whole script stays under 8 minutes on an H100. `DEVICE=cpu SMOKE=1 bash tools/gpu_check.sh` runs every step tiny
 # on a CPU, to check the script itself before spending GPU time.
@@ -37,6 +39,10 @@ fi
 step env 60 $PY -c "import torch, torchvision, panopticapi, ciae; print('torch', torch.__version__, 'torchvision', torchvision.__version__, torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU')"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.max.sm,temperature.gpu --format=csv >> "$LOG" 2>&1
 
+if [ "$DEV" = cuda ]; then
+  step kernels 90 $PY -c "import json; from ciae.gpu_kernels import self_test; print('kernels vs PyTorch, largest relative differences:', json.dumps(self_test('cuda', large=True)))"
+fi
+
 step bench_train 150 $PY -m ciae.bench --train --device "$DEV" --amp bf16 --train-configs $TRAIN_CFGS $BENCH_RUNS --profile \
   --output "$OUT/bench_train.json"
 
@@ -49,6 +55,9 @@ cp "$RUNS/synth_$F16/pq_val.json" "$OUT/synth_${F16}_pq.json" 2>/dev/null
 cp "$RUNS/synth_$F16/metrics.jsonl" "$OUT/synth_${F16}_metrics.jsonl" 2>/dev/null
 
 step bench_infer 50 $PY -m ciae.bench --device "$DEV" $INFER --no-literal --no-steps --output "$OUT/bench_infer.json"
+
+[ "$SMOKE" = 1 ] || step bench_train_unfused 90 env CIAE_FUSED_LOSS=off $PY -m ciae.bench --train --device "$DEV" --amp bf16 \
+  --train-configs r50 $BENCH_RUNS --output "$OUT/bench_train_unfused.json"
 
 step topk 30 $PY - "$DEV" "$TOPK_N" <<'EOF'
 import sys, time, torch
@@ -66,4 +75,4 @@ print('same values:', torch.equal(a.values, b[0]), '| topk ms', round(t(lambda: 
       '| top_k (K passes of max, with the clone) ms', round(t(lambda: top_k(y.clone(), 5)), 2), '| clone alone ms', round(t(lambda: y.clone()), 2))
 EOF
 echo "--- summary ---" | tee -a "$LOG"
-grep -E "^(=== |config|synth |r50 |All |Things |Stuff |[0-9]+ images; per image|same values|short|  *[0-9]+ +[0-9]+\.[0-9])" "$LOG" | grep -v "limit" | head -60
+grep -E "^(=== |kernels vs|config|synth |r50 |All |Things |Stuff |[0-9]+ images; per image|same values|short|  *[0-9]+ +[0-9]+\.[0-9])" "$LOG" | grep -v "limit" | head -60
