@@ -14,6 +14,7 @@ def directives(src): return dict(re.findall(r'^#\|\s*([\w-]+):?\s*(.*)$', src, r
 nb = nbformat.read('nbs/index.ipynb', as_version=4)
 cells = []
 for c in nb.cells:
+    c.metadata.pop('execution', None)             # timing that `nbdev-test --save` may record; not valid nbformat
     if c.cell_type == 'code':
         d = directives(c.source)
         if 'hide' in d or 'default_exp' in d or d.get('include') == 'false': continue
