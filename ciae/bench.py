@@ -21,13 +21,15 @@ from .pq import write_json_atomic
 from .assign import panoptic_from_embedding, panoptic_from_lowres, assign_pixels_lowres, lowres_queries
 
 # %% auto #0
-__all__ = ['STAGES', 'SYNTH_CATEGORIES', 'TRAIN_CONFIGS', 'AMP_DTYPES', 'timed', 'stats', 'tune_torchvision', 'build_models',
+__all__ = ['AMP_DTYPES', 'STAGES', 'SYNTH_CATEGORIES', 'TRAIN_CONFIGS', 'timed', 'stats', 'tune_torchvision', 'build_models',
            'bench_image', 'StageClock', 'bench_sizes', 'bench_fusion', 'profile_ciae', 'step_models', 'bench_steps',
            'format_steps', 'format_table', 'format_fusion', 'format_stages', 'peak_memory', 'main', 'coco_like_item',
            'synth_item', 'train_batch', 'segments_per_image', 'fcos_peer', 'ciae_calls', 'fcos_call', 'count_syncs',
            'bench_train_config', 'bench_train', 'format_train', 'profile_train']
 
 # %% ../nbs/40_bench.ipynb #d9494c35
+AMP_DTYPES = dict(off=None, bf16=torch.bfloat16, fp16=torch.float16)   # --amp names (main, training bench)
+
 def timed(fn, device, warmup: int = 1, runs: int = 3) -> list:
     "Run fn warmup + runs times; seconds of the timed runs."
     for _ in range(warmup): fn()
@@ -478,7 +480,6 @@ TRAIN_CONFIGS = {                                   # name → ciae model settin
                   num_stuff=4, num_thing=4, batch=4, size=(256, 320), data='synth'),     # python -m ciae.train's default
     'r50': dict(model=dict(), num_stuff=53, num_thing=80, batch=8, size=(800, 1088), data='coco'),  # the paper's R50-FPN
 }
-AMP_DTYPES = dict(off=None, bf16=torch.bfloat16, fp16=torch.float16)
 
 def fcos_peer(cfg: CIAEConfig, size: tuple) -> torch.nn.Module:
     """torchvision FCOS with ciae's backbone, FPN width and head depth, as it trains from scratch (batch norm, all

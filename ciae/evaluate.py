@@ -13,7 +13,7 @@ import torch.distributed as dist
 from tqdm.auto import tqdm
 from .assign import save_panoptic_png
 from .pq import evaluate_pq, pq_table, write_json_atomic
-from .data.coco import CocoPanoptic, DatasetError
+from .data.coco import CocoPanoptic, DatasetError, load_panoptic_json, complete_json
 from .data.transforms import test_transform, collate
 from .checkpoint import load_model, CheckpointError
 
@@ -80,23 +80,26 @@ def predict_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = F
 def evaluate_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = False, max_images: int | None = None,
                    workers: int = 2, progress: bool = True) -> dict:
     """predict_split + the official PQ (restricted to the predicted images when max_images is set); writes pq_<split>.json.
-    Under DDP all ranks predict and rank 0 scores; the other ranks return {}."""
+    The ground truth is scored as the reader sees it: a copy with the fields the reader derives filled in
+    (`complete_json`) is written to out_dir/predictions/gt_<split>.json when any is missing; the dataset's own files
+    are never changed. Under DDP all ranks predict and rank 0 scores; the other ranks return {}."""
     out_dir = Path(out_dir)
     p = predict_split(model, ds, out_dir, oracle, max_images, workers, progress)
     if p is None: return {}
-    gt_json = ds.json_path
+    gt = load_panoptic_json(ds.json_path)
     if p['images'] < len(ds):                                           # score only what was predicted
-        gt = json.loads(ds.json_path.read_text())
         keep = {a['image_id'] for a in json.loads(p['pred_json'].read_text())['annotations']}
         gt['annotations'] = [a for a in gt['annotations'] if a['image_id'] in keep]
         gt['images'] = [i for i in gt['images'] if i['id'] in keep]
-        gt_json = write_json_atomic(gt, out_dir / 'predictions' / f'gt_subset_{ds.split}.json')
+    gt, derived = complete_json(gt, ds.png_dir)                         # panopticapi reads area and iscrowd of every segment
+    gt_json = (write_json_atomic(gt, out_dir / 'predictions' / f'gt_{ds.split}.json') if p['images'] < len(ds) or derived
+               else ds.json_path)
     res = evaluate_pq(gt_json, p['pred_json'], ds.png_dir, p['pred_dir'])
     names = dict(zip(ds.categories.ids, ds.categories.names))
     report = dict(split=ds.split, images=p['images'], oracle=oracle, **{k: res[k] for k in ('All', 'Things', 'Stuff')},
                   per_class={names[c]: r for c, r in res['per_class'].items()},
                   network_ms=p['network_ms'], fusion_ms=p['fusion_ms'], device=str(next(model.parameters()).device),
-                  processes=_rank_world()[1])
+                  processes=_rank_world()[1], ground_truth=str(gt_json))
     write_json_atomic(report, out_dir / f'pq_{ds.split}{"_oracle" if oracle else ""}.json')
     return report
 

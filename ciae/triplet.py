@@ -14,17 +14,17 @@ __all__ = ['triplet_losses', 'hard_selection', 'embedding_loss']
 
 # %% ../nbs/03_triplet.ipynb #b78220e5
 def triplet_losses(dist: Tensor, target: Tensor, margin: float = 0.15, eps: float = 1e-6) -> Tensor:
-    "Eqs. 5–8: dist (N, K) cosine distances to the queries, target (N,) own-query index → (N, K) log-hinge losses."
+    "Eqs. 5–8: dist (N, Q) cosine distances to the queries, target (N,) own-query index → (N, Q) log-hinge losses."
     if dist.ndim != 2 or target.shape != dist.shape[:1]:
-        raise ValueError(f"expected dist (N, K) and target (N,), got {tuple(dist.shape)} and {tuple(target.shape)}")
+        raise ValueError(f"expected dist (N, Q) and target (N,), got {tuple(dist.shape)} and {tuple(target.shape)}")
     t = target.long()[:, None]                                   # (N, 1)
     d_pos = dist.gather(1, t)                                    # (N, 1)  eq. 5
-    d_neg = dist.scatter(1, t, 0.0)                              # (N, K)  eq. 6
-    hinge = (d_pos - d_neg + margin).clamp(min=0)                # (N, K)  eq. 7
+    d_neg = dist.scatter(1, t, 0.0)                              # (N, Q)  eq. 6
+    hinge = (d_pos - d_neg + margin).clamp(min=0)                # (N, Q)  eq. 7
     return -torch.log1p(-(hinge / (2 + margin)).clamp(max=1 - eps))   # eq. 8
 
 def hard_selection(losses: Tensor, k: int | None = 5, mode: str = 'pixel') -> Tensor:
-    "Eq. 9's indicator 𝕀[l > τ_K] as an (N, K) bool mask: top-`k` per pixel ('pixel') or top-k·N overall ('global')."
+    "Eq. 9's indicator 𝕀[l > τ_K] as an (N, Q) bool mask: top-`k` per pixel ('pixel') or top-k·N overall ('global')."
     N, Q = losses.shape
     if mode not in ('pixel', 'global'): raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")
     if k is None or k >= Q or N == 0: return torch.ones_like(losses, dtype=torch.bool)
@@ -40,7 +40,7 @@ def hard_selection(losses: Tensor, k: int | None = 5, mode: str = 'pixel') -> Te
 def embedding_loss(dist: Tensor, target: Tensor, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
                    weight: Tensor | None = None, normalizer: float | None = None) -> Tensor:
     "Eq. 9: sum of the selected log-hinge losses (times per-pixel `weight`) over N (default: number of rows)."
-    l = triplet_losses(dist, target, margin)                     # (N, K)
+    l = triplet_losses(dist, target, margin)                     # (N, Q)
     N, Q = l.shape
     if mode not in ('pixel', 'global'): raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")
     if k is None or k >= Q or N == 0: per_pixel = l.sum(1)       # every term selected

@@ -9,53 +9,65 @@ from __future__ import annotations
 import argparse, sys, time
 from collections import Counter
 from pathlib import Path
-from PIL import Image
 from tqdm.auto import tqdm
-from .coco import (DatasetError, Categories, split_paths, load_panoptic_json, check_json,
-                            read_panoptic_png, check_png)
+from .coco import (DatasetError, Categories, split_paths, load_panoptic_json, check_json, image_problem,
+                            annotation_problem, decode_rgb, read_panoptic_png, check_png, missing_fields)
 from .synth import make_synthetic
 
 # %% auto #0
-__all__ = ['COCO_HINT', 'check_split', 'format_summary', 'main']
+__all__ = ['COCO_HINT', 'derived_notes', 'check_split', 'format_summary', 'main']
 
 # %% ../../nbs/14_data_cli.ipynb #516aeb77
 COCO_HINT = ("for COCO panoptic, download train2017.zip / val2017.zip and panoptic_annotations_trainval2017.zip "
              "from cocodataset.org and lay them out as ROOT/<split>/*.jpg, ROOT/annotations/panoptic_<split>.json "
              "and ROOT/annotations/panoptic_<split>/*.png (see data/README.md)")
 
+def derived_notes(missing: Counter, json_path: Path) -> list:
+    "One line per group of fields the reader derives, e.g. '…json: area and bbox missing in 3 segments: derived from the PNGs'."
+    by_count = {}
+    for k in ('area', 'bbox'):
+        if missing[k]: by_count.setdefault(missing[k], []).append(k)
+    notes = [f"{json_path}: {' and '.join(ks)} missing in {n} segment{'s' * (n > 1)}: derived from the PNGs" for n, ks in by_count.items()]
+    if missing['iscrowd']: notes.append(f"{json_path}: iscrowd missing in {missing['iscrowd']} segment{'s' * (missing['iscrowd'] > 1)}: taken as 0")
+    return notes
+
 def check_split(root: str | Path, split: str, progress: bool = True) -> tuple[dict, list]:
-    "Validate a split fully (JSON, files, every PNG against its segments_info) → (summary, problems)."
+    "Validate a split fully (JSON, files, every image and PNG decoded, each PNG against its segments_info, categories) → (summary, problems)."
     image_dir, json_path, png_dir = split_paths(root, split)
     try: js = load_panoptic_json(json_path)
     except DatasetError as e: return {}, [str(e)]
     problems = check_json(js, json_path, image_dir, png_dir)
     try: cats = Categories.from_coco(js['categories'], str(json_path))
     except DatasetError: return {}, problems
-    images = {im.get('id'): im for im in js['images']}
-    per_class, per_class_images, crowd, n_segs = Counter(), Counter(), Counter(), []
+    try: cats.require_trainable(str(json_path))
+    except DatasetError as e: problems.append(str(e))
+    images = {im['id']: im for im in js['images'] if image_problem(im) is None}
+    per_class, per_class_images, crowd, missing, n_segs = Counter(), Counter(), Counter(), Counter(), []
     for ann in tqdm(js['annotations'], desc=f'check {split}', disable=not progress):
-        im, infos = images.get(ann.get('image_id')), ann.get('segments_info', [])
+        if annotation_problem(ann) is not None: continue                     # already reported by check_json
+        im, infos = images.get(ann['image_id']), ann['segments_info']
         n_segs.append(len(infos))
+        missing += missing_fields(infos)
         for s in infos:
-            if s.get('category_id') not in cats.index: continue
+            if s['category_id'] not in cats.index: continue
             (crowd if s.get('iscrowd', 0) else per_class)[s['category_id']] += 1
-        for cid in {s.get('category_id') for s in infos}: per_class_images[cid] += 1
-        png = png_dir / ann.get('file_name', '')
-        if im is None or not png.is_file(): continue
+        for cid in {s['category_id'] for s in infos}: per_class_images[cid] += 1
+        if im is None: continue
+        img, png, size = image_dir / im['file_name'], png_dir / ann['file_name'], None
+        if img.is_file():
+            try: size = decode_rgb(img).shape[1::-1]
+            except DatasetError as e: problems.append(str(e))
+        if not png.is_file(): continue
         try: pan = read_panoptic_png(png)
         except DatasetError as e: problems.append(str(e)); continue
         problems += check_png(pan, infos, png)
-        img = image_dir / im['file_name']
-        if not img.is_file(): continue
-        try:
-            with Image.open(img) as f: size = f.size
-        except (OSError, ValueError) as e: problems.append(f"{img}: unreadable image ({e})"); continue
+        if size is None: continue
         if size != pan.shape[::-1]: problems.append(f"{png}: PNG size {pan.shape[::-1]} differs from image size {size}")
         elif (im.get('width'), im.get('height')) not in ((None, None), size):
             problems.append(f"{json_path}: image id {im['id']} has width x height {im.get('width')}x{im.get('height')} but {img.name} is {size[0]}x{size[1]}")
     summary = dict(root=str(root), split=split, images=len(js['images']), categories=cats,
                    segments_per_image=(min(n_segs, default=0), sum(n_segs) / max(len(n_segs), 1), max(n_segs, default=0)),
-                   per_class=per_class, per_class_images=per_class_images, crowd=crowd)
+                   per_class=per_class, per_class_images=per_class_images, crowd=crowd, notes=derived_notes(missing, json_path))
     return summary, problems
 
 def format_summary(s: dict) -> str:
@@ -66,8 +78,9 @@ def format_summary(s: dict) -> str:
             f"{cats.num_thing} thing and {cats.num_stuff} stuff classes",
             f"  {'class':24s} {'kind':5s} {'id':>5s} {'segments':>9s} {'images':>7s} {'crowd':>6s}"]
     for cid, name, thing in zip(cats.ids, cats.names, cats.isthing):
-        rows.append(f"  {name[:24]:24s} {'thing' if thing else 'stuff':5s} {cid:5d} {s['per_class'][cid]:9d} "
+        rows.append(f"  {str(name)[:24]:24s} {'thing' if thing else 'stuff':5s} {cid:5d} {s['per_class'][cid]:9d} "
                     f"{s['per_class_images'][cid]:7d} {s['crowd'][cid]:6d}")
+    rows += s['notes']
     return '\n'.join(rows)
 
 # %% ../../nbs/14_data_cli.ipynb #e4c8c180

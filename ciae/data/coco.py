@@ -6,7 +6,9 @@ Docs: https://ciae.github.io/ciae/coco_panoptic.html.md"""
 
 # %% ../../nbs/10_coco_panoptic.ipynb #0bc152cb
 from __future__ import annotations
-import json, pickle
+import json, pickle, warnings
+from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -17,11 +19,13 @@ from panopticapi.utils import rgb2id
 from ..toy import IGNORE
 from ..ciae_loss import merge_thing_classes
 from ..box_filter import masks_to_edge_boxes
-from ..pq import write_panoptic_split
+from ..pq import write_panoptic_split, segments_from_maps
 
 # %% auto #0
-__all__ = ['DatasetError', 'split_paths', 'Categories', 'load_panoptic_json', 'check_json', 'read_panoptic_png', 'check_png',
-           'decode_targets', 'read_image', 'CocoPanoptic', 'item_masks', 'write_split']
+__all__ = ['DERIVED_FIELDS', 'DatasetError', 'split_paths', 'Categories', 'load_panoptic_json', 'name_problem', 'image_problem',
+           'annotation_problem', 'check_json', 'decode_rgb', 'read_panoptic_png', 'check_png', 'decode_targets',
+           'missing_fields', 'complete_segments', 'complete_json', 'read_image', 'CocoPanoptic', 'item_masks',
+           'write_split']
 
 # %% ../../nbs/10_coco_panoptic.ipynb #8b56ae6b
 class DatasetError(ValueError):
@@ -47,8 +51,10 @@ class Categories:
         "Build from a COCO `categories` list; raises DatasetError on duplicates or missing fields."
         seen = set()
         for c in cats:
+            if not isinstance(c, dict): raise DatasetError(f"{source}: category entry {c!r} is not an object")
             for k in ('id', 'name', 'isthing'):
                 if k not in c: raise DatasetError(f"{source}: category {c.get('id', c)} has no '{k}'")
+            if not isinstance(c['id'], int): raise DatasetError(f"{source}: category id {c['id']!r} is not an integer")
             if c['id'] in seen: raise DatasetError(f"{source}: duplicate category id {c['id']}")
             seen.add(c['id'])
         order = [c for c in cats if not c['isthing']] + [c for c in cats if c['isthing']]
@@ -64,51 +70,115 @@ class Categories:
         "Back to a COCO `categories` list (in contiguous order)."
         return [dict(id=i, name=n, isthing=int(t), color=list(c)) for i, n, t, c in zip(self.ids, self.names, self.isthing, self.colors)]
 
+    def require_trainable(self, source: str) -> 'Categories':
+        "Self, or DatasetError naming `source` when there is no thing or no stuff category (ciae's heads need both)."
+        for n, kind in ((self.num_thing, 'thing'), (self.num_stuff, 'stuff')):
+            if not n: raise DatasetError(f"{source}: no {kind} categories; ciae needs at least one thing and one stuff category")
+        return self
+
 # %% ../../nbs/10_coco_panoptic.ipynb #e3e2ac18
+_JSON_KIND = {list: 'an array', str: 'a string', int: 'a number', float: 'a number', bool: 'a boolean', type(None): 'null'}
+
 def load_panoptic_json(json_path: str | Path) -> dict:
     "Read a COCO panoptic JSON; DatasetError for a missing, unreadable or incomplete file."
     json_path = Path(json_path)
     if not json_path.is_file(): raise DatasetError(f"{json_path}: panoptic JSON not found")
     try: js = json.loads(json_path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e: raise DatasetError(f"{json_path}: unreadable JSON ({e})") from None
+    if not isinstance(js, dict):
+        raise DatasetError(f"{json_path}: top level is {_JSON_KIND.get(type(js), type(js).__name__)}, not an object "
+                           "with 'images', 'annotations' and 'categories' lists")
     missing = [k for k in ('images', 'annotations', 'categories') if not isinstance(js.get(k), list)]
     if missing: raise DatasetError(f"{json_path}: no {', '.join(repr(k) for k in missing)} list")
     return js
 
+def name_problem(name) -> str | None:
+    "Why a JSON `file_name` cannot name a file inside its folder (it must be a relative path without '..'), or None."
+    if not isinstance(name, str) or not name: return 'is not a file name'
+    if Path(name).is_absolute(): return 'is an absolute path; file names are relative to their folder'
+    if '..' in Path(name).parts: return "leaves its folder through '..'"
+    return None
+
+def image_problem(im) -> str | None:
+    "What is wrong with one `images` entry on its own (shape, id, file_name), or None."
+    if not isinstance(im, dict) or 'id' not in im or 'file_name' not in im: return f"image entry without id/file_name: {im}"
+    if not isinstance(im['id'], int): return f"image id {im['id']!r} is not an integer"
+    why = name_problem(im['file_name'])
+    return f"image id {im['id']}: file_name {im['file_name']!r} {why}" if why else None
+
+def annotation_problem(ann) -> str | None:
+    "What is wrong with one `annotations` entry on its own (image_id, file_name, segments_info and its segments), or None."
+    if not isinstance(ann, dict): return f"annotation {ann!r} is not an object"
+    iid, png = ann.get('image_id'), ann.get('file_name')
+    if not isinstance(iid, int): return f"annotation {png} has no integer image_id ({iid!r})"
+    if (why := name_problem(png)): return f"annotation of image id {iid}: file_name {png!r} {why}"
+    if not isinstance(ann.get('segments_info'), list): return f"annotation {png} (image id {iid}) has no 'segments_info' list"
+    for s in ann['segments_info']:
+        if not isinstance(s, dict): return f"{png}: segment {s!r} is not an object"
+        for k in ('id', 'category_id'):
+            if k not in s: return f"{png}: segment {s} has no '{k}'"
+            if not isinstance(s[k], int): return f"{png}: segment {s} has a non-integer '{k}'"
+    return None
+
 def check_json(js: dict, json_path: Path, image_dir: Path, png_dir: Path, check_files: bool = True) -> list:
-    "Problems visible from the JSON and the file system: duplicates, unknown categories, unmatched or missing files."
+    "Problems visible from the JSON and the file system: malformed entries, duplicates, unknown categories, unmatched or missing files."
     problems = []
     try: cats = Categories.from_coco(js['categories'], str(json_path))
     except DatasetError as e: return [str(e)]
-    images = {}
+    if not js['images']: problems.append(f"{json_path}: no images")
+    images, unusable = {}, set()                # unusable: ids of image entries with a problem of their own
     for im in js['images']:
-        if 'id' not in im or 'file_name' not in im: problems.append(f"{json_path}: image entry without id/file_name: {im}"); continue
+        if (p := image_problem(im)):
+            problems.append(f"{json_path}: {p}")
+            if isinstance(im, dict) and isinstance(im.get('id'), int): unusable.add(im['id'])
+            continue
         if im['id'] in images: problems.append(f"{json_path}: duplicate image id {im['id']}")
         images[im['id']] = im
-    annotated = set()
+    annotated, pngs = set(), {}
     for ann in js['annotations']:
-        iid, png = ann.get('image_id'), ann.get('file_name', '?')
-        if iid not in images: problems.append(f"{json_path}: annotation {png} has image_id {iid} with no image entry"); continue
+        if (p := annotation_problem(ann)):
+            problems.append(f"{json_path}: {p}")
+            if isinstance(ann, dict) and isinstance(ann.get('image_id'), int): annotated.add(ann['image_id'])
+            continue
+        iid, png = ann['image_id'], ann['file_name']
+        if iid not in images:
+            if iid not in unusable: problems.append(f"{json_path}: annotation {png} has image_id {iid} with no image entry")
+            continue
         if iid in annotated: problems.append(f"{json_path}: image id {iid} has more than one annotation")
         annotated.add(iid)
+        if png in pngs: problems.append(f"{json_path}: image ids {pngs[png]} and {iid} share the annotation PNG {png}")
+        pngs[png] = iid
         seg_ids = set()
-        for s in ann.get('segments_info', []):
-            if s.get('id') in seg_ids: problems.append(f"{json_path}: {png}: duplicate segment id {s.get('id')}")
-            seg_ids.add(s.get('id'))
-            if s.get('category_id') not in cats.index:
-                problems.append(f"{json_path}: {png}: segment id {s.get('id')} has unknown category_id {s.get('category_id')}")
+        for s in ann['segments_info']:
+            if s['id'] in seg_ids: problems.append(f"{json_path}: {png}: duplicate segment id {s['id']}")
+            seg_ids.add(s['id'])
+            if s['category_id'] not in cats.index:
+                problems.append(f"{json_path}: {png}: segment id {s['id']} has unknown category_id {s['category_id']}")
         if check_files:
             if not (image_dir / images[iid]['file_name']).is_file(): problems.append(f"{image_dir / images[iid]['file_name']}: image file missing (image id {iid})")
             if not (png_dir / png).is_file(): problems.append(f"{png_dir / png}: annotation PNG missing (image id {iid})")
-    for iid in images.keys() - annotated: problems.append(f"{json_path}: image id {iid} ({images[iid]['file_name']}) has no annotation")
+    for iid in sorted(images.keys() - annotated): problems.append(f"{json_path}: image id {iid} ({images[iid]['file_name']}) has no annotation")
     return problems
+
+@contextmanager
+def _pil_errors(path: Path, what: str):
+    "Turn any failure of PIL on `path` into a one-line DatasetError, and PIL's decompression-bomb warning into one too."
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('error', Image.DecompressionBombWarning)
+            yield
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise DatasetError(f"{path}: {what} over PIL's decompression-bomb limit ({e})") from None
+    except Exception as e:          # OSError, SyntaxError, ValueError, ...: whatever the decoder raises on a broken file
+        raise DatasetError(f"{path}: unreadable {what} ({' '.join(str(e).split()) or type(e).__name__})") from None
+
+def decode_rgb(path: Path, what: str = 'image') -> np.ndarray:
+    "Every pixel of an image file as (H, W, 3) uint8 (grayscale / RGBA / palette → RGB); DatasetError naming the file if it cannot be decoded."
+    with _pil_errors(path, what), Image.open(path) as im: return np.asarray(im.convert('RGB'), dtype=np.uint8)
 
 def read_panoptic_png(path: Path) -> np.ndarray:
     "(H, W) int64 segment ids of an annotation PNG; DatasetError if it cannot be decoded."
-    try:
-        with Image.open(path) as im: rgb = np.asarray(im.convert('RGB'), dtype=np.uint8)
-    except (OSError, ValueError) as e: raise DatasetError(f"{path}: unreadable PNG ({e})") from None
-    return rgb2id(rgb).astype(np.int64)
+    return rgb2id(decode_rgb(path, 'PNG')).astype(np.int64)
 
 def check_png(pan: np.ndarray, segments_info: list, png_path: Path) -> list:
     "Problems between an id map and its segments_info: ids in the PNG but not the JSON, and the reverse."
@@ -147,13 +217,34 @@ def decode_targets(pan: np.ndarray, segments_info: list, cats: Categories, png_p
     return dict(category=category, segment=segment, boxes=torch.tensor(boxes, dtype=torch.float).view(-1, 4),
                 labels=torch.tensor(labels, dtype=torch.long))
 
+# %% ../../nbs/10_coco_panoptic.ipynb #274476ba
+DERIVED_FIELDS = ('area', 'bbox', 'iscrowd')
+
+def missing_fields(segments_info: list) -> Counter:
+    "How many segments lack each field the reader derives (area and bbox from the PNG, iscrowd as 0)."
+    return Counter(k for s in segments_info for k in DERIVED_FIELDS if k not in s)
+
+def complete_segments(segments_info: list, pan: np.ndarray) -> list:
+    "Copies of the segments with a missing area and bbox measured in the id map (H, W) and a missing iscrowd set to 0."
+    _, measured = segments_from_maps(torch.from_numpy(pan) - 1, torch.zeros(pan.shape, dtype=torch.long))
+    found = {s['id']: dict(area=s['area'], bbox=s['bbox'], iscrowd=0) for s in measured}
+    return [{**s, **{k: v for k, v in found.get(s['id'], dict(area=0, bbox=[0, 0, 0, 0], iscrowd=0)).items() if k not in s}}
+            for s in segments_info]
+
+def complete_json(js: dict, png_dir: Path) -> tuple[dict, Counter]:
+    "A copy of a panoptic JSON whose segments all have area, bbox and iscrowd, and how many of each were filled in."
+    filled, anns = Counter(), []
+    for a in js['annotations']:
+        miss = missing_fields(a['segments_info'])
+        filled += miss
+        anns.append({**a, 'segments_info': complete_segments(a['segments_info'], read_panoptic_png(png_dir / a['file_name']))}
+                    if miss else a)
+    return {**js, 'annotations': anns}, filled
+
 # %% ../../nbs/10_coco_panoptic.ipynb #ad9fa507
 def read_image(path: Path) -> Tensor:
     "An image file as a (3, H, W) uint8 tensor (grayscale / RGBA / palette converted to RGB); DatasetError if unreadable."
-    try:
-        with Image.open(path) as im: arr = np.asarray(im.convert('RGB'), dtype=np.uint8)
-    except (OSError, ValueError) as e: raise DatasetError(f"{path}: unreadable image ({e})") from None
-    return torch.from_numpy(arr.copy()).permute(2, 0, 1)
+    return torch.from_numpy(decode_rgb(path).copy()).permute(2, 0, 1)
 
 class _Records:
     "A list of dicts serialised into one numpy byte buffer (cheap to share with DataLoader workers)."
