@@ -12,7 +12,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['CheckpointError', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'load_model']
+__all__ = ['CheckpointError', 'rng_state', 'set_rng_state', 'save_checkpoint', 'write_text_atomic', 'point_last',
+           'checkpoint_candidates', 'load_latest', 'set_aside', 'load_checkpoint', 'load_model']
 
 # %% ../nbs/31_checkpoint.ipynb #a92a593b
 class CheckpointError(ValueError):
@@ -45,12 +46,54 @@ def save_checkpoint(path: str | Path, model, optimizer=None, scheduler=None, sca
     if scheduler is not None: ckpt['scheduler'] = scheduler.state_dict()
     if scaler is not None: ckpt['scaler'] = scaler.state_dict()
     tmp = path.with_name(f'.{path.name}.tmp')
-    torch.save(ckpt, tmp)
-    os.replace(tmp, path)
-    last = path.parent / 'last_checkpoint'
-    last_tmp = path.parent / '.last_checkpoint.tmp'
-    last_tmp.write_text(path.name); os.replace(last_tmp, last)
+    try:
+        torch.save(ckpt, tmp)
+        os.replace(tmp, path)
+        point_last(path)
+    except BaseException as e:
+        tmp.unlink(missing_ok=True)                                           # no half-written file left behind
+        if not isinstance(e, Exception): raise                                # Ctrl-C stays Ctrl-C
+        why = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}" if str(e) else type(e).__name__
+        raise CheckpointError(f"{path}: could not write the checkpoint ({why}); the earlier checkpoints are untouched") from None
     return path
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    "Write a small text file through a temporary file and a rename; the temporary file is removed if that fails."
+    path = Path(path); tmp = path.with_name(f'.{path.name}.tmp')
+    try: tmp.write_text(text); os.replace(tmp, path)
+    except BaseException: tmp.unlink(missing_ok=True); raise
+    return path
+
+def point_last(path: str | Path):
+    "Make `last_checkpoint` in the checkpoint's folder name it (atomically)."
+    path = Path(path); write_text_atomic(path.parent / 'last_checkpoint', path.name)
+
+def checkpoint_candidates(folder: str | Path) -> list[Path]:
+    """The checkpoint files of a run folder, newest first: the one `last_checkpoint` names, then `model_final.pth`,
+    then `model_NNNNNNN.pth` by decreasing iteration."""
+    folder = Path(folder)
+    last = folder / 'last_checkpoint'
+    named = [folder / last.read_text().strip()] if last.is_file() else []
+    order = lambda p: float('inf') if p.stem == 'model_final' else int(p.stem[6:]) if p.stem[6:].isdigit() else -1
+    rest = sorted(folder.glob('model_*.pth'), key=order, reverse=True)
+    return [p for p in dict.fromkeys(named + rest) if p.is_file()]
+
+def load_latest(folder: str | Path, map_location='cpu') -> tuple[dict | None, list]:
+    """The newest checkpoint of a run folder that loads → (checkpoint or None, [(path, one-line reason)] for each newer
+    file that could not be read). Nothing is changed on disk."""
+    bad = []
+    for p in checkpoint_candidates(folder):
+        try: return load_checkpoint(p, map_location), bad
+        except CheckpointError as e: bad.append((p, str(e).removeprefix(f"{p}: ")))
+    return None, bad
+
+def set_aside(path: str | Path, suffix: str = '.corrupt') -> Path:
+    "Rename a file that could not be read to `<name>.corrupt` (or `.corrupt2`, ...: an earlier one is never replaced)."
+    path = Path(path)
+    for k in range(1, 1000):
+        new = path.with_name(path.name + suffix + (str(k) if k > 1 else ''))
+        if not new.exists(): os.replace(path, new); return new
+    raise CheckpointError(f"{path}: too many {suffix} files beside it")
 
 def load_checkpoint(path: str | Path, map_location='cpu') -> dict:
     "Read a ciae checkpoint with weights_only=True; CheckpointError (one line) if missing, unreadable or foreign."
@@ -61,7 +104,7 @@ def load_checkpoint(path: str | Path, map_location='cpu') -> dict:
         path = path / last.read_text().strip()
     if not path.is_file(): raise CheckpointError(f"{path}: checkpoint not found")
     try: ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e: raise CheckpointError(f"{path}: unreadable checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+    except Exception as e: raise CheckpointError(f"{path}: unreadable checkpoint ({type(e).__name__}: {str(e).splitlines()[0].split('. ')[0][:200]})") from None
     if not isinstance(ckpt, dict) or 'model' not in ckpt or 'iteration' not in ckpt:
         raise CheckpointError(f"{path}: not a ciae checkpoint (no 'model' and 'iteration' entries)")
     ckpt['path'] = str(path)

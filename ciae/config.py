@@ -6,13 +6,14 @@ Docs: https://ciae.github.io/ciae/config.html.md"""
 
 # %% ../nbs/30_config.ipynb #e288e18b
 from __future__ import annotations
-import ast, copy
+import ast, copy, math, operator, types, typing
+import torch
 from dataclasses import dataclass, field, fields, asdict, is_dataclass
 from .model.ciae import CIAEConfig
 
 # %% auto #0
-__all__ = ['PRESETS', 'SolverConfig', 'InputConfig', 'TrainConfig', 'get_preset', 'apply_overrides', 'scale_for_batch',
-           'model_config', 'config_dict', 'config_from_dict']
+__all__ = ['PRESETS', 'SolverConfig', 'InputConfig', 'TrainConfig', 'get_preset', 'apply_overrides', 'validate_config',
+           'scale_for_batch', 'model_config', 'config_dict', 'config_from_dict']
 
 # %% ../nbs/30_config.ipynb #84aea7fc
 @dataclass
@@ -23,7 +24,7 @@ class SolverConfig:
     weight_decay: float = 1e-4
     schedule: str = 'multistep'           # 'multistep' (paper) or 'cosine'
     max_iter: int = 90_000
-    steps: tuple = (60_000, 80_000)
+    steps: tuple[int, ...] = (60_000, 80_000)
     gamma: float = 0.1
     warmup_iters: int = 1000
     warmup_factor: float = 1 / 3
@@ -33,7 +34,7 @@ class SolverConfig:
 
 @dataclass
 class InputConfig:
-    short_sizes: tuple = (800,)           # training shorter side, one picked per image (scale jitter)
+    short_sizes: tuple[int, ...] = (800,) # training shorter side, one picked per image (scale jitter)
     max_size: int = 1333
     test_short: int = 800
     test_max: int = 1333
@@ -96,7 +97,7 @@ def get_preset(name: str) -> TrainConfig:
 
 # %% ../nbs/30_config.ipynb #52bd9b19
 def _parse_value(text: str, like):
-    "Parse an override value: Python literal, comma = tuple, else the string; coerced to the type of `like` when known."
+    "Parse an override value: Python literal, comma = tuple (when `like` is not a string), else the string."
     def lit(s):
         try: return ast.literal_eval(s)
         except (ValueError, SyntaxError): return s
@@ -104,13 +105,40 @@ def _parse_value(text: str, like):
         return tuple(lit(s) for s in text.split(',') if s != '')
     v = lit(text)
     if isinstance(like, bool) and isinstance(v, str) and v.lower() in ('true', 'false'): return v.lower() == 'true'
-    if isinstance(like, float) and isinstance(v, int) and not isinstance(v, bool): return float(v)
     return v
 
+_WHAT = {int: 'an integer', float: 'a number', str: 'a string', bool: 'True or False', type(None): 'None', dict: 'a dict'}
+
+def _coerce(v, tp, like=None):
+    """`v` as a value of the annotated type `tp` (an int is also a float; the elements of a tuple are checked against
+    `tuple[X, ...]` or else the type of `like`'s first element) → the value; TypeError naming the expected type."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        for a in typing.get_args(tp):
+            try: return _coerce(v, a, like)
+            except TypeError: pass
+        raise TypeError(' or '.join(_WHAT.get(a, a.__name__) for a in typing.get_args(tp)))
+    if tp is tuple or typing.get_origin(tp) is tuple:
+        el = typing.get_args(tp)[0] if typing.get_args(tp) else (type(like[0]) if like else None)
+        try:
+            if isinstance(v, tuple): return v if el is None else tuple(_coerce(x, el) for x in v)
+        except TypeError: pass
+        raise TypeError('comma-separated ' + {int: 'integers', float: 'numbers', str: 'strings'}.get(el, 'values'))
+    if tp is float and isinstance(v, int) and not isinstance(v, bool): return float(v)
+    if isinstance(v, tp) and not (tp in (int, float) and isinstance(v, bool)): return v
+    raise TypeError(_WHAT.get(tp, getattr(tp, '__name__', str(tp))))
+
+def _typed_value(key: str, text: str, tp, like):
+    "Parse the override `key=text` and check it against the field's type `tp`; ValueError (one line) if it does not fit."
+    v = _parse_value(text, like)
+    if tp is str and not isinstance(v, str): v = text                         # a folder or split named 2017 is a string
+    try: return _coerce(v, tp, like)
+    except TypeError as e: raise ValueError(f"override {key}={text}: expected {e}") from None
+
 def apply_overrides(cfg: TrainConfig, overrides: list) -> TrainConfig:
-    "Apply 'a.b=value' overrides to a copy of `cfg`; model.* keys must be CIAEConfig fields."
+    "Apply 'a.b=value' overrides to a copy of `cfg`; model.* keys must be CIAEConfig fields, values of the field's type."
     cfg = copy.deepcopy(cfg)
     model_fields = {f.name: f for f in fields(CIAEConfig)}
+    model_types = typing.get_type_hints(CIAEConfig)
     for item in overrides:
         if '=' not in item: raise ValueError(f"override {item!r} is not KEY=VALUE")
         key, text = item.split('=', 1)
@@ -119,7 +147,7 @@ def apply_overrides(cfg: TrainConfig, overrides: list) -> TrainConfig:
             if parts[1] in ('num_stuff', 'num_thing') or parts[1] not in model_fields:
                 raise ValueError(f"unknown model key {parts[1]!r}; valid: {', '.join(k for k in model_fields if k not in ('num_stuff', 'num_thing'))}")
             default = cfg.model.get(parts[1], model_fields[parts[1]].default)
-            cfg.model[parts[1]] = _parse_value(text, default)
+            cfg.model[parts[1]] = _typed_value(key.strip(), text, model_types[parts[1]], default)
             continue
         obj = cfg
         for p in parts[:-1]:
@@ -128,8 +156,58 @@ def apply_overrides(cfg: TrainConfig, overrides: list) -> TrainConfig:
         valid = {f.name for f in fields(obj)} if is_dataclass(obj) else set()
         if parts[-1] not in valid or is_dataclass(getattr(obj, parts[-1])):
             raise ValueError(f"unknown config key {key!r}; valid here: {', '.join(sorted(valid))}")
-        setattr(obj, parts[-1], _parse_value(text, getattr(obj, parts[-1])))
+        tp = typing.get_type_hints(type(obj))[parts[-1]]
+        setattr(obj, parts[-1], _typed_value(key.strip(), text, tp, getattr(obj, parts[-1])))
     return cfg
+
+_OPTION = {'solver.max_iter': '--max-iter', 'solver.batch_size': '--batch-size', 'workers': '--workers', 'seed': '--seed',
+           'device': '--device', 'amp': '--amp', 'output': '--output', 'data': '--data'}
+
+def validate_config(cfg: TrainConfig) -> TrainConfig:
+    """Check that a run's values make sense (types were checked by `apply_overrides`); ValueError, one line naming
+    each bad key (and its command-line option), before training writes anything. Returns `cfg`."""
+    s, i, bad = cfg.solver, cfg.input, []
+    def need(ok: bool, key: str, what: str):
+        if not ok:
+            v = operator.attrgetter(key)(cfg)
+            bad.append(f"{key}{f' ({_OPTION[key]})' if key in _OPTION else ''} must be {what}, got {v!r}")
+    num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    whole = lambda v, lo: isinstance(v, int) and not isinstance(v, bool) and v >= lo
+    need(s.optimizer in ('sgd', 'adamw'), 'solver.optimizer', "'sgd' or 'adamw'")
+    need(s.schedule in ('multistep', 'cosine'), 'solver.schedule', "'multistep' or 'cosine'")
+    need(num(s.base_lr) and s.base_lr > 0, 'solver.base_lr', 'a positive finite number')
+    need(num(s.momentum) and 0 <= s.momentum < 1, 'solver.momentum', 'in [0, 1)')
+    need(num(s.weight_decay) and s.weight_decay >= 0, 'solver.weight_decay', 'a finite number >= 0')
+    need(whole(s.max_iter, 1), 'solver.max_iter', 'an integer >= 1')
+    need(isinstance(s.steps, tuple) and all(whole(x, 1) for x in s.steps) and list(s.steps) == sorted(set(s.steps)),
+         'solver.steps', 'increasing integers >= 1')
+    need(num(s.gamma) and s.gamma > 0, 'solver.gamma', 'a positive finite number')
+    need(whole(s.warmup_iters, 0), 'solver.warmup_iters', 'an integer >= 0')
+    need(num(s.warmup_factor) and 0 <= s.warmup_factor <= 1, 'solver.warmup_factor', 'in [0, 1]')
+    need(whole(s.batch_size, 1), 'solver.batch_size', 'an integer >= 1')
+    need(whole(s.reference_batch, 1), 'solver.reference_batch', 'an integer >= 1')
+    need(s.clip_grad is None or (num(s.clip_grad) and s.clip_grad > 0), 'solver.clip_grad', 'None or a positive number')
+    need(isinstance(i.short_sizes, tuple) and len(i.short_sizes) > 0 and all(whole(x, 1) for x in i.short_sizes),
+         'input.short_sizes', 'one or more integers >= 1')
+    for k in ('max_size', 'test_short', 'test_max'): need(whole(getattr(i, k), 1), f'input.{k}', 'an integer >= 1')
+    need(num(i.flip) and 0 <= i.flip <= 1, 'input.flip', 'a probability in [0, 1]')
+    need(whole(cfg.checkpoint_period, 1), 'checkpoint_period', 'an integer >= 1')
+    need(whole(cfg.log_period, 1), 'log_period', 'an integer >= 1')
+    need(whole(cfg.eval_period, 0), 'eval_period', 'an integer >= 0 (0: only at the end)')
+    need(whole(cfg.vis_images, 0), 'vis_images', 'an integer >= 0')
+    need(cfg.workers is None or whole(cfg.workers, 0), 'workers', 'an integer >= 0')
+    need(isinstance(cfg.seed, int) and not isinstance(cfg.seed, bool), 'seed', 'an integer')
+    need(cfg.amp in ('auto', 'bf16', 'fp16', 'off', True, False), 'amp', "'auto', 'bf16', 'fp16' or 'off'")
+    need(num(cfg.dist_timeout_min) and cfg.dist_timeout_min > 0, 'dist_timeout_min', 'a positive number of minutes')
+    need(isinstance(cfg.output, str) and cfg.output.strip() != '', 'output', 'a folder name')
+    need(isinstance(cfg.device, str) and (cfg.device == 'auto' or _is_device(cfg.device)), 'device',
+         "'auto', 'cpu', 'cuda' or 'cuda:N'")
+    if bad: raise ValueError('; '.join(bad))
+    return cfg
+
+def _is_device(name: str) -> bool:
+    try: torch.device(name); return True
+    except (RuntimeError, ValueError): return False
 
 def scale_for_batch(cfg: TrainConfig) -> TrainConfig:
     "Linear scaling rule: lr × B/B_ref; iterations, steps, warm-up and periods ÷ B/B_ref (a copy; no-op when B = B_ref)."

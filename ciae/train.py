@@ -6,15 +6,17 @@ Docs: https://ciae.github.io/ciae/train.html.md"""
 
 # %% ../nbs/33_train.ipynb #b1eed89b
 from __future__ import annotations
-import argparse, datetime, json, math, os, signal, sys, time, warnings
+import argparse, datetime, json, math, os, re, signal, sys, time, warnings
 from dataclasses import asdict
 from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch import nn
 from tqdm.auto import tqdm
-from .config import (TrainConfig, get_preset, apply_overrides, scale_for_batch, model_config, config_dict, PRESETS)
-from .checkpoint import save_checkpoint, load_checkpoint, set_rng_state, CheckpointError
+from .config import (TrainConfig, get_preset, apply_overrides, validate_config, scale_for_batch, model_config,
+                         config_dict, PRESETS)
+from .checkpoint import (save_checkpoint, load_checkpoint, load_latest, set_aside, point_last, write_text_atomic,
+                             set_rng_state, CheckpointError)
 from .model.ciae import CIAE
 from .data.coco import CocoPanoptic, DatasetError, split_paths
 from .data.transforms import train_transform, test_transform, collate
@@ -24,8 +26,8 @@ from .evaluate import evaluate_split, format_report, to_device
 
 # %% auto #0
 __all__ = ['NonFiniteLoss', 'IterationSampler', 'SeededDataset', 'lr_factor', 'build_optimizer', 'setup_distributed', 'amp_dtype',
-           'MetricLogger', 'sync_bn_stats', 'ensure_dataset', 'finite_state', 'train', 'run_eval', 'save_pictures',
-           'parse_args', 'main']
+           'MetricLogger', 'trim_metrics', 'earlier_run', 'resume_mismatch', 'sync_bn_stats', 'ensure_dataset',
+           'finite_state', 'train', 'run_eval', 'save_pictures', 'parse_args', 'error_message', 'main']
 
 # %% ../nbs/33_train.ipynb #bfc97f1d
 class NonFiniteLoss(RuntimeError):
@@ -105,13 +107,13 @@ def amp_dtype(mode, device: torch.device) -> torch.dtype | None:
 
 class MetricLogger:
     "Scalars to metrics.jsonl (always) and TensorBoard (when installed); rank 0 only."
-    def __init__(self, out: Path, enabled: bool):
+    def __init__(self, out: Path, enabled: bool, start: int = 0):
         self.enabled, self.f, self.tb = enabled, None, None
         if not enabled: return
         self.f = open(out / 'metrics.jsonl', 'a')
         try:
             from torch.utils.tensorboard import SummaryWriter
-            self.tb = SummaryWriter(str(out / 'tb'))
+            self.tb = SummaryWriter(str(out / 'tb'), purge_step=start + 1 if start else None)   # resumed: drop later events
         except Exception: self.tb = None
     def log(self, it: int, scalars: dict):
         if not self.enabled: return
@@ -121,6 +123,44 @@ class MetricLogger:
     def close(self):
         if self.f: self.f.close()
         if self.tb: self.tb.close()
+
+def trim_metrics(path: Path, iteration: int) -> int:
+    """Drop the lines of `metrics.jsonl` logged after `iteration` (and a line cut short by a kill), atomically; a run
+    resumed from the checkpoint at `iteration` logs them again. Returns the number of lines dropped."""
+    if not path.is_file(): return 0
+    keep, dropped = [], 0
+    for line in path.read_text().splitlines():
+        try: ok = json.loads(line)['iteration'] <= iteration
+        except (ValueError, KeyError, TypeError): ok = False
+        if ok: keep.append(line)
+        else: dropped += 1
+    if dropped: write_text_atomic(path, ''.join(l + '\n' for l in keep))
+    return dropped
+
+def earlier_run(out: Path) -> list[str]:
+    "The files in `out` that hold an earlier run: checkpoints, `last_checkpoint`, a non-empty `metrics.jsonl`."
+    if not out.is_dir(): return []
+    found = sorted(p.name for p in out.glob('model_*.pth')) + [n for n in ['last_checkpoint'] if (out / n).is_file()]
+    if (out / 'metrics.jsonl').is_file() and (out / 'metrics.jsonl').stat().st_size: found.append('metrics.jsonl')
+    return found
+
+def resume_mismatch(ck: dict, meta: dict) -> list[str]:
+    """What differs between the run a checkpoint was trained in and this one: the dataset's categories, or a model
+    setting (all but `pretrained` and `channels_last`, which do not change what is trained)."""
+    plain = lambda x: json.loads(json.dumps(x))                               # tuples and lists compare equal
+    old, diffs = ck.get('meta', {}), []
+    if 'categories' in old:
+        key = lambda cats: [(c['id'], c['name'], bool(c['isthing'])) for c in cats]
+        count = lambda cats: f"{sum(not c['isthing'] for c in cats)} stuff + {sum(bool(c['isthing']) for c in cats)} thing"
+        if key(old['categories']) != key(meta['categories']):
+            a, b = count(old['categories']), count(meta['categories'])
+            diffs.append(f"categories: {a} in the checkpoint, {b} in --data" if a != b else
+                         f"categories: other ids or names in --data ({a} in both)")
+    if 'model_config' in old:
+        a, b = plain(old['model_config']), plain(meta['model_config'])
+        diffs += [f"model.{k}: {a.get(k)!r} in the checkpoint, {b.get(k)!r} now" for k in sorted(a.keys() | b.keys())
+                  if k not in ('pretrained', 'channels_last', 'num_stuff', 'num_thing') and a.get(k) != b.get(k)]
+    return diffs
 
 def sync_bn_stats(model: nn.Module, world: int):
     "Average batch-norm running statistics over ranks (DDP keeps them per rank), so every rank saves the same model."
@@ -149,6 +189,7 @@ def train(cfg: TrainConfig, resume: bool = False, kill_at: int | None = None, sa
     """Train (and finally evaluate) a CIAE model as configured; returns the final evaluation report (rank 0) or {}.
     The step never waits for the GPU: losses are read, and their finiteness checked, only every `log_period`
     iterations and before each checkpoint, which is written only if the run is still finite."""
+    validate_config(cfg)                                                      # nothing is written before the checks pass
     rank, world, device = setup_distributed(cfg.device, cfg.dist_timeout_min)
     main = rank == 0
     cfg = scale_for_batch(cfg)
@@ -158,10 +199,14 @@ def train(cfg: TrainConfig, resume: bool = False, kill_at: int | None = None, sa
     if cfg.workers is None:                                                   # one per spare core, shared by the ranks
         cfg.workers = max(1, min(8, ((os.cpu_count() or 2) - world) // world))
     out = Path(cfg.output)
-    if main: out.mkdir(parents=True, exist_ok=True); (out / 'config.json').write_text(json.dumps(config_dict(cfg), indent=1))
+    if out.exists() and not out.is_dir(): raise ValueError(f"--output {out}: exists and is not a folder")
+    if not resume and (found := earlier_run(out)):
+        raise ValueError(f"--output {out} already holds a run ({', '.join(found[:3])}{', ...' if len(found) > 3 else ''}); "
+                         f"pass --resume to continue it, or choose a new --output folder")
     ensure_dataset(cfg, rank, world)
     ds = CocoPanoptic(cfg.data, cfg.train_split, transforms=train_transform(cfg.input.short_sizes, cfg.input.max_size, cfg.input.flip))
     cats = ds.categories
+    cats.require_trainable(str(ds.json_path))                                 # one line if no thing or no stuff class
     torch.manual_seed(cfg.seed)                                               # same initial weights on every rank
     mcfg = model_config(cfg, cats.num_stuff, cats.num_thing)
     if device.type == 'cuda' and 'channels_last' not in cfg.model: mcfg.channels_last = True   # NHWC: tensor cores
@@ -171,23 +216,41 @@ def train(cfg: TrainConfig, resume: bool = False, kill_at: int | None = None, sa
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: lr_factor(it, s))
     scaler = torch.amp.GradScaler(device.type, enabled=half == torch.float16)  # float16 only; bfloat16 needs no scaling
     meta = dict(config=config_dict(cfg), model_config=asdict(mcfg), categories=cats.coco())
-    start = 0
-    if resume:
-        try: ck = load_checkpoint(out, map_location=device)
-        except CheckpointError as e:
-            ck = None
-            if main: print(f"--resume: {e}; starting from scratch", flush=True)
-        if ck is not None:
+    start, ck, unreadable = 0, None, []
+    if resume:                                                                # the newest checkpoint that loads
+        ck, unreadable = load_latest(out, map_location=device)
+        if ck is None and unreadable:
+            raise CheckpointError(f"--resume: no checkpoint in {out} can be read ({unreadable[0][0].name}: {unreadable[0][1]}"
+                                  f"{f' and {len(unreadable) - 1} more' if len(unreadable) > 1 else ''}); nothing was "
+                                  f"changed: move them away, or choose a new --output folder")
+    if ck is not None:
+        if diffs := resume_mismatch(ck, meta):
+            raise CheckpointError(f"--resume: {ck['path']} was trained differently ({'; '.join(diffs)}); resume with the "
+                                  f"same --data and model settings, or choose a new --output folder")
+        try:
             model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
             if 'scaler' in ck: scaler.load_state_dict(ck['scaler'])
-            set_rng_state(ck['rng']); start = ck['iteration']
-            if main: print(f"resumed from {ck['path']} at iteration {start}", flush=True)
+            set_rng_state(ck['rng'])
+        except (KeyError, RuntimeError, ValueError) as e:
+            raise CheckpointError(f"--resume: {ck['path']} does not fit this run ({type(e).__name__}: "
+                                  f"{str(e).strip().splitlines()[0][:200]})") from None
+        start = ck['iteration']
+    if main:                                                                  # the checks passed: now write
+        out.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(out / 'config.json', json.dumps(config_dict(cfg), indent=1))
+        if resume:
+            aside = [f"{set_aside(p).name} ({why})" for p, why in unreadable]   # never overwrite what could not be read
+            trim_metrics(out / 'metrics.jsonl', start)
+            if ck is not None: point_last(Path(ck['path']))
+            note = f"; unreadable newer checkpoints set aside: {', '.join(aside)}" if aside else ''
+            print(f"resumed from {ck['path']} at iteration {start}{note}" if ck is not None else
+                  f"--resume: no checkpoint in {out} yet; starting from scratch", flush=True)
     ddp = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None) if world > 1 else model
     sampler = IterationSampler(len(ds), s.batch_size // world, world, rank, cfg.seed, start)
     loader = torch.utils.data.DataLoader(SeededDataset(ds), batch_size=s.batch_size // world, sampler=sampler,
                                          num_workers=cfg.workers, collate_fn=collate, pin_memory=device.type == 'cuda',
                                          persistent_workers=cfg.workers > 0)
-    log = MetricLogger(out, main)
+    log = MetricLogger(out, main, start)
     ckpt_path = lambda i: out / ('model_final.pth' if i == s.max_iter else f'model_{i:07d}.pth')
     bar = tqdm(total=s.max_iter, initial=start, desc='train', disable=not (main and progress), dynamic_ncols=True)
     data, t_last, skipped = iter(loader), time.perf_counter(), 0
@@ -225,7 +288,7 @@ def train(cfg: TrainConfig, resume: bool = False, kill_at: int | None = None, sa
                 scaler.step(opt); scaler.update()                             # not divergence, only the loss is checked
                 skipped += scaler.get_scale() < before
                 with warnings.catch_warnings():                               # the scheduler still counts the iteration
-                    warnings.filterwarnings('ignore', message='Detected call of `lr_scheduler.step()` before')
+                    warnings.filterwarnings('ignore', message=re.escape('Detected call of `lr_scheduler.step()` before'))
                     sched.step()
             else:
                 opt.step(); sched.step()
@@ -303,7 +366,8 @@ def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespac
     ap.add_argument('--output', help='output folder for checkpoints, metrics, predictions and pictures')
     ap.add_argument('--max-iter', type=int, help='iterations (before the linear scaling rule)')
     ap.add_argument('--batch-size', type=int, help='total batch size; lr and schedule scale linearly')
-    ap.add_argument('--resume', action='store_true', help='continue from the last checkpoint in --output')
+    ap.add_argument('--resume', action='store_true', help='continue the run in --output from its newest readable '
+                    'checkpoint (a folder that holds a run is refused without it)')
     ap.add_argument('--device', help="'auto', 'cpu', 'cuda', 'cuda:1' (default: auto)")
     ap.add_argument('--workers', type=int, help='DataLoader workers per process')
     ap.add_argument('--seed', type=int, help='random seed')
@@ -326,19 +390,32 @@ def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespac
     if a.no_amp: cfg.amp = 'off'
     return apply_overrides(cfg, a.overrides), a
 
+def error_message(e: BaseException) -> str:
+    """The one-line message of an error. PyTorch re-raises an error from a DataLoader worker as the same class with the
+    worker's whole traceback as its message ("Caught X in DataLoader worker process N. Original Traceback ..."); for
+    those, the worker's own message."""
+    msg = str(e)
+    if msg.startswith('Caught ') and '\nOriginal Traceback' in msg:
+        names = {f"{type(e).__module__}.{type(e).__qualname__}", type(e).__qualname__}
+        for line in reversed(msg.splitlines()):                              # the traceback's last "Class: message"
+            head, sep, rest = line.partition(': ')
+            if sep and head in names: return rest
+        return [l for l in msg.splitlines() if l.strip()][-1]
+    return ' '.join(msg.split('\n')) if msg else type(e).__name__
+
 def main(argv: list | None = None) -> int:
     "Entry point of python -m ciae.train; exit code 0 ok, 1 stopped on a non-finite loss, 2 bad input."
     try:
         cfg, a = parse_args(argv)
         train(cfg, resume=a.resume, kill_at=a.kill_at, save_all_ranks=a.save_all_ranks, progress=not a.quiet)
     except DatasetError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {error_message(e)}", file=sys.stderr)
         if 'panoptic JSON not found' in str(e): print(COCO_HINT, file=sys.stderr)
         return 2
-    except (CheckpointError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr); return 2
+    except (CheckpointError, ValueError, OSError) as e:                      # OSError: a folder that cannot be written
+        print(f"error: {error_message(e)}", file=sys.stderr); return 2
     except NonFiniteLoss as e:
-        print(f"error: {e}", file=sys.stderr); return 1
+        print(f"error: {error_message(e)}", file=sys.stderr); return 1
     finally:
         if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
     return 0

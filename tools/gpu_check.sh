@@ -15,7 +15,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-gpu_out}; DEV=${DEVICE:-cuda}; SMOKE=${SMOKE:-0}; RUNS=${RUNS_DIR:-/tmp/ciae_runs}
-mkdir -p "$OUT" "$RUNS"; LOG=$OUT/gpu_check.log; : > "$LOG"
+rm -rf "$RUNS"; mkdir -p "$OUT" "$RUNS"; LOG=$OUT/gpu_check.log; : > "$LOG"   # fresh runs: train refuses a used --output
 export PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 PY=${PYTHON:-python3}
 if ls .whl/*.whl >/dev/null 2>&1 && ! $PY -c "import panopticapi" 2>/dev/null; then
