@@ -13,7 +13,7 @@ import torch.distributed as dist
 from tqdm.auto import tqdm
 from .assign import save_panoptic_png
 from .pq import evaluate_pq, pq_table, write_json_atomic
-from .data.coco import CocoPanoptic, DatasetError, load_panoptic_json, complete_json
+from .data.coco import CocoPanoptic, DatasetError, error_message, load_panoptic_json, complete_json
 from .data.transforms import test_transform, collate
 from .checkpoint import load_model, CheckpointError
 
@@ -137,7 +137,9 @@ def main(argv: list | None = None) -> int:
     if [c['id'] for c in meta['categories']] != ds.categories.ids:
         print(f"error: {ds.json_path}: categories differ from the checkpoint's", file=sys.stderr); return 2
     out = Path(a.output) if a.output else Path(a.checkpoint if Path(a.checkpoint).is_dir() else Path(a.checkpoint).parent) / 'eval'
-    r = evaluate_split(model, ds, out, a.oracle, a.max_images, a.workers)
+    try: r = evaluate_split(model, ds, out, a.oracle, a.max_images, a.workers)
+    except DatasetError as err:                                         # e.g. an unreadable image, also from a worker
+        print(f"error: {error_message(err)}", file=sys.stderr); return 2
     print(format_report(r)); print(f"wrote {out}")
     return 0
 

@@ -18,7 +18,7 @@ from .config import (TrainConfig, get_preset, apply_overrides, validate_config, 
 from .checkpoint import (save_checkpoint, load_checkpoint, load_latest, set_aside, point_last, write_text_atomic,
                              set_rng_state, CheckpointError)
 from .model.ciae import CIAE
-from .data.coco import CocoPanoptic, DatasetError, split_paths
+from .data.coco import CocoPanoptic, DatasetError, split_paths, error_message
 from .data.transforms import train_transform, test_transform, collate
 from .data.synth import make_synthetic
 from .data.__main__ import COCO_HINT
@@ -27,7 +27,7 @@ from .evaluate import evaluate_split, format_report, to_device
 # %% auto #0
 __all__ = ['NonFiniteLoss', 'IterationSampler', 'SeededDataset', 'lr_factor', 'build_optimizer', 'setup_distributed', 'amp_dtype',
            'MetricLogger', 'trim_metrics', 'earlier_run', 'resume_mismatch', 'sync_bn_stats', 'ensure_dataset',
-           'finite_state', 'train', 'run_eval', 'save_pictures', 'parse_args', 'error_message', 'main']
+           'finite_state', 'train', 'run_eval', 'save_pictures', 'parse_args', 'main']
 
 # %% ../nbs/33_train.ipynb #bfc97f1d
 class NonFiniteLoss(RuntimeError):
@@ -389,19 +389,6 @@ def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespac
     if a.amp is not None: cfg.amp = a.amp
     if a.no_amp: cfg.amp = 'off'
     return apply_overrides(cfg, a.overrides), a
-
-def error_message(e: BaseException) -> str:
-    """The one-line message of an error. PyTorch re-raises an error from a DataLoader worker as the same class with the
-    worker's whole traceback as its message ("Caught X in DataLoader worker process N. Original Traceback ..."); for
-    those, the worker's own message."""
-    msg = str(e)
-    if msg.startswith('Caught ') and '\nOriginal Traceback' in msg:
-        names = {f"{type(e).__module__}.{type(e).__qualname__}", type(e).__qualname__}
-        for line in reversed(msg.splitlines()):                              # the traceback's last "Class: message"
-            head, sep, rest = line.partition(': ')
-            if sep and head in names: return rest
-        return [l for l in msg.splitlines() if l.strip()][-1]
-    return ' '.join(msg.split('\n')) if msg else type(e).__name__
 
 def main(argv: list | None = None) -> int:
     "Entry point of python -m ciae.train; exit code 0 ok, 1 stopped on a non-finite loss, 2 bad input."

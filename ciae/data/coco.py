@@ -22,10 +22,10 @@ from ..box_filter import masks_to_edge_boxes
 from ..pq import write_panoptic_split, segments_from_maps
 
 # %% auto #0
-__all__ = ['DERIVED_FIELDS', 'DatasetError', 'split_paths', 'Categories', 'load_panoptic_json', 'name_problem', 'image_problem',
-           'annotation_problem', 'check_json', 'decode_rgb', 'read_panoptic_png', 'check_png', 'decode_targets',
-           'missing_fields', 'complete_segments', 'complete_json', 'read_image', 'CocoPanoptic', 'item_masks',
-           'write_split']
+__all__ = ['DERIVED_FIELDS', 'DatasetError', 'split_paths', 'Categories', 'error_message', 'load_panoptic_json', 'name_problem',
+           'image_problem', 'annotation_problem', 'check_json', 'decode_rgb', 'read_panoptic_png', 'check_png',
+           'decode_targets', 'missing_fields', 'complete_segments', 'complete_json', 'read_image', 'CocoPanoptic',
+           'item_masks', 'write_split']
 
 # %% ../../nbs/10_coco_panoptic.ipynb #8b56ae6b
 class DatasetError(ValueError):
@@ -75,6 +75,19 @@ class Categories:
         for n, kind in ((self.num_thing, 'thing'), (self.num_stuff, 'stuff')):
             if not n: raise DatasetError(f"{source}: no {kind} categories; ciae needs at least one thing and one stuff category")
         return self
+
+def error_message(e: BaseException) -> str:
+    """The one-line message of an error. PyTorch re-raises an error from a DataLoader worker as the same class with the
+    worker's whole traceback as its message ("Caught X in DataLoader worker process N. Original Traceback ..."); for
+    those, the worker's own message."""
+    msg = str(e)
+    if msg.startswith('Caught ') and '\nOriginal Traceback' in msg:
+        names = {f"{type(e).__module__}.{type(e).__qualname__}", type(e).__qualname__}
+        for line in reversed(msg.splitlines()):                              # the traceback's last "Class: message"
+            head, sep, rest = line.partition(': ')
+            if sep and head in names: return rest
+        return [l for l in msg.splitlines() if l.strip()][-1]
+    return ' '.join(msg.split('\n')) if msg else type(e).__name__
 
 # %% ../../nbs/10_coco_panoptic.ipynb #e3e2ac18
 _JSON_KIND = {list: 'an array', str: 'a string', int: 'a number', float: 'a number', bool: 'a boolean', type(None): 'null'}
