@@ -17,9 +17,9 @@ from .cosine import l2_normalize
 from .box_filter import boxes_inside, filter_similarity
 
 # %% auto #0
-__all__ = ['proposal_queries', 'assign_pixels', 'panoptic_from_embedding', 'panoptic_segments', 'resize_panoptic',
-           'save_panoptic_png', 'load_panoptic_png', 'bilinear_source', 'bilinear_at', 'lowres_queries',
-           'assign_pixels_lowres', 'panoptic_from_lowres']
+__all__ = ['proposal_queries', 'assign_pixels', 'panoptic_from_embedding', 'panoptic_segments', 'nearest_source',
+           'resized_segments', 'resize_panoptic', 'save_panoptic_png', 'load_panoptic_png', 'bilinear_source',
+           'bilinear_at', 'lowres_queries', 'assign_pixels_lowres', 'panoptic_from_lowres']
 
 # %% ../nbs/07_assign.ipynb #a772ea49
 def proposal_queries(emb: Tensor, locations: Tensor) -> Tensor:
@@ -69,13 +69,25 @@ def panoptic_segments(index: Tensor, num_stuff: int, labels: Tensor, scores: Ten
     return pan, segments
 
 # %% ../nbs/07_assign.ipynb #7f661735
+def nearest_source(out_len: int, in_len: int, device=None) -> Tensor:
+    "The input index nearest-neighbour `F.interpolate` reads for each of `out_len` output positions along one axis: (out_len,) int64."
+    return F.interpolate(torch.arange(in_len, dtype=torch.float32, device=device)[None, None], size=out_len, mode='nearest')[0, 0].long()
+
+def resized_segments(pan: Tensor, segments: list, size) -> list:
+    """`segments` with the areas they would have in `pan` resized to `size` (h, w) by nearest neighbour, vanished ones
+    dropped; counted on `pan` itself (each pixel weighs the number of output pixels that read it), no map at `size` is built."""
+    rows = torch.bincount(nearest_source(size[0], pan.shape[0], pan.device), minlength=pan.shape[0])
+    cols = torch.bincount(nearest_source(size[1], pan.shape[1], pan.device), minlength=pan.shape[1])
+    ids, inverse = pan.flatten().unique(return_inverse=True)
+    area = torch.zeros(len(ids), dtype=torch.long, device=pan.device).index_add_(0, inverse, (rows[:, None] * cols).flatten())
+    area = {i: a for i, a in zip(ids.tolist(), area.tolist()) if a > 0}
+    return [dict(s, area=area[s['id']]) for s in segments if s['id'] in area]
+
 def resize_panoptic(pan: Tensor, segments: list, size) -> tuple[Tensor, list]:
-    "Nearest-neighbour resize of an (H, W) id map to `size` (h, w); areas recomputed, vanished segments dropped."
+    "Nearest-neighbour resize of an (H, W) id map to `size` (h, w) by indexing (ids stay integers); areas recomputed, vanished segments dropped."
     if tuple(pan.shape) == tuple(size): return pan, segments
-    out = torch.nn.functional.interpolate(pan[None, None].float(), size=tuple(size), mode='nearest')[0, 0].long()
-    ids, counts = out.unique(return_counts=True)
-    area = dict(zip(ids.tolist(), counts.tolist()))
-    return out, [dict(s, area=area[s['id']]) for s in segments if s['id'] in area]
+    rows, cols = nearest_source(size[0], pan.shape[0], pan.device), nearest_source(size[1], pan.shape[1], pan.device)
+    return pan[rows[:, None], cols], resized_segments(pan, segments, size)
 
 # %% ../nbs/07_assign.ipynb #1b93167b
 def save_panoptic_png(pan: Tensor | np.ndarray, path) -> Path | None:

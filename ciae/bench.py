@@ -318,7 +318,7 @@ def main(argv: list | None = None) -> int:
     ap.add_argument('--no-steps', action='store_true', help="skip the table of ciae's optimisations one at a time")
     ap.add_argument('--profile', action='store_true', help="print torch.profiler's operator table for ciae at the largest size (--train: of one training step)")
     ap.add_argument('--train', action='store_true', help='benchmark training steps instead of inference (the inference sections are skipped)')
-    ap.add_argument('--train-configs', nargs='+', metavar='NAME', help=f"of {', '.join(TRAIN_CONFIGS)} (default: synth; on CUDA synth r50)")
+    ap.add_argument('--train-configs', nargs='+', metavar='NAME', help="of synth, r50 (TRAIN_CONFIGS; default: synth; on CUDA synth r50)")
     ap.add_argument('--output', default='bench.json', help='JSON results (default: %(default)s)')
     try:
         a = ap.parse_args(argv)

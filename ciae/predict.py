@@ -12,13 +12,17 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 from tqdm.auto import tqdm
-from .assign import save_panoptic_png
+from torchvision.transforms.v2 import functional as TF
+from panopticapi.utils import id2rgb
+from .assign import nearest_source, resized_segments
 from .pq import write_json_atomic
-from .data.transforms import test_transform, collate
+from .data.transforms import collate
+from .data.coco import DatasetError, load_panoptic_json, split_paths
 from .checkpoint import load_model, CheckpointError
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'list_images', 'load_rgb', 'overlay', 'predict_images', 'main']
+__all__ = ['IMAGE_EXTS', 'list_images', 'network_size', 'load_rgb', 'save_panoptic_resized', 'dataset_images', 'overlay',
+           'predict_images', 'main']
 
 # %% ../nbs/34_predict.ipynb #2647be01
 IMAGE_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp'}
@@ -31,16 +35,55 @@ def list_images(inputs: list) -> list:
         else: out.append(p)
     return out
 
-def load_rgb(path: Path) -> torch.Tensor:
-    "Any image file → (3, H, W) uint8 RGB (EXIF orientation applied); ValueError with a one-line message if unreadable."
+def network_size(h: int, w: int, short: int, max_size: int) -> tuple[int, int]:
+    "The (h, w) that `test_transform(short, max_size)` resizes an h × w image to (at least 1 × 1)."
+    r = min(short / min(h, w), max_size / max(h, w))
+    return max(1, int(h * r)), max(1, int(w * r))
+
+def load_rgb(path: Path, short: int | None = None, max_size: int = 1333) -> tuple[torch.Tensor, tuple]:
+    """Any image file → ((3, h, w) uint8 RGB, (H, W) its size), EXIF orientation applied; ValueError with a one-line
+    message if unreadable. With `short`, the image comes resized as `test_transform(short, max_size)` resizes it
+    (8-bit, antialiased), and a JPEG over twice that size is decoded at 1/2, 1/4 or 1/8 scale (PIL `draft`, never
+    below twice the target), so a large photo is never held at full size."""
     try:
         with Image.open(path) as im:
-            im = ImageOps.exif_transpose(im).convert('RGB')
-            arr = np.asarray(im, dtype=np.uint8).copy()
+            W, H = im.size
+            if short is not None and min(H, W) >= 2:
+                th, tw = network_size(H, W, short, max_size)                   # same in either orientation
+                im.draft(im.mode, (2 * tw, 2 * th))
+            if im.getexif().get(0x0112, 1) in (5, 6, 7, 8): H, W = W, H     # EXIF rotates by 90°
+            ImageOps.exif_transpose(im, in_place=True)                      # no copies of a large picture
+            arr = np.array(im if im.mode == 'RGB' else im.convert('RGB'), dtype=np.uint8)
     except FileNotFoundError: raise ValueError(f"{path}: no such file") from None
     except (OSError, ValueError, Image.DecompressionBombError) as e: raise ValueError(f"{path}: unreadable image ({e})") from None
-    if arr.shape[0] < 2 or arr.shape[1] < 2: raise ValueError(f"{path}: image too small ({arr.shape[1]}x{arr.shape[0]})")
-    return torch.from_numpy(arr).permute(2, 0, 1)
+    if H < 2 or W < 2: raise ValueError(f"{path}: image too small ({W}x{H})")
+    img = torch.from_numpy(arr).permute(2, 0, 1)
+    if short is not None: img = TF.resize(img, list(network_size(H, W, short, max_size)), antialias=True)
+    return img, (H, W)
+
+def save_panoptic_resized(pan: torch.Tensor, size, path: str | Path) -> Path:
+    """Write an (h, w) panoptic id map resized to `size` (H, W) by nearest neighbour (as `resize_panoptic`) as a COCO
+    panoptic PNG: the small map is encoded to 8-bit RGB first and expanded strip by strip into the picture."""
+    rgb = id2rgb(pan.cpu().numpy().astype(np.int64))                        # (h, w, 3) uint8
+    rows = nearest_source(size[0], pan.shape[0]).numpy()
+    cols = nearest_source(size[1], pan.shape[1]).numpy()
+    out = Image.new('RGB', (size[1], size[0]))
+    for y in range(0, size[0], 256): out.paste(Image.fromarray(rgb[rows[y:y + 256, None], cols]), (0, y))
+    out.save(path)
+    return Path(path)
+
+def dataset_images(root: str | Path, split: str) -> tuple[list, list, list, list]:
+    "(paths, image ids, file names, categories) of a COCO-panoptic split, in its JSON's order; DatasetError (one line) if its JSON is unusable."
+    image_dir, json_path, _ = split_paths(root, split)
+    js = load_panoptic_json(json_path)
+    ims = js['images']
+    bad = next((im for im in ims if 'id' not in im or 'file_name' not in im), None)
+    if bad is not None: raise DatasetError(f"{json_path}: image entry without id/file_name: {bad}")
+    seen = set()
+    for im in ims:
+        if im['id'] in seen: raise DatasetError(f"{json_path}: duplicate image id {im['id']}")
+        seen.add(im['id'])
+    return [image_dir / im['file_name'] for im in ims], [im['id'] for im in ims], [im['file_name'] for im in ims], js['categories']
 
 def overlay(image: torch.Tensor, pan: torch.Tensor, segments: list, names: dict, emb: torch.Tensor | None = None, alpha: float = 0.5):
     "A matplotlib figure: the image blended with one colour per segment and category names (and the PCA of the embedding)."
@@ -66,13 +109,15 @@ def overlay(image: torch.Tensor, pan: torch.Tensor, segments: list, names: dict,
     return fig
 
 # %% ../nbs/34_predict.ipynb #1755c065
-def predict_images(model, meta: dict, paths: list, out: str | Path, pca: bool = False, progress: bool = True) -> tuple[int, list]:
-    "Predict each image into `out`; returns (number written, list of one-line errors)."
+def predict_images(model, meta: dict, paths: list, out: str | Path, pca: bool = False, progress: bool = True,
+                   image_ids: list | None = None, file_names: list | None = None) -> tuple[int, list]:
+    """Predict each image into `out`; returns (number written, list of one-line errors). The JSON's image ids are
+    `image_ids` (a dataset's, see `dataset_images`), else 0..n−1; its file names `file_names`, else the paths."""
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     out = Path(out)
     (out / 'panoptic').mkdir(parents=True, exist_ok=True); (out / 'vis').mkdir(exist_ok=True)
     inp = meta.get('config', {}).get('input', {})
-    tf = test_transform(inp.get('test_short', 800), inp.get('test_max', 1333))
+    short, max_size = inp.get('test_short', 800), inp.get('test_max', 1333)
     cats = meta['categories']
     order = [c for c in cats if not c['isthing']] + [c for c in cats if c['isthing']]
     ids, names = [c['id'] for c in order], {c['id']: c['name'] for c in cats}
@@ -80,43 +125,65 @@ def predict_images(model, meta: dict, paths: list, out: str | Path, pca: bool = 
     anns, images, errors, used = [], [], [], set()
     with open(out / 'predictions.jsonl', 'w') as log:
         for k, path in enumerate(tqdm(paths, desc='predict', disable=not progress)):
-            try: img = load_rgb(path)
+            path = Path(path)
+            try: img, (H, W) = load_rgb(path, short, max_size)               # (3, h, w) uint8 at the network's input size
             except ValueError as e:
                 errors.append(str(e)); print(f"error: {e}", file=sys.stderr); continue
-            H, W = img.shape[-2:]
-            item = tf(dict(image=img, category=torch.zeros(H, W, dtype=torch.long), segment=torch.zeros(H, W, dtype=torch.long),
-                           boxes=torch.zeros(0, 4)))
-            batch = collate([dict(image=item['image'])])
+            batch = collate([dict(image=img)])
             p = model.predict({k2: v.to(device) if torch.is_tensor(v) else v for k2, v in batch.items()},
-                              return_embedding=pca, out_sizes=[(H, W)], category_ids=ids)[0]
+                              return_embedding=pca, category_ids=ids)[0]        # (h, w) map
             stem = path.stem if path.stem not in used else f"{path.stem}_{k}"
             used.add(stem)
-            save_panoptic_png(p['panoptic'], out / 'panoptic' / f'{stem}.png')
-            ann = dict(image_id=k, file_name=f'{stem}.png', segments_info=p['segments_info'])
+            save_panoptic_resized(p['panoptic'], (H, W), out / 'panoptic' / f'{stem}.png')
+            iid = image_ids[k] if image_ids is not None else k
+            ann = dict(image_id=iid, file_name=f'{stem}.png', segments_info=resized_segments(p['panoptic'], p['segments_info'], (H, W)))
             log.write(json.dumps(ann) + '\n'); log.flush()
-            anns.append(ann); images.append(dict(id=k, file_name=str(path), height=H, width=W))
-            fig = overlay(img, p['panoptic'].cpu(), p['segments_info'], names, p['embedding'].cpu() if pca else None)
+            anns.append(ann); images.append(dict(id=iid, file_name=file_names[k] if file_names is not None else str(path), height=H, width=W))
+            fig = overlay(img, p['panoptic'].cpu(), ann['segments_info'], names, p['embedding'].cpu() if pca else None)
             fig.savefig(out / 'vis' / f'{stem}.jpg', dpi=90); plt.close(fig)
     write_json_atomic(dict(images=images, annotations=anns, categories=cats), out / 'predictions.json')
     return len(anns), errors
 
+def _split_hint(inputs: list) -> None:
+    "One line on stderr for each input folder that is a COCO-panoptic split (its ids are renumbered without --dataset)."
+    for p in map(Path, inputs):
+        if p.is_dir() and split_paths(p.parent, p.name)[1].is_file():
+            print(f"note: {p} is split '{p.name}' of a COCO panoptic dataset; its images are numbered 0..n-1 here, "
+                  f"use --dataset {p.parent} --split {p.name} to keep the dataset's image ids", file=sys.stderr)
+
 def main(argv: list | None = None) -> int:
-    "python -m ciae.predict --checkpoint CKPT INPUT... [--output DIR] [--pca] [--device D]"
+    "python -m ciae.predict --checkpoint CKPT (INPUT... | --dataset ROOT --split S) [--output DIR] [--pca] [--device D]"
     ap = argparse.ArgumentParser(prog='python -m ciae.predict', description=(
-        'Panoptic segmentation of image files or folders with a ciae checkpoint: COCO panoptic PNG + JSON and overlay pictures.'))
-    ap.add_argument('inputs', nargs='+', help='image files and/or folders')
+        'Panoptic segmentation of image files or folders with a ciae checkpoint: COCO panoptic PNG + JSON and overlay pictures. '
+        "Images given as files or folders are numbered 0..n-1 in the JSON, in the order given; with --dataset the split's "
+        'own image ids and file names are kept, so the JSON can be scored against its ground truth.'))
+    ap.add_argument('inputs', nargs='*', help='image files and/or folders (none with --dataset)')
     ap.add_argument('--checkpoint', required=True, help='checkpoint file or run folder')
+    ap.add_argument('--dataset', metavar='ROOT', help="COCO-panoptic dataset root: predict the images of --split, keeping their image ids")
+    ap.add_argument('--split', default='val', help='split of --dataset (default: %(default)s)')
     ap.add_argument('--output', default='predictions', help='output folder (default: %(default)s)')
     ap.add_argument('--pca', action='store_true', help='add the PCA view of the embedding map to the pictures')
     ap.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', ... (default: %(default)s)")
     ap.add_argument('--quiet', action='store_true', help='no progress bar')
     a = ap.parse_args(argv)
+    if a.dataset and a.inputs: print("error: give image files/folders or --dataset, not both", file=sys.stderr); return 2
+    if not a.dataset and not a.inputs: print("error: no inputs (give image files/folders, or --dataset ROOT --split S)", file=sys.stderr); return 2
     device = torch.device(('cuda' if torch.cuda.is_available() else 'cpu') if a.device == 'auto' else a.device)
     try: model, meta = load_model(a.checkpoint, device, optimize=True)
     except CheckpointError as e: print(f"error: {e}", file=sys.stderr); return 2
-    paths = list_images(a.inputs)
-    if not paths: print(f"error: no images in {' '.join(a.inputs)}", file=sys.stderr); return 2
-    n, errors = predict_images(model, meta, paths, a.output, a.pca, progress=not a.quiet)
+    image_ids = file_names = None
+    if a.dataset:
+        try: paths, image_ids, file_names, dcats = dataset_images(a.dataset, a.split)
+        except DatasetError as e: print(f"error: {e}", file=sys.stderr); return 2
+        if sorted(c['id'] for c in dcats) != sorted(c['id'] for c in meta['categories']):
+            print(f"error: {split_paths(a.dataset, a.split)[1]}: its category ids differ from the checkpoint's; "
+                  "the predictions could not be scored against it", file=sys.stderr); return 2
+        if not paths: print(f"error: {split_paths(a.dataset, a.split)[1]}: no images", file=sys.stderr); return 2
+    else:
+        _split_hint(a.inputs)
+        paths = list_images(a.inputs)
+        if not paths: print(f"error: no images in {' '.join(a.inputs)}", file=sys.stderr); return 2
+    n, errors = predict_images(model, meta, paths, a.output, a.pca, progress=not a.quiet, image_ids=image_ids, file_names=file_names)
     print(f"{n} image(s) written to {a.output}, {len(errors)} failed")
     return 1 if errors else 0
 
