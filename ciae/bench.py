@@ -16,9 +16,9 @@ from torch.utils.flop_counter import FlopCounterMode
 from .model.ciae import CIAE, CIAEConfig, _sync
 from .model.backbone import fold_batchnorm
 from .model.proposal_head import detect
-from .cosine import l2_normalize
-from .pq import write_json_atomic
-from .assign import panoptic_from_embedding, panoptic_from_lowres, assign_pixels_lowres, lowres_queries
+from .loss.cosine import l2_normalize
+from .engine.pq import write_json_atomic
+from .model.fusion import panoptic_from_embedding, panoptic_from_lowres, assign_pixels_lowres, lowres_queries
 
 # %% auto #0
 __all__ = ['AMP_DTYPES', 'STAGES', 'SYNTH_CATEGORIES', 'TRAIN_CONFIGS', 'timed', 'stats', 'tune_torchvision', 'build_models',
@@ -382,11 +382,11 @@ import math, warnings
 import numpy as np
 from torchvision.models.detection.backbone_utils import BackboneWithFPN
 from torchvision.ops.feature_pyramid_network import LastLevelP6P7
-from .box_filter import masks_to_edge_boxes
+from .loss.box_filter import masks_to_edge_boxes
 from .data.coco import Categories, decode_targets
 from .data.synth import synth_image, synth_categories
 from .data.transforms import collate
-from .evaluate import to_device
+from .engine.evaluate import to_device
 
 def coco_like_item(seed: int, height: int, width: int, num_stuff: int = 53, num_thing: int = 80,
                    segments: tuple = (20, 50)) -> dict:

@@ -11,11 +11,11 @@ from pathlib import Path
 import torch
 from torch import Tensor
 from tqdm.auto import tqdm
-from .cosine import l2_normalize
+from .loss.cosine import l2_normalize
 from .toy import toy_scene, show_ids, embedding_to_rgb
-from .ciae_loss import CIAELoss, instance_masks
-from .assign import panoptic_from_embedding
-from .pq import segments_from_maps, write_panoptic_split, write_json_atomic, evaluate_pq, pq_table
+from .loss.ciae_loss import CIAELoss, instance_masks
+from .model.fusion import panoptic_from_embedding
+from .engine.pq import segments_from_maps, write_panoptic_split, write_json_atomic, evaluate_pq, pq_table
 
 # %% auto #0
 __all__ = ['mask_locations', 'run_demo', 'plot_demo', 'main']

@@ -14,11 +14,11 @@ from PIL import Image, ImageOps
 from tqdm.auto import tqdm
 from torchvision.transforms.v2 import functional as TF
 from panopticapi.utils import id2rgb
-from .assign import nearest_source, resized_segments
-from .pq import write_json_atomic
+from .model.fusion import nearest_source, resized_segments
+from .engine.pq import write_json_atomic
 from .data.transforms import collate
 from .data.coco import DatasetError, load_panoptic_json, split_paths
-from .checkpoint import load_model, CheckpointError
+from .engine.checkpoint import load_model, CheckpointError
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'list_images', 'network_size', 'load_rgb', 'save_panoptic_resized', 'dataset_images', 'overlay',

@@ -17,9 +17,9 @@ from torch import Tensor
 from PIL import Image
 from panopticapi.utils import rgb2id
 from ..toy import IGNORE
-from ..ciae_loss import merge_thing_classes
-from ..box_filter import masks_to_edge_boxes
-from ..pq import write_panoptic_split, segments_from_maps
+from ..loss.ciae_loss import merge_thing_classes
+from ..loss.box_filter import masks_to_edge_boxes
+from ..engine.pq import write_panoptic_split, segments_from_maps
 
 # %% auto #0
 __all__ = ['DERIVED_FIELDS', 'DatasetError', 'split_paths', 'Categories', 'error_message', 'load_panoptic_json', 'name_problem',

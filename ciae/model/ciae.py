@@ -12,10 +12,10 @@ import torch
 import torch.nn.functional as F
 import torch.distributed as dist
 from torch import nn, Tensor
-from ..cosine import l2_normalize
-from ..segment_means import segment_means
-from ..ciae_loss import CIAELoss, autocast_off
-from ..assign import panoptic_from_embedding, panoptic_from_lowres, resize_panoptic
+from ..loss.cosine import l2_normalize
+from ..loss.segment_means import segment_means
+from ..loss.ciae_loss import CIAELoss, autocast_off
+from .fusion import panoptic_from_embedding, panoptic_from_lowres, resize_panoptic
 from .backbone import ResNetFPN, fold_batchnorm
 from .proposal_head import ProposalHead, LEVELS, level_locations, proposal_targets, proposal_losses, detect
 from .embedding_branch import EmbeddingBranch
