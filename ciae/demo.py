@@ -12,7 +12,8 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 from .loss.cosine import l2_normalize
-from .toy import toy_scene, show_ids, embedding_to_rgb
+from .toy import toy_scene
+from .viz import show_ids, embedding_to_rgb
 from .loss.ciae_loss import CIAELoss, instance_masks
 from .model.fusion import panoptic_from_embedding
 from .engine.pq import segments_from_maps, write_panoptic_split, write_json_atomic, evaluate_pq, pq_table

@@ -88,7 +88,7 @@ def dataset_images(root: str | Path, split: str) -> tuple[list, list, list, list
 def overlay(image: torch.Tensor, pan: torch.Tensor, segments: list, names: dict, emb: torch.Tensor | None = None, alpha: float = 0.5):
     "A matplotlib figure: the image blended with one colour per segment and category names (and the PCA of the embedding)."
     import matplotlib.pyplot as plt
-    from ciae.toy import embedding_to_rgb, label_position
+    from ciae.viz import embedding_to_rgb, label_position
     img = image.permute(1, 2, 0).numpy() / 255.0
     rng = np.random.default_rng(0)
     colours = {s['id']: rng.uniform(0.2, 1.0, 3) for s in segments}

@@ -1,4 +1,4 @@
-"""A tiny hand-drawn panoptic scene in the paper's id conventions, used by every worked example and test, and two drawing helpers.
+"""A tiny hand-drawn panoptic scene in the paper's id conventions, used by every worked example and test. Its pictures are drawn with `ciae.viz` (13_viz).
 
 Docs: https://ciae.github.io/ciae/toy.html.md"""
 
@@ -10,13 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import Tensor
+from .data.coco import IGNORE
 
 # %% auto #0
-__all__ = ['IGNORE', 'ToyScene', 'toy_scene', 'label_position', 'show_ids', 'embedding_to_rgb']
+__all__ = ['ToyScene', 'toy_scene']
 
 # %% ../nbs/00_toy.ipynb #0b121314
-IGNORE = -1  # id of void / crowd pixels in category and segment maps
-
 @dataclass
 class ToyScene:
     "A hand-drawn panoptic scene in the id conventions of paper Section III-A."
@@ -48,40 +47,3 @@ def toy_scene() -> ToyScene:
     boxes = torch.tensor([[x1, y1, x2, y2] for y1, y2, x1, x2, _ in rects], dtype=torch.float)
     labels = torch.tensor([c for *_, c in rects])
     return ToyScene(cat, seg, boxes, labels, ['sky', 'grass', 'sheep', 'bird'], num_stuff=2, num_thing=2)
-
-# %% ../nbs/00_toy.ipynb #a81fa7f0
-def label_position(mask: Tensor) -> tuple:
-    "(x, y) of the pixel of a (H, W) bool mask farthest from its border: a label placed there sits inside the region."
-    from scipy import ndimage
-    d = ndimage.distance_transform_edt(np.pad(torch.as_tensor(mask).cpu().numpy(), 1))[1:-1, 1:-1]
-    y, x = np.unravel_index(d.argmax(), d.shape)
-    return int(x), int(y)
-
-def show_ids(ids: Tensor, ax=None, title: str | None = None, names: list | None = None):
-    "Show an (H, W) integer id map, one colour per id, void (negative or 0 if `names` is None) black."
-    import matplotlib.pyplot as plt
-    ids = torch.as_tensor(ids).cpu()
-    if ax is None: _, ax = plt.subplots(figsize=(4, 3))
-    uniq = [int(u) for u in ids.unique() if u >= 0]
-    cmap = plt.get_cmap('tab20')
-    rgb = np.zeros((*ids.shape, 3))
-    for n, u in enumerate(uniq): rgb[(ids == u).numpy()] = cmap(n % 20)[:3]
-    ax.imshow(rgb, interpolation='nearest')
-    if names is not None:
-        for u in uniq:
-            x, y = label_position(ids == u)
-            ax.text(x, y, names[u] if u < len(names) else str(u), ha='center', va='center', fontsize=7, color='white')
-    ax.set_xticks([]); ax.set_yticks([])
-    if title: ax.set_title(title, fontsize=9)
-    return ax
-
-# %% ../nbs/00_toy.ipynb #044f08fa
-def embedding_to_rgb(emb: Tensor) -> Tensor:
-    "Reduce a (D, H, W) embedding map to an (H, W, 3) image in [0, 1] by PCA (Fig. 4c / 6 of the paper)."
-    D, H, W = emb.shape
-    x = emb.flatten(1).T.float()                                   # (HW, D)
-    x = x - x.mean(0)
-    _, _, v = torch.linalg.svd(x, full_matrices=False)            # principal directions (D, D)
-    y = x @ v[:3].T                                               # (HW, 3)
-    lo, hi = y.min(0).values, y.max(0).values
-    return ((y - lo) / (hi - lo).clamp(min=1e-8)).view(H, W, 3)

@@ -16,18 +16,19 @@ import torch
 from torch import Tensor
 from PIL import Image
 from panopticapi.utils import rgb2id
-from ..toy import IGNORE
 from ..loss.ciae_loss import merge_thing_classes
 from ..loss.box_filter import masks_to_edge_boxes
 from ..engine.pq import write_panoptic_split, segments_from_maps
 
 # %% auto #0
-__all__ = ['DERIVED_FIELDS', 'DatasetError', 'split_paths', 'Categories', 'error_message', 'load_panoptic_json', 'name_problem',
-           'image_problem', 'annotation_problem', 'check_json', 'decode_rgb', 'read_panoptic_png', 'check_png',
-           'decode_targets', 'missing_fields', 'complete_segments', 'complete_json', 'read_image', 'CocoPanoptic',
-           'item_masks', 'write_split']
+__all__ = ['IGNORE', 'DERIVED_FIELDS', 'DatasetError', 'split_paths', 'Categories', 'error_message', 'load_panoptic_json',
+           'name_problem', 'image_problem', 'annotation_problem', 'check_json', 'decode_rgb', 'read_panoptic_png',
+           'check_png', 'decode_targets', 'missing_fields', 'complete_segments', 'complete_json', 'read_image',
+           'CocoPanoptic', 'item_masks', 'write_split']
 
 # %% ../../nbs/10_coco_panoptic.ipynb #8b56ae6b
+IGNORE = -1  # id of void and crowd pixels in category and segment maps (Section III-A)
+
 class DatasetError(ValueError):
     "A problem with a dataset; the message is one line naming the file and the problem."
 

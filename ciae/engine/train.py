@@ -339,7 +339,7 @@ def run_eval(model, cfg: TrainConfig, out: Path, progress: bool = True) -> dict:
 def save_pictures(model, cfg: TrainConfig, out: Path, n: int):
     "A few val predictions drawn with show_prediction (detections, PCA of the embedding, panoptic result)."
     from matplotlib.figure import Figure                                  # no pyplot: the caller's backend is left alone
-    from ciae.model.ciae import show_prediction
+    from ciae.viz import show_prediction
     out.mkdir(parents=True, exist_ok=True)
     val = CocoPanoptic(cfg.data, cfg.val_split, transforms=test_transform(cfg.input.test_short, cfg.input.test_max))
     device = next(model.parameters()).device

@@ -21,7 +21,7 @@ from .proposal_head import ProposalHead, LEVELS, level_locations, proposal_targe
 from .embedding_branch import EmbeddingBranch
 
 # %% auto #0
-__all__ = ['CIAEConfig', 'mean_over_ranks', 'CIAE', 'show_prediction']
+__all__ = ['CIAEConfig', 'mean_over_ranks', 'CIAE']
 
 # %% ../../nbs/23_ciae_model.ipynb #ce3cec80
 @dataclass
@@ -207,34 +207,3 @@ class CIAE(nn.Module):
         means, _ = segment_means(raw[None], segment[None, :H, :W], ns + n)
         return dict(boxes=boxes.to(raw), labels=labels.to(raw.device) - ns, scores=torch.ones(n, device=raw.device),
                     queries=means[0, ns:], locations=torch.zeros(n, 2, dtype=torch.long, device=raw.device))
-
-# %% ../../nbs/23_ciae_model.ipynb #9d561afd
-def show_prediction(image: Tensor, pred: dict, names: list, num_stuff: int, axs=None, max_boxes: int = 30):
-    "Image with detections and their source locations; PCA of the embedding (if predicted with return_embedding); panoptic result with names."
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
-    from ciae.toy import show_ids, embedding_to_rgb, label_position
-    has_emb = 'embedding' in pred
-    if axs is None: _, axs = plt.subplots(1, 3 if has_emb else 2, figsize=(5 * (3 if has_emb else 2), 4))
-    H, W = pred['panoptic'].shape
-    img = image[:, :H, :W].permute(1, 2, 0).cpu().numpy()                     # drop batch padding
-    axs[0].imshow(img)
-    d = pred['detections']
-    for (x1, y1, x2, y2), l, s, (px, py) in list(zip(d['boxes'].tolist(), d['labels'].tolist(), d['scores'].tolist(),
-                                                    d['locations'].tolist()))[:max_boxes]:
-        axs[0].add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, color='yellow', lw=1))
-        axs[0].plot(px, py, 'r+', ms=8, mew=2)
-        axs[0].text(x1, y1, f"{names[num_stuff + l]} {s:.2f}", color='yellow', fontsize=6, va='bottom')
-    axs[0].set_title(f"{len(d['boxes'])} detections (+ = query location)", fontsize=9)
-    if has_emb:
-        axs[1].imshow(embedding_to_rgb(pred['embedding'].cpu())); axs[1].set_title('embedding map (PCA → RGB)', fontsize=9)
-    pan = pred['panoptic'].cpu()
-    ax = axs[-1]
-    show_ids(pan, ax, 'panoptic result')
-    cat_of = {s['id']: s['category_id'] for s in pred['segments_info']}
-    for sid, c in cat_of.items():
-        x, y = label_position(pan == sid)
-        ax.text(x, y, names[c] if isinstance(c, int) and c < len(names) else str(c), color='white', fontsize=7,
-                ha='center', va='center', bbox=dict(facecolor='black', alpha=0.4, pad=1, lw=0))
-    for a in axs: a.set_xticks([]); a.set_yticks([])
-    return axs
