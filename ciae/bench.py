@@ -386,7 +386,7 @@ from .loss.box_filter import masks_to_edge_boxes
 from .data.coco import Categories, decode_targets
 from .data.synth import synth_image, synth_categories
 from .data.transforms import collate
-from .engine.evaluate import to_device
+from .data.transforms import to_device
 
 def coco_like_item(seed: int, height: int, width: int, num_stuff: int = 53, num_thing: int = 80,
                    segments: tuple = (20, 50)) -> dict:

@@ -14,3 +14,9 @@ if __name__ == '__main__': sys.exit(main())
 import sys
 from .engine.evaluate import main, evaluate_split, predict_split, format_report
 if __name__ == '__main__': sys.exit(main())
+
+# %% ../nbs/32_evaluate.ipynb #a78f4a5d
+# `python -m ciae.evaluate`: the command-line tool; the evaluation itself lives in ciae.engine.evaluate
+import sys
+from .engine.evaluate import main, evaluate_split, predict_split, format_report
+if __name__ == '__main__': sys.exit(main())

@@ -14,3 +14,9 @@ if __name__ == '__main__': sys.exit(main())
 import sys
 from .engine.train import main, train, parse_args
 if __name__ == '__main__': sys.exit(main())
+
+# %% ../nbs/33_train.ipynb #752518be
+# `python -m ciae.train`: the command-line tool; the training itself lives in ciae.engine.train
+import sys
+from .engine.train import main, train, parse_args
+if __name__ == '__main__': sys.exit(main())

@@ -11,17 +11,13 @@ from collections import Counter
 from pathlib import Path
 from tqdm.auto import tqdm
 from .coco import (DatasetError, Categories, split_paths, load_panoptic_json, check_json, image_problem,
-                            annotation_problem, decode_rgb, read_panoptic_png, check_png, missing_fields)
+                            annotation_problem, decode_rgb, read_panoptic_png, check_png, missing_fields, COCO_HINT)
 from .synth import make_synthetic
 
 # %% auto #0
-__all__ = ['COCO_HINT', 'derived_notes', 'check_split', 'format_summary', 'main']
+__all__ = ['derived_notes', 'check_split', 'format_summary', 'main']
 
 # %% ../../nbs/14_data_cli.ipynb #516aeb77
-COCO_HINT = ("for COCO panoptic, download train2017.zip / val2017.zip and panoptic_annotations_trainval2017.zip "
-             "from cocodataset.org and lay them out as ROOT/<split>/*.jpg, ROOT/annotations/panoptic_<split>.json "
-             "and ROOT/annotations/panoptic_<split>/*.png (see data/README.md)")
-
 def derived_notes(missing: Counter, json_path: Path) -> list:
     "One line per group of fields the reader derives, e.g. '…json: area and bbox missing in 3 segments: derived from the PNGs'."
     by_count = {}

@@ -21,13 +21,17 @@ from ..loss.box_filter import masks_to_edge_boxes
 from ..engine.pq import write_panoptic_split, segments_from_maps
 
 # %% auto #0
-__all__ = ['IGNORE', 'DERIVED_FIELDS', 'DatasetError', 'split_paths', 'Categories', 'error_message', 'load_panoptic_json',
-           'name_problem', 'image_problem', 'annotation_problem', 'check_json', 'decode_rgb', 'read_panoptic_png',
-           'check_png', 'decode_targets', 'missing_fields', 'complete_segments', 'complete_json', 'read_image',
-           'CocoPanoptic', 'item_masks', 'write_split']
+__all__ = ['IGNORE', 'COCO_HINT', 'DERIVED_FIELDS', 'DatasetError', 'split_paths', 'Categories', 'error_message',
+           'load_panoptic_json', 'name_problem', 'image_problem', 'annotation_problem', 'check_json', 'decode_rgb',
+           'read_panoptic_png', 'check_png', 'decode_targets', 'missing_fields', 'complete_segments', 'complete_json',
+           'read_image', 'CocoPanoptic', 'item_masks', 'write_split']
 
 # %% ../../nbs/10_coco_panoptic.ipynb #8b56ae6b
 IGNORE = -1  # id of void and crowd pixels in category and segment maps (Section III-A)
+
+COCO_HINT = ("for COCO panoptic, download train2017.zip / val2017.zip and panoptic_annotations_trainval2017.zip "
+             "from cocodataset.org and lay them out as ROOT/<split>/*.jpg, ROOT/annotations/panoptic_<split>.json "
+             "and ROOT/annotations/panoptic_<split>/*.png (see data/README.md)")
 
 class DatasetError(ValueError):
     "A problem with a dataset; the message is one line naming the file and the problem."

@@ -13,7 +13,7 @@ from torchvision.transforms import v2
 from .coco import IGNORE
 
 # %% auto #0
-__all__ = ['JITTER_SIZES', 'PanopticTransform', 'train_transform', 'test_transform', 'pad_to', 'collate']
+__all__ = ['JITTER_SIZES', 'PanopticTransform', 'train_transform', 'test_transform', 'pad_to', 'collate', 'to_device']
 
 # %% ../../nbs/12_transforms.ipynb #e28bbaf3
 JITTER_SIZES = tuple(range(640, 801, 32))   # (640, 672, 704, 736, 768, 800): scale jitter of Section V-E
@@ -64,3 +64,8 @@ def collate(items: list, size_divisibility: int = 32) -> dict:
     for k in items[0]:
         if k not in batch and k not in ('image', 'category', 'semantic', 'segment'): batch[k] = [i[k] for i in items]
     return batch
+
+def to_device(batch: dict, device) -> dict:
+    "Move the tensors of a collated batch (and lists of tensors) to `device`."
+    mv = lambda v: v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v
+    return {k: [mv(x) for x in v] if isinstance(v, list) else mv(v) for k, v in batch.items()}

@@ -14,18 +14,13 @@ from tqdm.auto import tqdm
 from ..model.fusion import save_panoptic_png
 from .pq import evaluate_pq, pq_table, write_json_atomic
 from ..data.coco import CocoPanoptic, DatasetError, error_message, load_panoptic_json, complete_json
-from ..data.transforms import test_transform, collate
+from ..data.transforms import test_transform, collate, to_device
 from .checkpoint import load_model, CheckpointError
 
 # %% auto #0
-__all__ = ['to_device', 'predict_split', 'evaluate_split', 'format_report', 'main']
+__all__ = ['predict_split', 'evaluate_split', 'format_report', 'main']
 
 # %% ../../nbs/32_evaluate.ipynb #6ac9dce5
-def to_device(batch: dict, device) -> dict:
-    "Move the tensors of a collated batch (and lists of tensors) to `device`."
-    mv = lambda v: v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v
-    return {k: [mv(x) for x in v] if isinstance(v, list) else mv(v) for k, v in batch.items()}
-
 def _rank_world() -> tuple[int, int]:
     return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
 

@@ -18,11 +18,11 @@ from .config import (TrainConfig, get_preset, apply_overrides, validate_config, 
 from .checkpoint import (save_checkpoint, load_checkpoint, load_latest, set_aside, point_last, write_text_atomic,
                              set_rng_state, CheckpointError)
 from ..model.ciae import CIAE
-from ..data.coco import CocoPanoptic, DatasetError, split_paths, error_message
+from ..data.coco import CocoPanoptic, DatasetError, split_paths, error_message, COCO_HINT
 from ..data.transforms import train_transform, test_transform, collate
 from ..data.synth import make_synthetic
-from ..data.__main__ import COCO_HINT
-from .evaluate import evaluate_split, format_report, to_device
+from .evaluate import evaluate_split, format_report
+from ..data.transforms import to_device
 
 # %% auto #0
 __all__ = ['NonFiniteLoss', 'IterationSampler', 'SeededDataset', 'lr_factor', 'build_optimizer', 'setup_distributed', 'amp_dtype',
