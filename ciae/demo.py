@@ -13,13 +13,13 @@ from torch import Tensor
 from tqdm.auto import tqdm
 from .loss.cosine import l2_normalize
 from .toy import toy_scene
-from .viz import show_ids, embedding_to_rgb
+from .viz import plot_demo
 from .loss.ciae_loss import CIAELoss, instance_masks
 from .model.fusion import panoptic_from_embedding
 from .engine.pq import segments_from_maps, write_panoptic_split, write_json_atomic, evaluate_pq, pq_table
 
 # %% auto #0
-__all__ = ['mask_locations', 'run_demo', 'plot_demo', 'main']
+__all__ = ['mask_locations', 'run_demo', 'main']
 
 # %% ../nbs/09_demo.ipynb #cb4ec846
 def mask_locations(masks: Tensor) -> Tensor:
@@ -34,8 +34,10 @@ def mask_locations(masks: Tensor) -> Tensor:
 
 # %% ../nbs/09_demo.ipynb #ca6062ea
 def run_demo(out: str | Path = 'outputs/demo', steps: int = 300, dim: int = 16, scale: int = 4, lr: float = 0.05,
-             seed: int = 0, progress: bool = True) -> dict:
-    "Fit a free embedding map to the (upscaled) toy scene with L_CIAE, assign, write COCO panoptic files and evaluate PQ."
+             seed: int = 0, progress: bool = True, term: str = 'loss') -> dict:
+    """Fit a free embedding map to the (upscaled) toy scene with L_CIAE, assign, write COCO panoptic files and evaluate PQ.
+    `term` is the loss minimised: 'loss' (L_CIAE, eq. 12), 'cae' (L_CAE alone) or 'iae' (L_IAE alone)."""
+    if term not in ('loss', 'cae', 'iae'): raise ValueError(f"term must be 'loss', 'cae' or 'iae', got {term!r}")
     torch.manual_seed(seed)
     out = Path(out)
     sc = toy_scene()
@@ -48,7 +50,7 @@ def run_demo(out: str | Path = 'outputs/demo', steps: int = 300, dim: int = 16, 
     history, t0 = [], time.perf_counter()
     for t in tqdm(range(steps), desc='L_CIAE', disable=not progress):
         losses = crit(emb, category[None], segment[None], [boxes], step=t, total_steps=steps)
-        opt.zero_grad(); losses['loss'].backward(); opt.step()
+        opt.zero_grad(); losses[term].backward(); opt.step()
         history.append({k: v.item() for k, v in losses.items()})
     fit_s = time.perf_counter() - t0
     with torch.no_grad():
@@ -64,23 +66,8 @@ def run_demo(out: str | Path = 'outputs/demo', steps: int = 300, dim: int = 16, 
     results = evaluate_pq(out / 'gt.json', out / 'pred.json')
     write_json_atomic(dict(results={k: results[k] for k in ('All', 'Things', 'Stuff')}, history=history,
                            fit_seconds=fit_s, steps=steps, dim=dim), out / 'metrics.json')
-    return dict(results=results, history=history, segment=segment, category=category, embedding=P,
+    return dict(results=results, history=history, segment=segment, category=category, embedding=P, memory=crit.memory.embeddings,
                 panoptic=pan, locations=locs, names=sc.names, fit_seconds=fit_s, out=out)
-
-def plot_demo(d: dict, path: str | Path | None = None):
-    "Figure: ground truth, PCA of the learned embedding, the assignment with query locations, and the loss curve."
-    import matplotlib.pyplot as plt
-    fig, axs = plt.subplots(1, 4, figsize=(15, 2.9))
-    show_ids(d['segment'], axs[0], 'ground-truth segments')
-    axs[1].imshow(embedding_to_rgb(d['embedding'])); axs[1].set_title('embedding map (PCA → RGB)', fontsize=9)
-    show_ids(d['panoptic'], axs[2], 'assignment P·Vᵀ (eq. 16)')
-    axs[2].plot(*d['locations'].T, 'w+', ms=10, mew=2)
-    for a in axs[1:3]: a.set_xticks([]); a.set_yticks([])
-    for k in ('loss', 'cae', 'iae'): axs[3].plot([h[k] for h in d['history']], label=k)
-    axs[3].set_yscale('log'); axs[3].legend(fontsize=8); axs[3].set_title('loss per step', fontsize=9)
-    fig.tight_layout()
-    if path: fig.savefig(path, dpi=90)
-    return fig
 
 # %% ../nbs/09_demo.ipynb #c35db7c5
 def main(argv: list | None = None):

@@ -6,12 +6,13 @@ Docs: https://ciae.github.io/ciae/viz.html.md"""
 
 # %% ../nbs/13_viz.ipynb #3b77c393
 from __future__ import annotations
+from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['label_position', 'show_ids', 'embedding_to_rgb', 'show_sample', 'show_prediction']
+__all__ = ['label_position', 'show_ids', 'embedding_to_rgb', 'show_sample', 'show_prediction', 'plot_demo', 'plot_sphere']
 
 # %% ../nbs/13_viz.ipynb #a81fa7f0
 def label_position(mask: Tensor) -> tuple:
@@ -110,3 +111,39 @@ def show_prediction(image: Tensor, pred: dict, names: list, num_stuff: int, axs=
                 ha='center', va='center', bbox=dict(facecolor='black', alpha=0.4, pad=1, lw=0))
     for a in axs: a.set_xticks([]); a.set_yticks([])
     return axs
+
+# %% ../nbs/13_viz.ipynb #3c03ecb5
+def plot_demo(d: dict, path: str | Path | None = None):
+    "Figure: ground truth, PCA of the learned embedding, the assignment with query locations, and the loss curve."
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, 4, figsize=(15, 2.9))
+    show_ids(d['segment'], axs[0], 'ground-truth segments')
+    axs[1].imshow(embedding_to_rgb(d['embedding'])); axs[1].set_title('embedding map (PCA → RGB)', fontsize=9)
+    show_ids(d['panoptic'], axs[2], 'assignment P·Vᵀ (eq. 16)')
+    axs[2].plot(*d['locations'].T, 'w+', ms=10, mew=2)
+    for a in axs[1:3]: a.set_xticks([]); a.set_yticks([])
+    for k in ('loss', 'cae', 'iae'): axs[3].plot([h[k] for h in d['history']], label=k)
+    axs[3].set_yscale('log'); axs[3].legend(fontsize=8); axs[3].set_title('loss per step', fontsize=9)
+    fig.tight_layout()
+    if path: fig.savefig(path, dpi=90)
+    return fig
+def plot_sphere(fits: dict, max_points: int = 1500, seed: int = 0):
+    """Fig. 2 of the paper for 3-d embeddings: for each fit (name → `run_demo` result with dim=3), the pixel embeddings on
+    the unit sphere coloured by segment, the category memories as black arrows and the instance means as crosses."""
+    import matplotlib.pyplot as plt
+    fig = plt.figure(figsize=(4 * len(fits), 4.2))
+    g = torch.Generator().manual_seed(seed)
+    cmap = plt.get_cmap('tab10')
+    for k, (name, d) in enumerate(fits.items()):
+        ax = fig.add_subplot(1, len(fits), k + 1, projection='3d')
+        seg, emb = d['segment'], d['embedding']                               # (H, W), (3, H, W) unit vectors
+        keep = (seg >= 0).flatten().nonzero()[:, 0]
+        keep = keep[torch.randperm(len(keep), generator=g)[:max_points]]
+        pts, ids = emb.flatten(1)[:, keep].T, seg.flatten()[keep]              # (M, 3), (M,)
+        ax.scatter(*pts.T, c=[cmap(int(i) % 10) for i in ids], s=3, alpha=0.6)
+        for m in d['memory']: ax.quiver(0, 0, 0, *m.tolist(), color='black', lw=1.5, arrow_length_ratio=0.12)
+        u, v = torch.meshgrid(torch.linspace(0, 2 * torch.pi, 25), torch.linspace(0, torch.pi, 13), indexing='ij')
+        ax.plot_wireframe(u.cos() * v.sin(), u.sin() * v.sin(), v.cos(), color='grey', lw=0.2, alpha=0.3)
+        ax.set_title(name, fontsize=10); ax.set_box_aspect((1, 1, 1)); ax.set_axis_off()
+    fig.tight_layout()
+    return fig
