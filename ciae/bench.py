@@ -6,19 +6,28 @@ Docs: https://ciae.github.io/ciae/bench.html.md"""
 
 # %% ../nbs/40_bench.ipynb #a232ebad
 from __future__ import annotations
-import argparse, copy, statistics, sys, time
+import argparse, copy, math, statistics, sys, time, warnings
+from functools import partial
 from pathlib import Path
+import numpy as np
 import torch
 import torch.nn.functional as F
 import torchvision
 from tqdm.auto import tqdm
 from torch.utils.flop_counter import FlopCounterMode
-from .model.ciae import CIAE, CIAEConfig, _sync
+from torchvision.models.detection.backbone_utils import BackboneWithFPN
+from torchvision.ops.feature_pyramid_network import LastLevelP6P7
+from .model.ciae import CIAE, CIAEConfig
 from .model.backbone import fold_batchnorm
 from .model.proposal_head import detect
-from .loss.cosine import l2_normalize
-from .engine.pq import write_json_atomic
 from .model.fusion import panoptic_from_embedding, panoptic_from_lowres, assign_pixels_lowres, lowres_queries
+from .loss.cosine import l2_normalize
+from .loss.box_filter import masks_to_edge_boxes
+from .data.coco import Categories, decode_targets
+from .data.synth import synth_image, synth_categories
+from .data.transforms import collate, to_device
+from .engine.pq import write_json_atomic
+from .engine.timing import SyncTimer, synchronize
 
 # %% auto #0
 __all__ = ['AMP_DTYPES', 'STAGES', 'SYNTH_CATEGORIES', 'TRAIN_CONFIGS', 'timed', 'stats', 'tune_torchvision', 'build_models',
@@ -31,12 +40,23 @@ __all__ = ['AMP_DTYPES', 'STAGES', 'SYNTH_CATEGORIES', 'TRAIN_CONFIGS', 'timed',
 AMP_DTYPES = dict(off=None, bf16=torch.bfloat16, fp16=torch.float16)   # --amp names (main, training bench)
 
 def timed(fn, device, warmup: int = 1, runs: int = 3) -> list:
-    "Run fn warmup + runs times; seconds of the timed runs."
+    "Run fn warmup + runs times; seconds of the timed runs, the device synchronised before and after each."
     for _ in range(warmup): fn()
     out = []
     for _ in range(runs):
-        _sync(device); t = time.perf_counter(); fn(); _sync(device); out.append(time.perf_counter() - t)
+        clock = SyncTimer(device)
+        fn()
+        out.append(clock.mark('run') / 1000)
     return out
+
+def _table(header: str, lines: list) -> str:
+    "A plain-text table: the header, a rule as wide as it, the lines."
+    return '\n'.join([header, '-' * len(header), *lines])
+
+def _tick(bar, text: str):
+    "One step of a progress bar, labelled `text`."
+    bar.set_postfix_str(text, refresh=False)
+    bar.update()
 
 def stats(ts: list) -> dict:
     "Median and spread (min, max) in milliseconds."
@@ -71,7 +91,9 @@ STAGES = dict(ciae=dict(resnet='backbone.fpn.body', fpn='backbone.fpn.fpn', head
 def _mark(device):
     "A point in time: a recorded CUDA event on a GPU (no synchronisation), the host clock otherwise."
     if device.type != 'cuda': return time.perf_counter()
-    e = torch.cuda.Event(enable_timing=True); e.record(); return e
+    e = torch.cuda.Event(enable_timing=True)
+    e.record()
+    return e
 
 def _seconds(a, b) -> float:
     "Time between two `_mark`s (CUDA events must have completed: call after a synchronisation)."
@@ -130,18 +152,26 @@ def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warm
             H, W = img.shape[-2:]
             flt = [img[0].float() / 255]
             for m in ('fcos', 'maskrcnn'): models[m].transform.min_size, models[m].transform.max_size = (s,), max(W, 1333)
-            calls = dict(ciae=lambda: models['ciae'].predict(img)[0], fcos=lambda: models['fcos'](flt)[0],
+            calls = dict(ciae=lambda: models['ciae'].predict(img, timer=SyncTimer(device))[0], fcos=lambda: models['fcos'](flt)[0],
                          maskrcnn=lambda: models['maskrcnn'](flt)[0])
             outs, times, stage_s, gflops = {m: [] for m in calls}, {m: [] for m in calls}, {m: [] for m in calls}, {}
             with torch.no_grad(), torch.autocast(device.type, dtype=amp if isinstance(amp, torch.dtype) else torch.float16,
                                                     enabled=bool(amp) and device.type == 'cuda'):
                 for r in range(warmup + runs):
                     for m, fn in calls.items():
-                        bar.set_postfix_str(f'{s}: {m}', refresh=False); bar.update()
-                        if r == 0: gflops[m] = clocks[m].counting(lambda: outs[m].append(fn())) / 1e9; continue
-                        _sync(device); t0 = _mark(device); outs[m].append(fn()); t1 = _mark(device); _sync(device)
+                        _tick(bar, f'{s}: {m}')
+                        if r == 0:                                                 # the first round counts FLOPs
+                            gflops[m] = clocks[m].counting(lambda: outs[m].append(fn())) / 1e9
+                            continue
+                        synchronize(device)
+                        t0 = _mark(device)
+                        outs[m].append(fn())
+                        t1 = _mark(device)
+                        synchronize(device)
                         stages = clocks[m].take()
-                        if r >= warmup: times[m].append(_seconds(t0, t1)); stage_s[m].append(stages)
+                        if r >= warmup:
+                            times[m].append(_seconds(t0, t1))
+                            stage_s[m].append(stages)
             done = outs['ciae'][warmup:]
             res = dict(short=s, size=(H, W), **{m: stats(times[m]) for m in calls})
             res['ciae_network'] = stats([p['timings']['network_ms'] / 1000 for p in done])
@@ -179,17 +209,17 @@ def bench_fusion(model: CIAE, device, detections=(10, 50, 100, 200, 500), sizes=
         full = tuple(4 * d for d in raw.shape[-2:])
         P = l2_normalize(F.interpolate(raw, full, mode='bilinear', align_corners=False)[0, :, :H, :W], 0) if literal else None
         for n in detections:
-            bar.set_postfix_str(f'{s}: {n} detections', refresh=False); bar.update()
-            d = detect(heads, [(H, W)], 0.0, max(cfg.pre_nms_topk, n), cfg.nms_thresh, n, cfg.class_agnostic_nms)[0]
+            _tick(bar, f'{s}: {n} detections')
+            d = detect(heads, [(H, W)], cfg.head_strides, 0.0, max(cfg.pre_nms_topk, n), cfg.nms_thresh, n, cfg.class_agnostic_nms)[0]
             args = (d['boxes'], d['locations'], d['labels'] + cfg.num_stuff, d['scores'], cfg.min_stuff_area)
-            fast = lambda: panoptic_from_lowres(raw[0], full, (H, W), stuff, *args)
+            fast = partial(panoptic_from_lowres, raw[0], full, (H, W), stuff, *args)
             row = dict(short=s, detections=len(d['boxes']), queries=len(d['boxes']) + cfg.num_stuff,
                        fast=stats(timed(fast, device, 1, runs)))
             queries = torch.cat([stuff, lowres_queries(raw[0], full, (H, W), d['locations'])])
             row['exact_pixels'] = float(assign_pixels_lowres(raw[0], full, (H, W), queries, cfg.num_stuff, d['boxes'],
                                                              return_exact=True)[1].float().mean())
             if literal:
-                lit = lambda: panoptic_from_embedding(P, stuff, *args)
+                lit = partial(panoptic_from_embedding, P, stuff, *args)
                 row['literal'] = stats(timed(lit, device, 1, runs))
                 row['same'] = bool(torch.equal(fast()[0], lit()[0]))
             out.append(row)
@@ -229,12 +259,14 @@ def bench_steps(model: CIAE, device, short: int = 800, runs: int = 3, warmup: in
     bar = tqdm(total=(warmup + runs) * len(steps), desc='optimisation steps', disable=not progress)
     for r in range(warmup + runs):
         for k, (m, fast) in steps.items():
-            bar.set_postfix_str(k, refresh=False); bar.update()
-            _sync(device); t0 = time.perf_counter(); p = m.predict(img, fast=fast)[0]; _sync(device)
+            _tick(bar, k)
+            timer = SyncTimer(device)
+            p = m.predict(img, fast=fast, timer=timer)[0]
+            timer.mark('rest')
             pans[k] = p['panoptic']
             if r < warmup: continue
-            t[k]['total'].append(time.perf_counter() - t0)
-            t[k]['network'].append(p['timings']['network_ms'] / 1000); t[k]['fusion'].append(p['timings']['fusion_ms'] / 1000)
+            t[k]['total'].append(sum(timer.totals.values()) / 1000)
+            for part in ('network', 'fusion'): t[k][part].append(p['timings'][f'{part}_ms'] / 1000)
     bar.close()
     rows, names = [], list(steps)
     for i, k in enumerate(names):
@@ -246,47 +278,39 @@ def bench_steps(model: CIAE, device, short: int = 800, runs: int = 3, warmup: in
 
 def format_steps(rows: list) -> str:
     "Plain-text table of bench_steps."
-    h = f"{'step':18s} {'ms':>8s} {'network':>8s} {'fusion':>8s} {'speed-up':>8s} {'pixels ≠ literal':>17s}"
-    lines = [h, '-' * len(h)]
-    for r in rows:
-        lines.append(f"{r['step']:18s} {r['total']['median_ms']:8.1f} {r['network']['median_ms']:8.1f} "
-                     f"{r['fusion']['median_ms']:8.1f} {r['speedup']:7.2f}× {100 * r['differing_pixels']:16.3f}%")
-    return '\n'.join(lines)
+    return _table(f"{'step':18s} {'ms':>8s} {'network':>8s} {'fusion':>8s} {'speed-up':>8s} {'pixels ≠ literal':>17s}",
+                  [f"{r['step']:18s} {r['total']['median_ms']:8.1f} {r['network']['median_ms']:8.1f} "
+                   f"{r['fusion']['median_ms']:8.1f} {r['speedup']:7.2f}× {100 * r['differing_pixels']:16.3f}%" for r in rows])
 
 # %% ../nbs/40_bench.ipynb #19bd41c3
 def format_table(rows: list) -> str:
     "Plain-text table of bench_sizes."
-    h = (f"{'short':>5s} {'ciae ms':>9s} {'net':>8s} {'fusion':>8s} {'FCOS ms':>9s} {'MRCNN ms':>9s} {'ciae/FCOS':>9s} "
-         f"{'ciae/MRCNN':>10s} {'fusion %':>8s} {'GFLOP c/f/m':>15s} {'dets c/f/m':>11s}")
-    lines = [h, '-' * len(h)]
-    for r in rows:
+    def line(r: dict) -> str:
         d, g = r['detections'], r['gflops']
-        lines.append(f"{r['short']:5d} {r['ciae']['median_ms']:9.1f} {r['ciae_network']['median_ms']:8.1f} {r['ciae_fusion']['median_ms']:8.1f} "
-                     f"{r['fcos']['median_ms']:9.1f} {r['maskrcnn']['median_ms']:9.1f} {r['ciae/fcos']:9.2f} {r['ciae/maskrcnn']:10.2f} "
-                     f"{100 * r['fusion_share']:8.1f} {g['ciae']:5.0f}/{g['fcos']:.0f}/{g['maskrcnn']:.0f} {d['ciae']:>5d}/{d['fcos']}/{d['maskrcnn']}")
-    return '\n'.join(lines)
+        return (f"{r['short']:5d} {r['ciae']['median_ms']:9.1f} {r['ciae_network']['median_ms']:8.1f} {r['ciae_fusion']['median_ms']:8.1f} "
+                f"{r['fcos']['median_ms']:9.1f} {r['maskrcnn']['median_ms']:9.1f} {r['ciae/fcos']:9.2f} {r['ciae/maskrcnn']:10.2f} "
+                f"{100 * r['fusion_share']:8.1f} {g['ciae']:5.0f}/{g['fcos']:.0f}/{g['maskrcnn']:.0f} {d['ciae']:>5d}/{d['fcos']}/{d['maskrcnn']}")
+    return _table(f"{'short':>5s} {'ciae ms':>9s} {'net':>8s} {'fusion':>8s} {'FCOS ms':>9s} {'MRCNN ms':>9s} {'ciae/FCOS':>9s} "
+                  f"{'ciae/MRCNN':>10s} {'fusion %':>8s} {'GFLOP c/f/m':>15s} {'dets c/f/m':>11s}", [line(r) for r in rows])
 
 def format_fusion(rows: list) -> str:
     "Plain-text table of bench_fusion."
-    h = f"{'short':>5s} {'dets':>5s} {'fast ms':>8s} {'literal ms':>10s} {'speed-up':>8s} {'per-pixel %':>11s} {'same map':>8s}"
-    lines = [h, '-' * len(h)]
-    for r in rows:
+    def line(r: dict) -> str:
         lit = r.get('literal', {}).get('median_ms')
-        lines.append(f"{r['short']:5d} {r['detections']:5d} {r['fast']['median_ms']:8.1f} " +
-                     (f"{lit:10.1f} {lit / r['fast']['median_ms']:7.1f}× " if lit else f"{'-':>10s} {'-':>8s} ") +
-                     f"{100 * r['exact_pixels']:11.1f} {str(r.get('same', '-')):>8s}")
-    return '\n'.join(lines)
+        return (f"{r['short']:5d} {r['detections']:5d} {r['fast']['median_ms']:8.1f} " +
+                (f"{lit:10.1f} {lit / r['fast']['median_ms']:7.1f}× " if lit else f"{'-':>10s} {'-':>8s} ") +
+                f"{100 * r['exact_pixels']:11.1f} {str(r.get('same', '-')):>8s}")
+    return _table(f"{'short':>5s} {'dets':>5s} {'fast ms':>8s} {'literal ms':>10s} {'speed-up':>8s} {'per-pixel %':>11s} {'same map':>8s}",
+                  [line(r) for r in rows])
 
 def format_stages(row: dict) -> str:
     "Plain-text table of one bench_sizes row: milliseconds and GFLOP of each stage of each model."
     names = dict(resnet='ResNet-50 body', fpn='FPN', head='head on the pyramid (Mask R-CNN: RPN)',
                  branch='embedding branch / RoI box + mask heads', rest='rest: pre/post-processing, NMS, fusion')
-    h = f"{'stage':42s}" + ''.join(f"{m + ' ms':>14s}{'GFLOP':>7s}" for m in STAGES)
-    lines = [h, '-' * len(h)]
-    for k, label in names.items():
+    def line(k: str, label: str) -> str:
         st = [row['stages'][m].get(k) for m in STAGES]
-        lines.append(f"{label:42s}" + ''.join(f"{s['median_ms']:14.1f}{s['gflops']:7.1f}" if s else f"{'-':>14s}{'-':>7s}" for s in st))
-    return '\n'.join(lines)
+        return f"{label:42s}" + ''.join(f"{s['median_ms']:14.1f}{s['gflops']:7.1f}" if s else f"{'-':>14s}{'-':>7s}" for s in st)
+    return _table(f"{'stage':42s}" + ''.join(f"{m + ' ms':>14s}{'GFLOP':>7s}" for m in STAGES), [line(*kv) for kv in names.items()])
 
 def peak_memory(device) -> dict:
     "Peak memory of this process: CUDA allocator peak on GPU, max resident set size on CPU."
@@ -330,20 +354,24 @@ def main(argv: list | None = None) -> int:
         if a.train_configs and not a.train: raise ValueError('--train-configs needs --train')
         if a.runs is not None and a.runs < 1: raise ValueError('--runs must be at least 1')
         if a.warmup is not None and a.warmup < 0: raise ValueError('--warmup must be at least 0')
-    except (ValueError, RuntimeError) as e: print(f"error: {e}", file=sys.stderr); return 2
+    except (ValueError, RuntimeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if a.threads: torch.set_num_threads(a.threads)
     amp_name = a.amp or ('bf16' if a.train and device.type == 'cuda' else 'off')
     amp = AMP_DTYPES[amp_name]
     runs = a.runs or (5 if a.train else 3)
     warmup = a.warmup if a.warmup is not None else ((3 if device.type == 'cuda' else 2) if a.train else 1)
     torch.manual_seed(0)
-    out = Path(a.output); out.parent.mkdir(parents=True, exist_ok=True)
+    out = Path(a.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
     res = dict(device=str(device), device_name=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu',
                threads=torch.get_num_threads(), amp=amp_name, tuned_peers=a.tuned_peers, torch=torch.__version__,
                torchvision=torchvision.__version__, complete=False, sizes=[], fusion=[], steps=[], train=[])
     def save(**part):                                                       # after every section: a crash keeps what was measured
-        res.update(part, memory=peak_memory(device)); write_json_atomic(res, out)
-    say = lambda text: print(text, flush=True)
+        res.update(part, memory=peak_memory(device))
+        write_json_atomic(res, out)
+    say = partial(print, flush=True)
     if a.train:
         layout = 'channels-last (NHWC)' if device.type == 'cuda' else 'channels-first (NCHW)'
         say(f"device {res['device_name']}, {res['threads']} threads, amp={amp_name}, both models {layout}; one training "
@@ -378,16 +406,6 @@ def main(argv: list | None = None) -> int:
     return 0
 
 # %% ../nbs/40_bench.ipynb #66d3487e
-import math, warnings
-import numpy as np
-from torchvision.models.detection.backbone_utils import BackboneWithFPN
-from torchvision.ops.feature_pyramid_network import LastLevelP6P7
-from .loss.box_filter import masks_to_edge_boxes
-from .data.coco import Categories, decode_targets
-from .data.synth import synth_image, synth_categories
-from .data.transforms import collate
-from .data.transforms import to_device
-
 def coco_like_item(seed: int, height: int, width: int, num_stuff: int = 53, num_thing: int = 80,
                    segments: tuple = (20, 50)) -> dict:
     """A random but deterministic COCO-like panoptic item, in the dataset's item format (image, category, segment,
@@ -395,8 +413,8 @@ def coco_like_item(seed: int, height: int, width: int, num_stuff: int = 53, num_
     instances (rectangles and ellipses from 3 % to 60 % of the shorter side, random thing classes) painted on top,
     later ones occluding earlier ones, until the image holds a number of visible segments drawn from `segments`."""
     g = torch.Generator().manual_seed(seed)
-    uni = lambda lo=0.0, hi=1.0: lo + (hi - lo) * float(torch.rand((), generator=g))
-    integer = lambda lo, hi: int(torch.randint(lo, hi + 1, (), generator=g))          # lo..hi inclusive
+    def uni(lo: float = 0.0, hi: float = 1.0) -> float: return lo + (hi - lo) * float(torch.rand((), generator=g))
+    def integer(lo: int, hi: int) -> int: return int(torch.randint(lo, hi + 1, (), generator=g))   # lo..hi inclusive
     H, W = height, width
     ys, xs = torch.arange(H).float()[:, None] + 0.5, torch.arange(W).float()[None] + 0.5   # (H, 1), (1, W) pixel centres
     target = integer(*segments)
@@ -435,7 +453,8 @@ def coco_like_item(seed: int, height: int, width: int, num_stuff: int = 53, num_
         if int((counts[1:] > 0).sum()) >= target: break                               # each instance adds at most one segment
         if (b := blob(0.03, 0.6)) is None: continue
         label = num_stuff + integer(0, num_thing - 1)
-        paint(*b, num_stuff + len(labels), label); labels.append(label)
+        paint(*b, num_stuff + len(labels), label)
+        labels.append(label)
     n = len(labels)
     keep = counts[num_stuff + 1:num_stuff + 1 + n] > 0                                 # (n,) instances still visible
     lut = torch.cat([torch.arange(-1, num_stuff), torch.full((n,), -1)])               # old id + 1 → new id
@@ -505,7 +524,8 @@ def _train_step(loss_fn, opt, scaler, device, amp):
     with torch.autocast(device.type, dtype=amp, enabled=amp is not None): loss = loss_fn()
     opt.zero_grad(set_to_none=True)
     scaler.scale(loss).backward()
-    scaler.step(opt); scaler.update()
+    scaler.step(opt)
+    scaler.update()
 
 def ciae_calls(model: CIAE, batch: dict, device, amp=None, total: int = 1) -> dict:
     """What the training bench times for ciae, as fn(step) on `batch`: 'ciae', a full training step; 'ciae_loss',
@@ -535,7 +555,7 @@ def _rounds(calls: dict, device, warmup: int, runs: int, bar) -> dict:
     times = {k: [] for k in calls}
     for r in range(warmup + runs):
         for k, fn in calls.items():
-            bar.set_postfix_str(k, refresh=False); bar.update()
+            _tick(bar, k)
             t = timed(lambda: fn(r), device, 0, 1)[0]
             if r >= warmup: times[k].append(t)
     return times
@@ -544,7 +564,7 @@ def count_syncs(fn, device) -> int | None:
     """Host-device synchronisations during one call of fn, counted with `torch.cuda.set_sync_debug_mode('warn')`
     (each `.item()`, `nonzero`, blocking copy ... warns once); None off CUDA."""
     if device.type != 'cuda': return None
-    _sync(device)
+    synchronize(device)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         torch.cuda.set_sync_debug_mode('warn')
@@ -564,7 +584,7 @@ def bench_train_config(name: str, spec: dict, device, amp=None, runs: int = 5, w
     B, (H, W), ns, nt = spec['batch'], spec['size'], spec['num_stuff'], spec['num_thing']
     coco_extra = (spec['data'], ns, nt) != ('coco', 53, 80)
     bar = tqdm(total=(warmup + runs) * (3 + 2 * coco_extra), desc=f'train {name}', disable=not progress)
-    make = lambda ns, nt: CIAE(CIAEConfig(num_stuff=ns, num_thing=nt, channels_last=channels_last, **spec['model']))
+    def make(ns: int, nt: int) -> CIAE: return CIAE(CIAEConfig(num_stuff=ns, num_thing=nt, channels_last=channels_last, **spec['model']))
     torch.manual_seed(0)
     ciae = make(ns, nt).to(device).train()
     fcos = fcos_peer(ciae.cfg, (H, W)).to(device).train()
@@ -573,7 +593,7 @@ def bench_train_config(name: str, spec: dict, device, amp=None, runs: int = 5, w
     total = warmup + runs
     calls = {**ciae_calls(ciae, batch, device, amp, total), 'fcos': fcos_call(fcos, batch, ns, device, amp)}
     t = _rounds(calls, device, warmup, runs, bar)
-    syncs = {k: count_syncs(lambda: calls[k](total), device) for k in ('ciae', 'fcos')}   # one more step each
+    syncs = {k: count_syncs(partial(calls[k], total), device) for k in ('ciae', 'fcos')}   # one more step each
     cfg = ciae.cfg
     res = dict(config=name, backbone=cfg.backbone, fpn_channels=cfg.fpn_channels, head_convs=cfg.head_convs,
                embed_channels=cfg.embed_channels, embed_dim=cfg.embed_dim, num_stuff=ns, num_thing=nt, batch=B,
@@ -607,20 +627,17 @@ def bench_train(device, configs=('synth',), amp=None, runs: int = 5, warmup: int
 
 def format_train(rows: list) -> str:
     "Plain-text table of bench_train: step times, images/s, ciae/FCOS, the CIAE loss's share of the step."
-    h = (f"{'config':8s} {'batch':>5s} {'size':>9s} {'amp':>5s} {'layout':>6s} {'ciae ms':>9s} {'FCOS ms':>9s} {'ciae img/s':>10s} "
-         f"{'FCOS img/s':>10s} {'ciae/FCOS':>9s} {'loss ms':>8s} {'loss %':>6s} {'COCO-like loss %':>16s} {'segs':>6s}")
-    lines = [h, '-' * len(h)]
-    for r in rows:
-        c, segs = r['coco_like'], r['segments_per_image']
-        lines.append(f"{r['config']:8s} {r['batch']:5d} {r['size'][0]:>4d}×{r['size'][1]:<4d} {r['amp']:>5s} "
-                     f"{'NHWC' if r['channels_last'] else 'NCHW':>6s} {r['ciae']['median_ms']:9.1f} {r['fcos']['median_ms']:9.1f} "
-                     f"{r['ciae_images_per_s']:10.2f} {r['fcos_images_per_s']:10.2f} {r['ciae/fcos']:9.2f} "
-                     f"{r['ciae_loss']['median_ms']:8.1f} {100 * r['loss_share']:6.1f} {100 * c['loss_share']:16.1f} "
-                     f"{sum(segs) / len(segs):6.1f}" + ('' if r['syncs_per_step']['ciae'] is None else
-                     f"   host syncs per step: ciae {r['syncs_per_step']['ciae']}, FCOS {r['syncs_per_step']['fcos']}"))
-    lines.append("goals: ciae/FCOS ≤ 1.3; CIAE loss forward + backward ≤ 15 % of the step on the COCO-like batch "
-                 "(133 categories, 20–50 segments per image; segs: mean segments per image of the timed batch)")
-    return '\n'.join(lines)
+    header = (f"{'config':8s} {'batch':>5s} {'size':>9s} {'amp':>5s} {'layout':>6s} {'ciae ms':>9s} {'FCOS ms':>9s} {'ciae img/s':>10s} "
+              f"{'FCOS img/s':>10s} {'ciae/FCOS':>9s} {'loss ms':>8s} {'loss %':>6s} {'COCO-like loss %':>16s} {'segs':>6s}")
+    syncs = [r['syncs_per_step'] for r in rows]
+    lines = [f"{r['config']:8s} {r['batch']:5d} {r['size'][0]:>4d}×{r['size'][1]:<4d} {r['amp']:>5s} "
+             f"{'NHWC' if r['channels_last'] else 'NCHW':>6s} {r['ciae']['median_ms']:9.1f} {r['fcos']['median_ms']:9.1f} "
+             f"{r['ciae_images_per_s']:10.2f} {r['fcos_images_per_s']:10.2f} {r['ciae/fcos']:9.2f} "
+             f"{r['ciae_loss']['median_ms']:8.1f} {100 * r['loss_share']:6.1f} {100 * r['coco_like']['loss_share']:16.1f} "
+             f"{statistics.mean(r['segments_per_image']):6.1f}" +
+             ('' if s['ciae'] is None else f"   host syncs per step: ciae {s['ciae']}, FCOS {s['fcos']}") for r, s in zip(rows, syncs)]
+    return _table(header, lines + ["goals: ciae/FCOS ≤ 1.3; CIAE loss forward + backward ≤ 15 % of the step on the COCO-like batch "
+                                   "(133 categories, 20–50 segments per image; segs: mean segments per image of the timed batch)"])
 
 def profile_train(spec: dict, device, amp=None, channels_last: bool | None = None, rows: int = 15) -> str:
     """Where one ciae training step of `spec` spends its time, after one warm-up step: the phases (forward + losses,
@@ -632,20 +649,23 @@ def profile_train(spec: dict, device, amp=None, channels_last: bool | None = Non
                             **spec['model'])).to(device).train()
     batch = to_device(train_batch(spec['data'], spec['batch'], spec['size'], spec['num_stuff'], spec['num_thing']), device)
     opt, scaler = _sgd(model), torch.amp.GradScaler(device.type, enabled=amp == torch.float16)
-    step = lambda: _train_step(lambda: model(batch, step=0, total_steps=1)['loss'], opt, scaler, device, amp)
+    step = partial(_train_step, lambda: model(batch, step=0, total_steps=1)['loss'], opt, scaler, device, amp)
     step()
-    marks = [_sync(device) or time.perf_counter()]
+    clock = SyncTimer(device)
     with torch.autocast(device.type, dtype=amp, enabled=amp is not None): loss = model(batch, step=0, total_steps=1)['loss']
-    marks.append(_sync(device) or time.perf_counter())
-    opt.zero_grad(set_to_none=True); scaler.scale(loss).backward()
-    marks.append(_sync(device) or time.perf_counter())
-    scaler.step(opt); scaler.update()
-    marks.append(_sync(device) or time.perf_counter())
-    ms = [1000 * (b - a) for a, b in zip(marks, marks[1:])]
+    clock.mark('forward + losses')
+    opt.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    clock.mark('backward')
+    scaler.step(opt)
+    scaler.update()
+    clock.mark('optimizer step')
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda' else [])
-    with profile(activities=acts) as prof: step(); _sync(device)
+    with profile(activities=acts) as prof:
+        step()
+        synchronize(device)
     key = 'self_cuda_time_total' if device.type == 'cuda' else 'self_cpu_time_total'
-    return (f"phases: forward + losses {ms[0]:.1f} ms, backward {ms[1]:.1f} ms, optimizer step {ms[2]:.1f} ms\n" +
+    return ('phases: ' + ', '.join(f"{k} {v:.1f} ms" for k, v in clock.totals.items()) + '\n' +
             prof.key_averages().table(sort_by=key, row_limit=rows))
 
 # %% ../nbs/40_bench.ipynb #d788b1f2

@@ -6,23 +6,19 @@ Docs: https://ciae.github.io/ciae/predict.html.md"""
 
 # %% ../nbs/34_predict.ipynb #d26678f5
 from __future__ import annotations
-import argparse, json, sys
+import argparse, sys
 from pathlib import Path
 import numpy as np
 import torch
-from PIL import Image, ImageOps
 from tqdm.auto import tqdm
-from torchvision.transforms.v2 import functional as TF
-from panopticapi.utils import id2rgb
-from .model.fusion import nearest_source, resized_segments
-from .engine.pq import write_json_atomic
-from .data.transforms import collate
-from .data.coco import DatasetError, load_panoptic_json, split_paths
+from .data.panoptic_io import read_image, PanopticWriter
+from .data.transforms import collate, to_device
+from .data.coco import DatasetError, Categories, load_panoptic_json, split_paths
 from .engine.checkpoint import load_model, CheckpointError
+from .engine.evaluate import resolve_device
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'list_images', 'network_size', 'load_rgb', 'save_panoptic_resized', 'dataset_images', 'overlay',
-           'predict_images', 'main']
+__all__ = ['IMAGE_EXTS', 'list_images', 'dataset_images', 'overlay', 'predict_images', 'main']
 
 # %% ../nbs/34_predict.ipynb #2647be01
 IMAGE_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp'}
@@ -34,43 +30,6 @@ def list_images(inputs: list) -> list:
         if p.is_dir(): out += sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_EXTS)
         else: out.append(p)
     return out
-
-def network_size(h: int, w: int, short: int, max_size: int) -> tuple[int, int]:
-    "The (h, w) that `test_transform(short, max_size)` resizes an h × w image to (at least 1 × 1)."
-    r = min(short / min(h, w), max_size / max(h, w))
-    return max(1, int(h * r)), max(1, int(w * r))
-
-def load_rgb(path: Path, short: int | None = None, max_size: int = 1333) -> tuple[torch.Tensor, tuple]:
-    """Any image file → ((3, h, w) uint8 RGB, (H, W) its size), EXIF orientation applied; ValueError with a one-line
-    message if unreadable. With `short`, the image comes resized as `test_transform(short, max_size)` resizes it
-    (8-bit, antialiased), and a JPEG over twice that size is decoded at 1/2, 1/4 or 1/8 scale (PIL `draft`, never
-    below twice the target), so a large photo is never held at full size."""
-    try:
-        with Image.open(path) as im:
-            W, H = im.size
-            if short is not None and min(H, W) >= 2:
-                th, tw = network_size(H, W, short, max_size)                   # same in either orientation
-                im.draft(im.mode, (2 * tw, 2 * th))
-            if im.getexif().get(0x0112, 1) in (5, 6, 7, 8): H, W = W, H     # EXIF rotates by 90°
-            ImageOps.exif_transpose(im, in_place=True)                      # no copies of a large picture
-            arr = np.array(im if im.mode == 'RGB' else im.convert('RGB'), dtype=np.uint8)
-    except FileNotFoundError: raise ValueError(f"{path}: no such file") from None
-    except (OSError, ValueError, Image.DecompressionBombError) as e: raise ValueError(f"{path}: unreadable image ({e})") from None
-    if H < 2 or W < 2: raise ValueError(f"{path}: image too small ({W}x{H})")
-    img = torch.from_numpy(arr).permute(2, 0, 1)
-    if short is not None: img = TF.resize(img, list(network_size(H, W, short, max_size)), antialias=True)
-    return img, (H, W)
-
-def save_panoptic_resized(pan: torch.Tensor, size, path: str | Path) -> Path:
-    """Write an (h, w) panoptic id map resized to `size` (H, W) by nearest neighbour (as `resize_panoptic`) as a COCO
-    panoptic PNG: the small map is encoded to 8-bit RGB first and expanded strip by strip into the picture."""
-    rgb = id2rgb(pan.cpu().numpy().astype(np.int64))                        # (h, w, 3) uint8
-    rows = nearest_source(size[0], pan.shape[0]).numpy()
-    cols = nearest_source(size[1], pan.shape[1]).numpy()
-    out = Image.new('RGB', (size[1], size[0]))
-    for y in range(0, size[0], 256): out.paste(Image.fromarray(rgb[rows[y:y + 256, None], cols]), (0, y))
-    out.save(path)
-    return Path(path)
 
 def dataset_images(root: str | Path, split: str) -> tuple[list, list, list, list]:
     "(paths, image ids, file names, categories) of a COCO-panoptic split, in its JSON's order; DatasetError (one line) if its JSON is unusable."
@@ -111,38 +70,33 @@ def overlay(image: torch.Tensor, pan: torch.Tensor, segments: list, names: dict,
 # %% ../nbs/34_predict.ipynb #1755c065
 def predict_images(model, meta: dict, paths: list, out: str | Path, pca: bool = False, progress: bool = True,
                    image_ids: list | None = None, file_names: list | None = None) -> tuple[int, list]:
-    """Predict each image into `out`; returns (number written, list of one-line errors). The JSON's image ids are
-    `image_ids` (a dataset's, see `dataset_images`), else 0..n−1; its file names `file_names`, else the paths."""
+    """Predict each image into `out` (`PanopticWriter`: panoptic/<name>.png at the image's size, predictions.jsonl,
+    predictions.json) with a picture in vis/; returns (number written, list of one-line errors). The JSON's image ids
+    are `image_ids` (a dataset's, see `dataset_images`), else 0..n−1; its file names `file_names`, else the paths."""
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     out = Path(out)
-    (out / 'panoptic').mkdir(parents=True, exist_ok=True); (out / 'vis').mkdir(exist_ok=True)
+    (out / 'vis').mkdir(parents=True, exist_ok=True)
     inp = meta.get('config', {}).get('input', {})
     short, max_size = inp.get('test_short', 800), inp.get('test_max', 1333)
-    cats = meta['categories']
-    order = [c for c in cats if not c['isthing']] + [c for c in cats if c['isthing']]
-    ids, names = [c['id'] for c in order], {c['id']: c['name'] for c in cats}
+    cats = Categories.from_coco(meta['categories'])                     # the model's order: stuff first
+    names = dict(zip(cats.ids, cats.names))
     device = next(model.parameters()).device
-    anns, images, errors, used = [], [], [], set()
-    with open(out / 'predictions.jsonl', 'w') as log:
+    errors, used = [], set()
+    with PanopticWriter(out / 'panoptic', out / 'predictions.json', meta['categories']) as writer:
         for k, path in enumerate(tqdm(paths, desc='predict', disable=not progress)):
             path = Path(path)
-            try: img, (H, W) = load_rgb(path, short, max_size)               # (3, h, w) uint8 at the network's input size
-            except ValueError as e:
+            try: img, size = read_image(path, short, max_size, exif=True)   # (3, h, w) uint8 at the network's input size
+            except DatasetError as e:
                 errors.append(str(e)); print(f"error: {e}", file=sys.stderr); continue
-            batch = collate([dict(image=img)])
-            p = model.predict({k2: v.to(device) if torch.is_tensor(v) else v for k2, v in batch.items()},
-                              return_embedding=pca, category_ids=ids)[0]        # (h, w) map
+            p = model.predict(to_device(collate([dict(image=img)]), device), return_embedding=pca,
+                              category_ids=cats.ids)[0]                         # (h, w) map
             stem = path.stem if path.stem not in used else f"{path.stem}_{k}"
             used.add(stem)
-            save_panoptic_resized(p['panoptic'], (H, W), out / 'panoptic' / f'{stem}.png')
-            iid = image_ids[k] if image_ids is not None else k
-            ann = dict(image_id=iid, file_name=f'{stem}.png', segments_info=resized_segments(p['panoptic'], p['segments_info'], (H, W)))
-            log.write(json.dumps(ann) + '\n'); log.flush()
-            anns.append(ann); images.append(dict(id=iid, file_name=file_names[k] if file_names is not None else str(path), height=H, width=W))
+            ann = writer.add(image_ids[k] if image_ids is not None else k, file_names[k] if file_names is not None else str(path),
+                             p['panoptic'], p['segments_info'], size, png_name=f'{stem}.png')   # written at the size (H, W)
             fig = overlay(img, p['panoptic'].cpu(), ann['segments_info'], names, p['embedding'].cpu() if pca else None)
             fig.savefig(out / 'vis' / f'{stem}.jpg', dpi=90); plt.close(fig)
-    write_json_atomic(dict(images=images, annotations=anns, categories=cats), out / 'predictions.json')
-    return len(anns), errors
+    return len(writer.annotations), errors
 
 def _split_hint(inputs: list) -> None:
     "One line on stderr for each input folder that is a COCO-panoptic split (its ids are renumbered without --dataset)."
@@ -168,7 +122,8 @@ def main(argv: list | None = None) -> int:
     a = ap.parse_args(argv)
     if a.dataset and a.inputs: print("error: give image files/folders or --dataset, not both", file=sys.stderr); return 2
     if not a.dataset and not a.inputs: print("error: no inputs (give image files/folders, or --dataset ROOT --split S)", file=sys.stderr); return 2
-    device = torch.device(('cuda' if torch.cuda.is_available() else 'cpu') if a.device == 'auto' else a.device)
+    try: device = resolve_device(a.device)
+    except ValueError as e: print(f"error: {e}", file=sys.stderr); return 2
     try: model, meta = load_model(a.checkpoint, device, optimize=True)
     except CheckpointError as e: print(f"error: {e}", file=sys.stderr); return 2
     image_ids = file_names = None

@@ -131,7 +131,7 @@ def plot_sphere(fits: dict, max_points: int = 1500, seed: int = 0):
     """Fig. 2 of the paper for 3-d embeddings: for each fit (name → `run_demo` result with dim=3), the pixel embeddings on
     the unit sphere coloured by segment, the category memories as black arrows and the instance means as crosses."""
     import matplotlib.pyplot as plt
-    fig = plt.figure(figsize=(4 * len(fits), 4.2))
+    fig = plt.figure(figsize=(3.6 * len(fits), 3.8))
     g = torch.Generator().manual_seed(seed)
     cmap = plt.get_cmap('tab10')
     for k, (name, d) in enumerate(fits.items()):
@@ -144,6 +144,7 @@ def plot_sphere(fits: dict, max_points: int = 1500, seed: int = 0):
         for m in d['memory']: ax.quiver(0, 0, 0, *m.tolist(), color='black', lw=1.5, arrow_length_ratio=0.12)
         u, v = torch.meshgrid(torch.linspace(0, 2 * torch.pi, 25), torch.linspace(0, torch.pi, 13), indexing='ij')
         ax.plot_wireframe(u.cos() * v.sin(), u.sin() * v.sin(), v.cos(), color='grey', lw=0.2, alpha=0.3)
-        ax.set_title(name, fontsize=10); ax.set_box_aspect((1, 1, 1)); ax.set_axis_off()
+        ax.set_title(name, fontsize=10, y=0.92); ax.set_box_aspect((1, 1, 1), zoom=1.5); ax.set_axis_off()
+        ax.set_xlim(-1, 1); ax.set_ylim(-1, 1); ax.set_zlim(-1, 1)
     fig.tight_layout()
     return fig

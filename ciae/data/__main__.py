@@ -11,7 +11,8 @@ from collections import Counter
 from pathlib import Path
 from tqdm.auto import tqdm
 from .coco import (DatasetError, Categories, split_paths, load_panoptic_json, check_json, image_problem,
-                            annotation_problem, decode_rgb, read_panoptic_png, check_png, missing_fields, COCO_HINT)
+                            annotation_problem, check_png, missing_fields, COCO_HINT)
+from .panoptic_io import read_image, read_panoptic_png
 from .synth import make_synthetic
 
 # %% auto #0
@@ -51,7 +52,7 @@ def check_split(root: str | Path, split: str, progress: bool = True) -> tuple[di
         if im is None: continue
         img, png, size = image_dir / im['file_name'], png_dir / ann['file_name'], None
         if img.is_file():
-            try: size = decode_rgb(img).shape[1::-1]
+            try: size = read_image(img)[1][::-1]                             # (W, H)
             except DatasetError as e: problems.append(str(e))
         if not png.is_file(): continue
         try: pan = read_panoptic_png(png)

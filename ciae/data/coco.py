@@ -1,4 +1,4 @@
-"""Reading the format real users have: categories, the validator, PNG decoding, and the per-image targets of the CIAE loss and the detector.
+"""Reading the format real users have: categories, the validator, and the per-image targets of the CIAE loss and the detector.
 
 Docs: https://ciae.github.io/ciae/coco_panoptic.html.md"""
 
@@ -6,25 +6,22 @@ Docs: https://ciae.github.io/ciae/coco_panoptic.html.md"""
 
 # %% ../../nbs/10_coco_panoptic.ipynb #0bc152cb
 from __future__ import annotations
-import json, pickle, warnings
+import json, pickle
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
 from PIL import Image
-from panopticapi.utils import rgb2id
-from ..loss.ciae_loss import merge_thing_classes
+from ..loss.ciae_loss import merge_thing_classes, instance_masks
 from ..loss.box_filter import masks_to_edge_boxes
-from ..engine.pq import write_panoptic_split, segments_from_maps
+from .panoptic_io import DatasetError, read_image, read_panoptic_png, measure_segments, write_panoptic_split
 
 # %% auto #0
-__all__ = ['IGNORE', 'COCO_HINT', 'DERIVED_FIELDS', 'DatasetError', 'split_paths', 'Categories', 'error_message',
-           'load_panoptic_json', 'name_problem', 'image_problem', 'annotation_problem', 'check_json', 'decode_rgb',
-           'read_panoptic_png', 'check_png', 'decode_targets', 'missing_fields', 'complete_segments', 'complete_json',
-           'read_image', 'CocoPanoptic', 'item_masks', 'write_split']
+__all__ = ['IGNORE', 'COCO_HINT', 'DERIVED_FIELDS', 'split_paths', 'Categories', 'error_message', 'load_panoptic_json',
+           'name_problem', 'image_problem', 'annotation_problem', 'check_json', 'check_png', 'decode_targets',
+           'missing_fields', 'complete_segments', 'complete_json', 'CocoPanoptic', 'item_masks', 'write_split']
 
 # %% ../../nbs/10_coco_panoptic.ipynb #8b56ae6b
 IGNORE = -1  # id of void and crowd pixels in category and segment maps (Section III-A)
@@ -32,9 +29,6 @@ IGNORE = -1  # id of void and crowd pixels in category and segment maps (Section
 COCO_HINT = ("for COCO panoptic, download train2017.zip / val2017.zip and panoptic_annotations_trainval2017.zip "
              "from cocodataset.org and lay them out as ROOT/<split>/*.jpg, ROOT/annotations/panoptic_<split>.json "
              "and ROOT/annotations/panoptic_<split>/*.png (see data/README.md)")
-
-class DatasetError(ValueError):
-    "A problem with a dataset; the message is one line naming the file and the problem."
 
 def split_paths(root: str | Path, split: str) -> tuple[Path, Path, Path]:
     "(image folder, panoptic JSON, PNG folder) of a split in the COCO panoptic layout."
@@ -87,10 +81,10 @@ def error_message(e: BaseException) -> str:
     those, the worker's own message."""
     msg = str(e)
     if msg.startswith('Caught ') and '\nOriginal Traceback' in msg:
-        names = {f"{type(e).__module__}.{type(e).__qualname__}", type(e).__qualname__}
-        for line in reversed(msg.splitlines()):                              # the traceback's last "Class: message"
+        name = type(e).__qualname__
+        for line in reversed(msg.splitlines()):                              # the traceback's last "[module.]Class: message"
             head, sep, rest = line.partition(': ')
-            if sep and head in names: return rest
+            if sep and (head == name or head.endswith('.' + name)): return rest
         return [l for l in msg.splitlines() if l.strip()][-1]
     return ' '.join(msg.split('\n')) if msg else type(e).__name__
 
@@ -178,26 +172,6 @@ def check_json(js: dict, json_path: Path, image_dir: Path, png_dir: Path, check_
     for iid in sorted(images.keys() - annotated): problems.append(f"{json_path}: image id {iid} ({images[iid]['file_name']}) has no annotation")
     return problems
 
-@contextmanager
-def _pil_errors(path: Path, what: str):
-    "Turn any failure of PIL on `path` into a one-line DatasetError, and PIL's decompression-bomb warning into one too."
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('error', Image.DecompressionBombWarning)
-            yield
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise DatasetError(f"{path}: {what} over PIL's decompression-bomb limit ({e})") from None
-    except Exception as e:          # OSError, SyntaxError, ValueError, ...: whatever the decoder raises on a broken file
-        raise DatasetError(f"{path}: unreadable {what} ({' '.join(str(e).split()) or type(e).__name__})") from None
-
-def decode_rgb(path: Path, what: str = 'image') -> np.ndarray:
-    "Every pixel of an image file as (H, W, 3) uint8 (grayscale / RGBA / palette → RGB); DatasetError naming the file if it cannot be decoded."
-    with _pil_errors(path, what), Image.open(path) as im: return np.asarray(im.convert('RGB'), dtype=np.uint8)
-
-def read_panoptic_png(path: Path) -> np.ndarray:
-    "(H, W) int64 segment ids of an annotation PNG; DatasetError if it cannot be decoded."
-    return rgb2id(decode_rgb(path, 'PNG')).astype(np.int64)
-
 def check_png(pan: np.ndarray, segments_info: list, png_path: Path) -> list:
     "Problems between an id map and its segments_info: ids in the PNG but not the JSON, and the reverse."
     in_png = set(np.unique(pan).tolist()) - {0}
@@ -244,8 +218,7 @@ def missing_fields(segments_info: list) -> Counter:
 
 def complete_segments(segments_info: list, pan: np.ndarray) -> list:
     "Copies of the segments with a missing area and bbox measured in the id map (H, W) and a missing iscrowd set to 0."
-    _, measured = segments_from_maps(torch.from_numpy(pan) - 1, torch.zeros(pan.shape, dtype=torch.long))
-    found = {s['id']: dict(area=s['area'], bbox=s['bbox'], iscrowd=0) for s in measured}
+    found = {i: dict(m, iscrowd=0) for i, m in measure_segments(pan).items()}
     return [{**s, **{k: v for k, v in found.get(s['id'], dict(area=0, bbox=[0, 0, 0, 0], iscrowd=0)).items() if k not in s}}
             for s in segments_info]
 
@@ -260,10 +233,6 @@ def complete_json(js: dict, png_dir: Path) -> tuple[dict, Counter]:
     return {**js, 'annotations': anns}, filled
 
 # %% ../../nbs/10_coco_panoptic.ipynb #ad9fa507
-def read_image(path: Path) -> Tensor:
-    "An image file as a (3, H, W) uint8 tensor (grayscale / RGBA / palette converted to RGB); DatasetError if unreadable."
-    return torch.from_numpy(decode_rgb(path).copy()).permute(2, 0, 1)
-
 class _Records:
     "A list of dicts serialised into one numpy byte buffer (cheap to share with DataLoader workers)."
     def __init__(self, records: list):
@@ -292,7 +261,7 @@ class CocoPanoptic(torch.utils.data.Dataset):
 
     def __getitem__(self, i: int) -> dict:
         r = self.records[i]
-        image = read_image(self.image_dir / r['file_name'])                      # (3, H, W) uint8
+        image, _ = read_image(self.image_dir / r['file_name'])                   # (3, H, W) uint8
         png = self.png_dir / r['png']
         pan = read_panoptic_png(png)                                             # (H, W)
         if pan.shape != tuple(image.shape[1:]):
@@ -305,8 +274,8 @@ class CocoPanoptic(torch.utils.data.Dataset):
         return item
 
 def item_masks(item: dict, num_stuff: int) -> Tensor:
-    "The (N, H, W) bool instance masks of an item: mask j is segment == num_stuff + j (not stored, derived on demand)."
-    return item['segment'][None] == (num_stuff + torch.arange(len(item['boxes'])))[:, None, None]
+    "The (N, H, W) bool `instance_masks` of an item, one per row of its boxes (not stored, derived on demand)."
+    return instance_masks(item['segment'], num_stuff, len(item['boxes']))
 
 def write_split(root: str | Path, split: str, items: list, categories: list) -> Path:
     "Write a split in the COCO panoptic layout: items are (image_id, file_name, image (H, W, 3) uint8, pan (H, W), segments_info)."

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from panopticapi.utils import rgb2id
 from tqdm.auto import tqdm
 from .coco import write_split
+from .panoptic_io import measure_segments
 
 # %% auto #0
 __all__ = ['THING_CLASSES', 'STUFF_CLASSES', 'synth_categories', 'smooth_field', 'shape_mask', 'synth_image', 'make_synthetic']
@@ -145,9 +146,8 @@ def synth_image(rng, h: int = 256, w: int = 320, min_size: float = 12, max_size:
         m = owner == -3
         sid = _unique_id(THING_CLASSES[crowd_cls]['color'], taken, rng); pan[m] = sid; cat_index[m] = crowd_cls
         infos.append(dict(id=sid, category_id=THING_CLASSES[crowd_cls]['id'], iscrowd=1))
-    for s in infos:                                                            # bbox and area as COCO stores them
-        ys, xs = np.nonzero(pan == s['id'])
-        s.update(area=int(len(xs)), bbox=[int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)])
+    measured = measure_segments(pan)
+    for s in infos: s.update(measured[s['id']])                                # area and bbox as COCO stores them
     return dict(image=np.clip(img, 0, 255).astype(np.uint8), pan=pan, segments_info=infos,
                 cat_index=cat_index, instances=instances)
 

@@ -39,7 +39,8 @@ def set_rng_state(st: dict):
 def save_checkpoint(path: str | Path, model, optimizer=None, scheduler=None, scaler=None, iteration: int = 0,
                     meta: dict | None = None) -> Path:
     "Write a checkpoint atomically (temp file + rename) and point `last_checkpoint` in its folder at it."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     model = getattr(model, 'module', model)                                   # unwrap DDP
     ckpt = dict(model=model.state_dict(), iteration=int(iteration), meta=meta or {}, rng=rng_state())
     if optimizer is not None: ckpt['optimizer'] = optimizer.state_dict()
@@ -59,14 +60,24 @@ def save_checkpoint(path: str | Path, model, optimizer=None, scheduler=None, sca
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
     "Write a small text file through a temporary file and a rename; the temporary file is removed if that fails."
-    path = Path(path); tmp = path.with_name(f'.{path.name}.tmp')
-    try: tmp.write_text(text); os.replace(tmp, path)
-    except BaseException: tmp.unlink(missing_ok=True); raise
+    path = Path(path)
+    tmp = path.with_name(f'.{path.name}.tmp')
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 def point_last(path: str | Path):
     "Make `last_checkpoint` in the checkpoint's folder name it (atomically)."
-    path = Path(path); write_text_atomic(path.parent / 'last_checkpoint', path.name)
+    path = Path(path)
+    write_text_atomic(path.parent / 'last_checkpoint', path.name)
+
+def _age(p: Path) -> float:
+    "Sort key of a checkpoint file: its iteration, model_final.pth last of all, other names first."
+    return float('inf') if p.stem == 'model_final' else int(p.stem[6:]) if p.stem[6:].isdigit() else -1
 
 def checkpoint_candidates(folder: str | Path) -> list[Path]:
     """The checkpoint files of a run folder, newest first: the one `last_checkpoint` names, then `model_final.pth`,
@@ -74,8 +85,7 @@ def checkpoint_candidates(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     last = folder / 'last_checkpoint'
     named = [folder / last.read_text().strip()] if last.is_file() else []
-    order = lambda p: float('inf') if p.stem == 'model_final' else int(p.stem[6:]) if p.stem[6:].isdigit() else -1
-    rest = sorted(folder.glob('model_*.pth'), key=order, reverse=True)
+    rest = sorted(folder.glob('model_*.pth'), key=_age, reverse=True)
     return [p for p in dict.fromkeys(named + rest) if p.is_file()]
 
 def load_latest(folder: str | Path, map_location='cpu') -> tuple[dict | None, list]:
@@ -92,7 +102,9 @@ def set_aside(path: str | Path, suffix: str = '.corrupt') -> Path:
     path = Path(path)
     for k in range(1, 1000):
         new = path.with_name(path.name + suffix + (str(k) if k > 1 else ''))
-        if not new.exists(): os.replace(path, new); return new
+        if not new.exists():
+            os.replace(path, new)
+            return new
     raise CheckpointError(f"{path}: too many {suffix} files beside it")
 
 def load_checkpoint(path: str | Path, map_location='cpu') -> dict:

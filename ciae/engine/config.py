@@ -171,8 +171,8 @@ def validate_config(cfg: TrainConfig) -> TrainConfig:
         if not ok:
             v = operator.attrgetter(key)(cfg)
             bad.append(f"{key}{f' ({_OPTION[key]})' if key in _OPTION else ''} must be {what}, got {v!r}")
-    num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    whole = lambda v, lo: isinstance(v, int) and not isinstance(v, bool) and v >= lo
+    def num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    def whole(v, lo: int) -> bool: return isinstance(v, int) and not isinstance(v, bool) and v >= lo
     need(s.optimizer in ('sgd', 'adamw'), 'solver.optimizer', "'sgd' or 'adamw'")
     need(s.schedule in ('multistep', 'cosine'), 'solver.schedule', "'multistep' or 'cosine'")
     need(num(s.base_lr) and s.base_lr > 0, 'solver.base_lr', 'a positive finite number')
@@ -202,11 +202,15 @@ def validate_config(cfg: TrainConfig) -> TrainConfig:
     need(isinstance(cfg.output, str) and cfg.output.strip() != '', 'output', 'a folder name')
     need(isinstance(cfg.device, str) and (cfg.device == 'auto' or _is_device(cfg.device)), 'device',
          "'auto', 'cpu', 'cuda' or 'cuda:N'")
+    try: model_config(cfg, 1, 1)                                             # the model's own checks (its geometry)
+    except ValueError as e: bad.append(f"model.{e}")
     if bad: raise ValueError('; '.join(bad))
     return cfg
 
 def _is_device(name: str) -> bool:
-    try: torch.device(name); return True
+    try:
+        torch.device(name)
+        return True
     except (RuntimeError, ValueError): return False
 
 def scale_for_batch(cfg: TrainConfig) -> TrainConfig:

@@ -6,19 +6,20 @@ Docs: https://ciae.github.io/ciae/evaluate.html.md"""
 
 # %% ../../nbs/32_evaluate.ipynb #b68926b3
 from __future__ import annotations
-import argparse, io, json, sys
+import argparse, contextlib, json, sys
 from pathlib import Path
 import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
-from ..model.fusion import save_panoptic_png
-from .pq import evaluate_pq, pq_table, write_json_atomic
+from .pq import evaluate_pq, pq_table
+from ..data.panoptic_io import PanopticWriter, encode_panoptic_png, write_json_atomic
 from ..data.coco import CocoPanoptic, DatasetError, error_message, load_panoptic_json, complete_json
 from ..data.transforms import test_transform, collate, to_device
 from .checkpoint import load_model, CheckpointError
+from .timing import SyncTimer
 
 # %% auto #0
-__all__ = ['predict_split', 'evaluate_split', 'format_report', 'main']
+__all__ = ['predict_split', 'evaluate_split', 'format_report', 'resolve_device', 'main']
 
 # %% ../../nbs/32_evaluate.ipynb #6ac9dce5
 def _rank_world() -> tuple[int, int]:
@@ -26,7 +27,8 @@ def _rank_world() -> tuple[int, int]:
 
 def predict_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = False, max_images: int | None = None,
                   workers: int = 2, progress: bool = True) -> dict | None:
-    """Predict every image of `ds` (batch 1) into COCO panoptic files under out_dir/predictions; returns paths and timings.
+    """Predict every image of `ds` (batch 1) into COCO panoptic files under out_dir/predictions (`PanopticWriter`: a PNG
+    and a `.jsonl` line per image as it is predicted, the JSON at the end); returns paths and timings.
     Prediction PNGs are named by image id, so images with the same file stem in different folders never collide.
     Under DDP every rank predicts every world-th image, and rank 0 gathers the encoded PNGs and segments, writes the
     files and returns the result; the other ranks return None."""
@@ -34,43 +36,31 @@ def predict_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = F
     device = next(model.parameters()).device
     cats = ds.categories
     pred_dir = Path(out_dir) / 'predictions' / f'panoptic_{ds.split}'
-    jsonl = pred_dir.with_suffix('.jsonl')
-    if rank == 0: pred_dir.mkdir(parents=True, exist_ok=True)
     n = len(ds) if max_images is None else min(max_images, len(ds))
     mine = list(range(rank, n, world))
     dl = torch.utils.data.DataLoader(torch.utils.data.Subset(ds, mine), batch_size=1, num_workers=workers, collate_fn=collate)
-    records = []
+    records, timer = [], SyncTimer(device)                             # network and fusion time of each image (Table IX)
     model.eval()
-    log = open(jsonl, 'w') if rank == 0 else None
-    try:
+    writer = PanopticWriter(pred_dir, pred_dir.with_suffix('.json'), cats.coco()) if rank == 0 else contextlib.nullcontext()
+    with writer as out:
         for k, batch in zip(mine, tqdm(dl, total=len(mine), desc=f'evaluate {ds.split}', disable=not progress or rank > 0)):
             batch = to_device(batch, device)
-            p = model.predict(batch, oracle=oracle, out_sizes=batch['orig_size'], category_ids=cats.ids)[0]
-            iid, (h, w) = batch['image_id'][0], batch['orig_size'][0]
-            rec = dict(index=k, image=dict(id=iid, file_name=batch['file_name'][0], height=h, width=w),
-                       ann=dict(image_id=iid, file_name=f'{iid}.png', segments_info=p['segments_info']),
-                       network_ms=p['timings']['network_ms'], fusion_ms=p['timings']['fusion_ms'], warm=bool(records))
-            if world == 1:                                              # one process: write as we go
-                save_panoptic_png(p['panoptic'], pred_dir / rec['ann']['file_name'])
-                log.write(json.dumps(rec['ann']) + '\n'); log.flush()
-            else:
-                buf = io.BytesIO(); save_panoptic_png(p['panoptic'], buf); rec['png'] = buf.getvalue()
+            p = model.predict(batch, oracle=oracle, out_sizes=batch['orig_size'], category_ids=cats.ids, timer=timer)[0]   # (H, W)
+            rec = dict(index=k, image=(batch['image_id'][0], batch['file_name'][0]), segments_info=p['segments_info'],
+                       size=batch['orig_size'][0], network_ms=p['timings']['network_ms'],
+                       fusion_ms=p['timings']['fusion_ms'], warm=bool(records))
+            if world == 1: out.add(*rec['image'], p['panoptic'], rec['segments_info'], rec['size'])   # write as we go
+            else: rec['png'] = encode_panoptic_png(p['panoptic'])
             records.append(rec)
         if world > 1:                                                   # rank 0 gathers and writes every rank's share
             parts = [None] * world if rank == 0 else None
             dist.gather_object(records, parts, dst=0)
             if rank > 0: return None
             records = sorted((r for part in parts for r in part), key=lambda r: r['index'])
-            for r in records:
-                (pred_dir / r['ann']['file_name']).write_bytes(r.pop('png'))
-                log.write(json.dumps(r['ann']) + '\n')
-    finally:
-        if log: log.close()
-    pred_json = write_json_atomic(dict(images=[r['image'] for r in records], annotations=[r['ann'] for r in records],
-                                       categories=cats.coco()), pred_dir.with_suffix('.json'))
+            for r in records: out.add(*r['image'], r.pop('png'), r['segments_info'], r['size'])
     timed = [r for r in records if r['warm']] or records                # each process's first image warms up
     mean = lambda key: sum(r[key] for r in timed) / max(len(timed), 1)
-    return dict(pred_json=pred_json, pred_dir=pred_dir, images=n, network_ms=mean('network_ms'), fusion_ms=mean('fusion_ms'))
+    return dict(pred_json=out.json_path, pred_dir=pred_dir, images=n, network_ms=mean('network_ms'), fusion_ms=mean('fusion_ms'))
 
 def evaluate_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = False, max_images: int | None = None,
                    workers: int = 2, progress: bool = True) -> dict:
@@ -104,6 +94,17 @@ def format_report(r: dict) -> str:
             f"{r['network_ms']:.1f} ms, fusion {r['fusion_ms']:.1f} ms on {r['device']}")
 
 # %% ../../nbs/32_evaluate.ipynb #151272ff
+def resolve_device(name: str = 'auto') -> torch.device:
+    """A `--device` value → torch.device: 'auto' is the GPU when there is one, else the CPU. ValueError (one line) for
+    a name torch does not know, or a CUDA device where there is no GPU. Used by `python -m ciae.evaluate` and
+    `python -m ciae.predict`."""
+    if name == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    try: device = torch.device(name)
+    except (RuntimeError, ValueError): raise ValueError(f"--device {name}: not a device ('auto', 'cpu', 'cuda', 'cuda:1', ...)") from None
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"--device {name}: no CUDA GPU is available here (torch.cuda.is_available() is False)")
+    return device
+
 def main(argv: list | None = None) -> int:
     "python -m ciae.evaluate --checkpoint CKPT [--data ROOT --split S] [--output DIR] ...; exit code 0 ok, 2 bad input."
     ap = argparse.ArgumentParser(prog='python -m ciae.evaluate', description=(
@@ -120,7 +121,8 @@ def main(argv: list | None = None) -> int:
     ap.add_argument('--oracle', action='store_true', help='Table IV oracle: ground-truth boxes and mean-embedding queries')
     ap.add_argument('--workers', type=int, default=2)
     a = ap.parse_args(argv)
-    device = torch.device(('cuda' if torch.cuda.is_available() else 'cpu') if a.device == 'auto' else a.device)
+    try: device = resolve_device(a.device)
+    except ValueError as e: print(f"error: {e}", file=sys.stderr); return 2
     try:
         model, meta = load_model(a.checkpoint, device, optimize=True)
         run = meta.get('config', {})

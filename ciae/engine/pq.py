@@ -6,51 +6,14 @@ Docs: https://ciae.github.io/ciae/pq.html.md"""
 
 # %% ../../nbs/08_pq.ipynb #aba3bcbc
 from __future__ import annotations
-import contextlib, io, json, os
+import contextlib, io, json
 from pathlib import Path
-import torch
-from torch import Tensor
 from panopticapi.evaluation import pq_compute_multi_core
-from ..model.fusion import save_panoptic_png
+# written in the data layer; still importable from here by the callers that import them from ciae.engine.pq
+from ..data.panoptic_io import segments_from_maps, write_json_atomic, write_panoptic_split
 
 # %% auto #0
-__all__ = ['segments_from_maps', 'write_json_atomic', 'write_panoptic_split', 'evaluate_pq', 'pq_table']
-
-# %% ../../nbs/08_pq.ipynb #9b817411
-def segments_from_maps(segment: Tensor, category: Tensor, category_ids: list | None = None,
-                       iscrowd: Tensor | None = None) -> tuple[Tensor, list]:
-    """Ground truth in COCO form from (H, W) segment and category maps (negative = void):
-    id map `segment + 1` (0 = void) and `segments_info` with id, category_id, iscrowd, area, bbox [x, y, w, h]."""
-    pan = torch.where(segment >= 0, segment + 1, 0)
-    infos = []
-    for sid in pan.unique().tolist():
-        if sid == 0: continue
-        m = pan == sid
-        ys, xs = torch.nonzero(m, as_tuple=True)
-        c = int(category[m][0])
-        infos.append(dict(id=sid, category_id=int(category_ids[c]) if category_ids is not None else c,
-                          iscrowd=int(iscrowd[m][0]) if iscrowd is not None else 0, area=int(m.sum()),
-                          bbox=[int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)]))
-    return pan, infos
-
-def write_json_atomic(obj, path: str | Path) -> Path:
-    "Write JSON through a temporary file and a rename, so a crash never leaves a half-written file."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp')
-    tmp.write_text(json.dumps(obj))
-    os.replace(tmp, path)
-    return path
-
-def write_panoptic_split(folder: str | Path, json_path: str | Path, items: list, categories: list) -> Path:
-    "Write COCO panoptic files: items are (image_id, file_name, pan (H, W), segments_info); PNGs go to `folder`."
-    images, annotations = [], []
-    for image_id, file_name, pan, segs in items:
-        png = Path(file_name).with_suffix('.png').name
-        save_panoptic_png(pan, Path(folder) / png)
-        h, w = pan.shape[-2:]
-        images.append(dict(id=image_id, file_name=file_name, height=int(h), width=int(w)))
-        annotations.append(dict(image_id=image_id, file_name=png, segments_info=segs))
-    return write_json_atomic(dict(images=images, annotations=annotations, categories=categories), json_path)
+__all__ = ['evaluate_pq', 'pq_table']
 
 # %% ../../nbs/08_pq.ipynb #1d346ba5
 def evaluate_pq(gt_json: str | Path, pred_json: str | Path, gt_folder: str | Path | None = None,

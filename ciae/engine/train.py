@@ -6,8 +6,8 @@ Docs: https://ciae.github.io/ciae/train.html.md"""
 
 # %% ../../nbs/33_train.ipynb #b1eed89b
 from __future__ import annotations
-import argparse, datetime, json, math, os, re, signal, sys, time, warnings
-from dataclasses import asdict
+import argparse, datetime, json, math, os, re, sys, time, warnings
+from dataclasses import MISSING, asdict, fields
 from pathlib import Path
 import torch
 import torch.distributed as dist
@@ -15,19 +15,19 @@ from torch import nn
 from tqdm.auto import tqdm
 from .config import (TrainConfig, get_preset, apply_overrides, validate_config, scale_for_batch, model_config,
                          config_dict, PRESETS)
-from .checkpoint import (save_checkpoint, load_checkpoint, load_latest, set_aside, point_last, write_text_atomic,
-                             set_rng_state, CheckpointError)
-from ..model.ciae import CIAE
+from .checkpoint import (save_checkpoint, load_latest, set_aside, point_last, write_text_atomic, set_rng_state,
+                                    CheckpointError)
+from ..model.ciae import CIAE, CIAEConfig
 from ..data.coco import CocoPanoptic, DatasetError, split_paths, error_message, COCO_HINT
-from ..data.transforms import train_transform, test_transform, collate
+from ..data.transforms import train_transform, test_transform, collate, to_device
 from ..data.synth import make_synthetic
 from .evaluate import evaluate_split, format_report
-from ..data.transforms import to_device
 
 # %% auto #0
 __all__ = ['NonFiniteLoss', 'IterationSampler', 'SeededDataset', 'lr_factor', 'build_optimizer', 'setup_distributed', 'amp_dtype',
            'MetricLogger', 'trim_metrics', 'earlier_run', 'resume_mismatch', 'sync_bn_stats', 'ensure_dataset',
-           'finite_state', 'train', 'run_eval', 'save_pictures', 'parse_args', 'main']
+           'finite_state', 'Trainer', 'HookBase', 'LogMetrics', 'Checkpointer', 'Evaluator', 'Pictures',
+           'default_hooks', 'train', 'run_eval', 'save_pictures', 'parse_args', 'main']
 
 # %% ../../nbs/33_train.ipynb #bfc97f1d
 class NonFiniteLoss(RuntimeError):
@@ -117,7 +117,8 @@ class MetricLogger:
         except Exception: self.tb = None
     def log(self, it: int, scalars: dict):
         if not self.enabled: return
-        self.f.write(json.dumps(dict(iteration=it, **scalars)) + '\n'); self.f.flush()
+        self.f.write(json.dumps(dict(iteration=it, **scalars)) + '\n')
+        self.f.flush()
         if self.tb:
             for k, v in scalars.items(): self.tb.add_scalar(k, v, it)
     def close(self):
@@ -144,20 +145,26 @@ def earlier_run(out: Path) -> list[str]:
     if (out / 'metrics.jsonl').is_file() and (out / 'metrics.jsonl').stat().st_size: found.append('metrics.jsonl')
     return found
 
+def _plain(x):
+    "A JSON round trip: tuples and lists compare equal."
+    return json.loads(json.dumps(x))
+
+def _category_key(cats: list) -> list: return [(c['id'], c['name'], bool(c['isthing'])) for c in cats]
+
+def _category_count(cats: list) -> str: return f"{sum(not c['isthing'] for c in cats)} stuff + {sum(bool(c['isthing']) for c in cats)} thing"
+
 def resume_mismatch(ck: dict, meta: dict) -> list[str]:
     """What differs between the run a checkpoint was trained in and this one: the dataset's categories, or a model
-    setting (all but `pretrained` and `channels_last`, which do not change what is trained)."""
-    plain = lambda x: json.loads(json.dumps(x))                               # tuples and lists compare equal
+    setting (all but `pretrained` and `channels_last`, which do not change what is trained). A setting the checkpoint
+    does not name (it predates it) counts as its default."""
     old, diffs = ck.get('meta', {}), []
-    if 'categories' in old:
-        key = lambda cats: [(c['id'], c['name'], bool(c['isthing'])) for c in cats]
-        count = lambda cats: f"{sum(not c['isthing'] for c in cats)} stuff + {sum(bool(c['isthing']) for c in cats)} thing"
-        if key(old['categories']) != key(meta['categories']):
-            a, b = count(old['categories']), count(meta['categories'])
-            diffs.append(f"categories: {a} in the checkpoint, {b} in --data" if a != b else
-                         f"categories: other ids or names in --data ({a} in both)")
+    if 'categories' in old and _category_key(old['categories']) != _category_key(meta['categories']):
+        a, b = _category_count(old['categories']), _category_count(meta['categories'])
+        diffs.append(f"categories: {a} in the checkpoint, {b} in --data" if a != b else
+                     f"categories: other ids or names in --data ({a} in both)")
     if 'model_config' in old:
-        a, b = plain(old['model_config']), plain(meta['model_config'])
+        defaults = {f.name: f.default for f in fields(CIAEConfig) if f.default is not MISSING}
+        a, b = _plain({**defaults, **old['model_config']}), _plain(meta['model_config'])
         diffs += [f"model.{k}: {a.get(k)!r} in the checkpoint, {b.get(k)!r} now" for k in sorted(a.keys() | b.keys())
                   if k not in ('pretrained', 'channels_last', 'num_stuff', 'num_thing') and a.get(k) != b.get(k)]
     return diffs
@@ -168,7 +175,8 @@ def sync_bn_stats(model: nn.Module, world: int):
     for m in model.modules():
         if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats:
             for b in (m.running_mean, m.running_var):
-                dist.all_reduce(b); b /= world
+                dist.all_reduce(b)
+                b /= world
 
 def ensure_dataset(cfg: TrainConfig, rank: int, world: int):
     "Generate the synthetic dataset when the config asks for it and it is missing (rank 0; others wait)."
@@ -184,150 +192,243 @@ def finite_state(model: nn.Module) -> bool:
     flags = [torch.isfinite(t).all() for t in model.state_dict().values() if t.is_floating_point()]
     return bool(torch.stack(flags).all()) if flags else True
 
-def train(cfg: TrainConfig, resume: bool = False, kill_at: int | None = None, save_all_ranks: bool = False,
-          progress: bool = True) -> dict:
-    """Train (and finally evaluate) a CIAE model as configured; returns the final evaluation report (rank 0) or {}.
-    The step never waits for the GPU: losses are read, and their finiteness checked, only every `log_period`
-    iterations and before each checkpoint, which is written only if the run is still finite."""
-    validate_config(cfg)                                                      # nothing is written before the checks pass
-    rank, world, device = setup_distributed(cfg.device, cfg.dist_timeout_min)
-    main = rank == 0
-    cfg = scale_for_batch(cfg)
-    s = cfg.solver
-    if s.batch_size % world: raise ValueError(f"solver.batch_size={s.batch_size} is not divisible by {world} processes")
-    half = amp_dtype(cfg.amp, device)
-    if cfg.workers is None:                                                   # one per spare core, shared by the ranks
-        cfg.workers = max(1, min(8, ((os.cpu_count() or 2) - world) // world))
-    out = Path(cfg.output)
-    if out.exists() and not out.is_dir(): raise ValueError(f"--output {out}: exists and is not a folder")
-    if not resume and (found := earlier_run(out)):
-        raise ValueError(f"--output {out} already holds a run ({', '.join(found[:3])}{', ...' if len(found) > 3 else ''}); "
-                         f"pass --resume to continue it, or choose a new --output folder")
-    ensure_dataset(cfg, rank, world)
-    ds = CocoPanoptic(cfg.data, cfg.train_split, transforms=train_transform(cfg.input.short_sizes, cfg.input.max_size, cfg.input.flip))
-    cats = ds.categories
-    cats.require_trainable(str(ds.json_path))                                 # one line if no thing or no stuff class
-    torch.manual_seed(cfg.seed)                                               # same initial weights on every rank
-    mcfg = model_config(cfg, cats.num_stuff, cats.num_thing)
-    if device.type == 'cuda' and 'channels_last' not in cfg.model: mcfg.channels_last = True   # NHWC: tensor cores
-    model = CIAE(mcfg).to(device)
-    if world > 1 and device.type == 'cuda': model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
-    opt = build_optimizer(model, s)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: lr_factor(it, s))
-    scaler = torch.amp.GradScaler(device.type, enabled=half == torch.float16)  # float16 only; bfloat16 needs no scaling
-    meta = dict(config=config_dict(cfg), model_config=asdict(mcfg), categories=cats.coco())
-    start, ck, unreadable = 0, None, []
-    if resume:                                                                # the newest checkpoint that loads
-        ck, unreadable = load_latest(out, map_location=device)
+def _last_good(out: Path) -> str:
+    "The checkpoint `last_checkpoint` names, for the message of a stopped run."
+    last = out / 'last_checkpoint'
+    return str(out / last.read_text().strip()) if last.is_file() else 'none yet'
+
+class Trainer:
+    """One training run. Building it checks the configuration, sets up the processes, dataset, model, optimizer and
+    AMP, resumes, and only then writes to `--output`; `run(hooks)` calls `step` up to `max_iter` and the hooks around
+    it. `iter` counts the iterations done."""
+    def __init__(self, cfg: TrainConfig, resume: bool = False, progress: bool = True):
+        validate_config(cfg)                                                  # nothing is written before the checks pass
+        self.rank, self.world, self.device = setup_distributed(cfg.device, cfg.dist_timeout_min)
+        self.main, self.progress = self.rank == 0, progress
+        self.cfg = cfg = scale_for_batch(cfg)
+        if cfg.solver.batch_size % self.world:
+            raise ValueError(f"solver.batch_size={cfg.solver.batch_size} is not divisible by {self.world} processes")
+        self.half = amp_dtype(cfg.amp, self.device)
+        if cfg.workers is None:                                               # one per spare core, shared by the ranks
+            cfg.workers = max(1, min(8, ((os.cpu_count() or 2) - self.world) // self.world))
+        self.out, self.max_iter = Path(cfg.output), cfg.solver.max_iter
+        if self.out.exists() and not self.out.is_dir(): raise ValueError(f"--output {self.out}: exists and is not a folder")
+        if not resume and (found := earlier_run(self.out)):
+            raise ValueError(f"--output {self.out} already holds a run ({', '.join(found[:3])}{', ...' if len(found) > 3 else ''}); "
+                             f"pass --resume to continue it, or choose a new --output folder")
+        self._build()
+        ck, unreadable = self._resume() if resume else (None, [])
+        self.iter = ck['iteration'] if ck is not None else 0
+        if self.main: self._start_output(resume, ck, unreadable)             # the checks passed: now write
+        self.ddp = self.model if self.world == 1 else nn.parallel.DistributedDataParallel(
+            self.model, device_ids=[self.device.index] if self.device.type == 'cuda' else None)
+        b = cfg.solver.batch_size // self.world
+        self.loader = torch.utils.data.DataLoader(
+            SeededDataset(self.ds), batch_size=b, sampler=IterationSampler(len(self.ds), b, self.world, self.rank, cfg.seed, self.iter),
+            num_workers=cfg.workers, collate_fn=collate, pin_memory=self.device.type == 'cuda', persistent_workers=cfg.workers > 0)
+        self.log = MetricLogger(self.out, self.main, self.iter)
+        self.losses, self.report, self.skipped = {}, {}, 0                    # last step's losses, final evaluation
+        self.bad_at = torch.zeros((), dtype=torch.long, device=self.device)  # first iteration with a non-finite loss
+        self.bad_losses = None                                                # (T,) the loss terms at that iteration
+
+    def _build(self):
+        "Dataset (generated first if the config asks for it), model (the same initial weights on every rank), optimizer, schedule, AMP scaler."
+        cfg, device = self.cfg, self.device
+        ensure_dataset(cfg, self.rank, self.world)
+        self.ds = CocoPanoptic(cfg.data, cfg.train_split, transforms=train_transform(cfg.input.short_sizes, cfg.input.max_size, cfg.input.flip))
+        cats = self.ds.categories
+        cats.require_trainable(str(self.ds.json_path))                        # one line if no thing or no stuff class
+        torch.manual_seed(cfg.seed)
+        mcfg = model_config(cfg, cats.num_stuff, cats.num_thing)
+        if device.type == 'cuda' and 'channels_last' not in cfg.model: mcfg.channels_last = True   # NHWC: tensor cores
+        self.model = CIAE(mcfg).to(device)
+        if self.world > 1 and device.type == 'cuda': self.model = nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
+        s = cfg.solver
+        self.opt = build_optimizer(self.model, s)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda it: lr_factor(it, s))
+        self.scaler = torch.amp.GradScaler(device.type, enabled=self.half == torch.float16)   # bfloat16 needs no scaling
+        self.meta = dict(config=config_dict(cfg), model_config=asdict(mcfg), categories=cats.coco())
+
+    def _resume(self) -> tuple[dict | None, list]:
+        "The newest checkpoint in `--output` that loads, checked against this run and loaded into it (None if none), and the unreadable ones."
+        ck, unreadable = load_latest(self.out, map_location=self.device)
         if ck is None and unreadable:
-            raise CheckpointError(f"--resume: no checkpoint in {out} can be read ({unreadable[0][0].name}: {unreadable[0][1]}"
+            raise CheckpointError(f"--resume: no checkpoint in {self.out} can be read ({unreadable[0][0].name}: {unreadable[0][1]}"
                                   f"{f' and {len(unreadable) - 1} more' if len(unreadable) > 1 else ''}); nothing was "
                                   f"changed: move them away, or choose a new --output folder")
-    if ck is not None:
-        if diffs := resume_mismatch(ck, meta):
+        if ck is None: return None, unreadable
+        if diffs := resume_mismatch(ck, self.meta):
             raise CheckpointError(f"--resume: {ck['path']} was trained differently ({'; '.join(diffs)}); resume with the "
                                   f"same --data and model settings, or choose a new --output folder")
         try:
-            model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
-            if 'scaler' in ck: scaler.load_state_dict(ck['scaler'])
+            self.model.load_state_dict(ck['model'])
+            self.opt.load_state_dict(ck['optimizer'])
+            self.sched.load_state_dict(ck['scheduler'])
+            if 'scaler' in ck: self.scaler.load_state_dict(ck['scaler'])
             set_rng_state(ck['rng'])
         except (KeyError, RuntimeError, ValueError) as e:
             raise CheckpointError(f"--resume: {ck['path']} does not fit this run ({type(e).__name__}: "
                                   f"{str(e).strip().splitlines()[0][:200]})") from None
-        start = ck['iteration']
-    if main:                                                                  # the checks passed: now write
-        out.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(out / 'config.json', json.dumps(config_dict(cfg), indent=1))
-        if resume:
-            aside = [f"{set_aside(p).name} ({why})" for p, why in unreadable]   # never overwrite what could not be read
-            trim_metrics(out / 'metrics.jsonl', start)
-            if ck is not None: point_last(Path(ck['path']))
-            note = f"; unreadable newer checkpoints set aside: {', '.join(aside)}" if aside else ''
-            print(f"resumed from {ck['path']} at iteration {start}{note}" if ck is not None else
-                  f"--resume: no checkpoint in {out} yet; starting from scratch", flush=True)
-    ddp = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None) if world > 1 else model
-    sampler = IterationSampler(len(ds), s.batch_size // world, world, rank, cfg.seed, start)
-    loader = torch.utils.data.DataLoader(SeededDataset(ds), batch_size=s.batch_size // world, sampler=sampler,
-                                         num_workers=cfg.workers, collate_fn=collate, pin_memory=device.type == 'cuda',
-                                         persistent_workers=cfg.workers > 0)
-    log = MetricLogger(out, main, start)
-    ckpt_path = lambda i: out / ('model_final.pth' if i == s.max_iter else f'model_{i:07d}.pth')
-    bar = tqdm(total=s.max_iter, initial=start, desc='train', disable=not (main and progress), dynamic_ncols=True)
-    data, t_last, skipped = iter(loader), time.perf_counter(), 0
-    bad_at = torch.zeros((), dtype=torch.long, device=device)                 # first iteration with a non-finite loss
-    bad_losses = None                                                         # the loss terms at that iteration
+        return ck, unreadable
 
-    def check(i: int):
-        "Host-side check (one sync): stop with NonFiniteLoss if a loss went non-finite since the last check."
-        if int(bad_at) == 0: return
-        last = out / 'last_checkpoint'
-        terms = ', '.join(f"{k}={v:.4g}" for k, v in zip(losses, bad_losses.tolist()))
-        raise NonFiniteLoss(f"non-finite loss at iteration {int(bad_at)} ({terms}); training stopped at iteration {i}, "
-                            f"no checkpoint written after it; last good checkpoint: "
-                            f"{out / last.read_text().strip() if last.is_file() else 'none yet'}")
+    def _start_output(self, resume: bool, ck: dict | None, unreadable: list):
+        "Rank 0: the output folder and config.json; on resume, unreadable checkpoints set aside, metrics cut back, one line."
+        self.out.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(self.out / 'config.json', json.dumps(config_dict(self.cfg), indent=1))
+        if not resume: return
+        aside = [f"{set_aside(p).name} ({why})" for p, why in unreadable]     # never overwrite what could not be read
+        trim_metrics(self.out / 'metrics.jsonl', self.iter)
+        if ck is not None: point_last(Path(ck['path']))
+        note = f"; unreadable newer checkpoints set aside: {', '.join(aside)}" if aside else ''
+        print(f"resumed from {ck['path']} at iteration {self.iter}{note}" if ck is not None else
+              f"--resume: no checkpoint in {self.out} yet; starting from scratch", flush=True)
 
-    ddp.train()
-    try:
-        for it in range(start, s.max_iter):
-            batch = to_device(next(data), device)
-            with torch.autocast(device.type, dtype=half or torch.float32, enabled=half is not None):
-                losses = ddp(batch, step=it, total_steps=s.max_iter)
-            loss = losses['loss']
-            finite = torch.isfinite(loss.detach()).float()
-            if world > 1: dist.all_reduce(finite, op=dist.ReduceOp.MIN)    # on the device: no host sync
-            first = (finite < 1) & (bad_at == 0)
-            terms = torch.stack([v.detach().float() for v in losses.values()])
-            bad_at = torch.where(first, it + 1, bad_at)
-            bad_losses = torch.where(first, terms, terms if bad_losses is None else bad_losses)
-            opt.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            if s.clip_grad:
-                scaler.unscale_(opt); torch.nn.utils.clip_grad_norm_(model.parameters(), s.clip_grad)
-            if scaler.is_enabled():                                           # float16: a step with inf/NaN gradients is
-                before = scaler.get_scale()                                   # skipped and the scale lowered; that is
-                scaler.step(opt); scaler.update()                             # not divergence, only the loss is checked
-                skipped += scaler.get_scale() < before
-                with warnings.catch_warnings():                               # the scheduler still counts the iteration
-                    warnings.filterwarnings('ignore', message=re.escape('Detected call of `lr_scheduler.step()` before'))
-                    sched.step()
-            else:
-                opt.step(); sched.step()
-            i = it + 1
-            if i % cfg.log_period == 0 or i == s.max_iter:
-                check(i)
-                if main:
-                    sc = {k: float(v.detach()) for k, v in losses.items()}
-                    sc.update(lr=opt.param_groups[0]['lr'], sec_per_iter=(time.perf_counter() - t_last) / cfg.log_period,
-                              skipped_steps=skipped)
-                    t_last = time.perf_counter()
-                    log.log(i, sc)
-                    bar.set_postfix({k: f"{sc[k]:.3f}" for k in ('loss', 'loss_cls', 'loss_reg', 'loss_ctr', 'loss_ciae')}, refresh=False)
-            bar.update(1)
-            if i % cfg.checkpoint_period == 0 or i == s.max_iter:
-                check(i)
-                sync_bn_stats(model, world)
-                if not finite_state(model):
-                    raise NonFiniteLoss(f"non-finite weights after iteration {i} (the losses were finite); training stopped, "
-                                        f"no checkpoint written; last good checkpoint: "
-                                        f"{out / (out / 'last_checkpoint').read_text().strip() if (out / 'last_checkpoint').is_file() else 'none yet'}")
-                if main: save_checkpoint(ckpt_path(i), model, opt, sched, scaler, i, meta)
-            if kill_at is not None and i == kill_at: os.kill(os.getpid(), signal.SIGKILL)   # test hook: a real kill -9
-            if cfg.eval_period and i % cfg.eval_period == 0 and i != s.max_iter:
-                sync_bn_stats(model, world)
-                r = run_eval(model, cfg, out / f'eval_{i:07d}', progress)      # every rank predicts its share
-                if main: log.log(i, {f'val/{k}_pq': r[k]['pq'] for k in ('All', 'Things', 'Stuff')})
-                model.train()
-    finally:
-        bar.close()                                                           # the error message gets its own line
-    if save_all_ranks: torch.save(dict(model=model.state_dict()), out / f'rank{rank}.pth')
-    if main and not ckpt_path(s.max_iter).exists(): save_checkpoint(ckpt_path(s.max_iter), model, opt, sched, scaler, s.max_iter, meta)
-    report = run_eval(model, cfg, out, progress)                              # sharded over the ranks; rank 0 scores
-    if main:
-        log.log(s.max_iter, {f'val/{k}_pq': report[k]['pq'] for k in ('All', 'Things', 'Stuff')})
-        if cfg.vis_images: save_pictures(model, cfg, out / 'pictures', cfg.vis_images)
-    log.close()
-    if world > 1: dist.barrier()
-    return report
+    def run(self, hooks: list) -> dict:
+        "`step` from the resumed iteration to `max_iter`, the hooks around it → the final evaluation report (rank 0) or {}."
+        self.data = iter(self.loader)
+        self.ddp.train()
+        try:
+            for h in hooks: h.before_train(self)
+            while self.iter < self.max_iter:
+                self.step()
+                for h in hooks: h.after_step(self)
+            for h in hooks: h.after_train(self)
+        finally:
+            for h in hooks: h.close(self)
+            self.log.close()
+        if self.world > 1: dist.barrier()
+        return self.report
+
+    def step(self):
+        """One iteration: forward under autocast, backward, optimizer, schedule. No host-device sync: whether the loss was
+        finite on every rank is recorded on the device, for `check_finite`."""
+        it, s = self.iter, self.cfg.solver
+        batch = to_device(next(self.data), self.device)
+        with torch.autocast(self.device.type, dtype=self.half or torch.float32, enabled=self.half is not None):
+            losses = self.ddp(batch, step=it, total_steps=self.max_iter)
+        finite = torch.isfinite(losses['loss'].detach()).float()
+        if self.world > 1: dist.all_reduce(finite, op=dist.ReduceOp.MIN)     # on the device: no host sync
+        first = (finite < 1) & (self.bad_at == 0)
+        terms = torch.stack([v.detach().float() for v in losses.values()])    # (T,)
+        self.bad_at = torch.where(first, it + 1, self.bad_at)
+        self.bad_losses = torch.where(first, terms, terms if self.bad_losses is None else self.bad_losses)
+        self.opt.zero_grad(set_to_none=True)
+        self.scaler.scale(losses['loss']).backward()
+        if s.clip_grad:
+            self.scaler.unscale_(self.opt)
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), s.clip_grad)
+        if self.scaler.is_enabled(): self._scaled_step()
+        else:
+            self.opt.step()
+            self.sched.step()
+        self.losses, self.iter = losses, it + 1
+
+    def _scaled_step(self):
+        "float16: a step with inf/NaN gradients is skipped and the scale lowered. That is not divergence (only the loss is checked)."
+        before = self.scaler.get_scale()
+        self.scaler.step(self.opt)
+        self.scaler.update()
+        self.skipped += self.scaler.get_scale() < before
+        with warnings.catch_warnings():                                       # the scheduler still counts the iteration
+            warnings.filterwarnings('ignore', message=re.escape('Detected call of `lr_scheduler.step()` before'))
+            self.sched.step()
+
+    def check_finite(self):
+        "Host-side check (one sync): stop with NonFiniteLoss if a loss went non-finite since the run started."
+        if int(self.bad_at) == 0: return
+        terms = ', '.join(f"{k}={v:.4g}" for k, v in zip(self.losses, self.bad_losses.tolist()))
+        raise NonFiniteLoss(f"non-finite loss at iteration {int(self.bad_at)} ({terms}); training stopped at iteration "
+                            f"{self.iter}, no checkpoint written after it; last good checkpoint: {_last_good(self.out)}")
+
+    def save(self, i: int):
+        "Write the checkpoint of iteration `i` (rank 0): model_final.pth at `max_iter`, else model_{i:07d}.pth."
+        save_checkpoint(self.checkpoint_path(i), self.model, self.opt, self.sched, self.scaler, i, self.meta)
+
+    def checkpoint_path(self, i: int) -> Path:
+        return self.out / ('model_final.pth' if i == self.max_iter else f'model_{i:07d}.pth')
+
+# %% ../../nbs/33_train.ipynb #c0b41cd5
+class HookBase:
+    "What `Trainer.run` calls: before the first step, after every step (`t.iter` steps done), after the last step, and at the end even after an error."
+    def before_train(self, t: Trainer): pass
+    def after_step(self, t: Trainer): pass
+    def after_train(self, t: Trainer): pass
+    def close(self, t: Trainer): pass
+
+def _due(t: Trainer, period: int) -> bool:
+    "Whether a periodic hook acts after this step: every `period` iterations and after the last."
+    return t.iter % period == 0 or t.iter == t.max_iter
+
+class LogMetrics(HookBase):
+    """Every `log_period` iterations and at the end: the non-finite check, then (rank 0) the loss terms, learning rate,
+    seconds per iteration and skipped float16 steps to metrics.jsonl / TensorBoard, and the tqdm bar."""
+    bar = None
+    def before_train(self, t: Trainer):
+        self.bar = tqdm(total=t.max_iter, initial=t.iter, desc='train', disable=not (t.main and t.progress), dynamic_ncols=True)
+        self.t_last = time.perf_counter()
+
+    def after_step(self, t: Trainer):
+        if _due(t, t.cfg.log_period):
+            t.check_finite()
+            if t.main:
+                sc = {k: float(v.detach()) for k, v in t.losses.items()}
+                sc.update(lr=t.opt.param_groups[0]['lr'], sec_per_iter=(time.perf_counter() - self.t_last) / t.cfg.log_period,
+                          skipped_steps=t.skipped)
+                self.t_last = time.perf_counter()
+                t.log.log(t.iter, sc)
+                self.bar.set_postfix({k: f"{sc[k]:.3f}" for k in ('loss', 'loss_cls', 'loss_reg', 'loss_ctr', 'loss_ciae')}, refresh=False)
+        self.bar.update(1)
+
+    def after_train(self, t: Trainer): self.close(t)                         # before the evaluation prints its table
+    def close(self, t: Trainer):
+        if self.bar is not None: self.bar.close()                             # an error message gets its own line
+
+class Checkpointer(HookBase):
+    """Every `checkpoint_period` iterations and at the end: the non-finite check, batch-norm statistics averaged over the
+    ranks, the weights checked finite, then rank 0 writes the checkpoint. At the end, each rank's weights if asked."""
+    def __init__(self, all_ranks: bool = False): self.all_ranks = all_ranks
+    def after_step(self, t: Trainer):
+        if not _due(t, t.cfg.checkpoint_period): return
+        t.check_finite()
+        sync_bn_stats(t.model, t.world)
+        if not finite_state(t.model):
+            raise NonFiniteLoss(f"non-finite weights after iteration {t.iter} (the losses were finite); training stopped, "
+                                f"no checkpoint written; last good checkpoint: {_last_good(t.out)}")
+        if t.main: t.save(t.iter)
+
+    def after_train(self, t: Trainer):
+        if self.all_ranks: torch.save(dict(model=t.model.state_dict()), t.out / f'rank{t.rank}.pth')
+        if t.main and not t.checkpoint_path(t.max_iter).exists(): t.save(t.max_iter)
+
+class Evaluator(HookBase):
+    """Every `eval_period` iterations (if set) into `eval_<iteration>/`, and at the end into the output folder: the val
+    split, each rank predicting its share and rank 0 scoring, PQ logged. The final report is what `train` returns."""
+    def after_step(self, t: Trainer):
+        if not t.cfg.eval_period or t.iter % t.cfg.eval_period or t.iter == t.max_iter: return
+        sync_bn_stats(t.model, t.world)
+        self.evaluate(t, t.out / f'eval_{t.iter:07d}', t.iter)
+        t.model.train()
+
+    def after_train(self, t: Trainer): t.report = self.evaluate(t, t.out, t.max_iter)
+
+    def evaluate(self, t: Trainer, out: Path, it: int) -> dict:
+        r = run_eval(t.model, t.cfg, out, t.progress)
+        if t.main: t.log.log(it, {f'val/{k}_pq': r[k]['pq'] for k in ('All', 'Things', 'Stuff')})
+        return r
+
+class Pictures(HookBase):
+    "At the end, rank 0: `vis_images` val predictions drawn into `<output>/pictures`."
+    def after_train(self, t: Trainer):
+        if t.main and t.cfg.vis_images: save_pictures(t.model, t.cfg, t.out / 'pictures', t.cfg.vis_images)
+
+def default_hooks(save_all_ranks: bool = False) -> list:
+    "The hooks of every run, in the order they are called: logging, checkpoints, evaluation, pictures."
+    return [LogMetrics(), Checkpointer(save_all_ranks), Evaluator(), Pictures()]
+
+def train(cfg: TrainConfig, resume: bool = False, save_all_ranks: bool = False, progress: bool = True, hooks: list = ()) -> dict:
+    """Train (and finally evaluate) a CIAE model as configured; returns the final evaluation report (rank 0) or {}.
+    `hooks`: more `HookBase` objects, called after the built-in ones."""
+    return Trainer(cfg, resume, progress).run(default_hooks(save_all_ranks) + list(hooks))
 
 def run_eval(model, cfg: TrainConfig, out: Path, progress: bool = True) -> dict:
     "Evaluate on the val split at the test size (all ranks predict, rank 0 scores); prints and returns rank 0's report."
@@ -349,7 +450,8 @@ def save_pictures(model, cfg: TrainConfig, out: Path, n: int):
         p = model.predict(b, return_embedding=True)[0]
         fig = Figure(figsize=(15, 4))
         show_prediction(b['images'][0], p, val.categories.names, val.categories.num_stuff, axs=fig.subplots(1, 3))
-        fig.tight_layout(); fig.savefig(out / f"{b['image_id'][0]}.jpg", dpi=90)
+        fig.tight_layout()
+        fig.savefig(out / f"{b['image_id'][0]}.jpg", dpi=90)
 
 # %% ../../nbs/33_train.ipynb #879e1b7a
 def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespace]:
@@ -376,7 +478,6 @@ def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespac
     ap.add_argument('--no-amp', action='store_true', help='same as --amp off')
     ap.add_argument('--save-all-ranks', action='store_true', help='also save each rank\'s final weights (DDP checks)')
     ap.add_argument('--quiet', action='store_true', help='no progress bars')
-    ap.add_argument('--kill-at', type=int, help=argparse.SUPPRESS)                 # test hook: SIGKILL after iteration N
     ap.add_argument('overrides', nargs='*', metavar='KEY=VALUE', help='config overrides')
     a = ap.parse_intermixed_args(argv)                                        # KEY=VALUE may come anywhere
     cfg = get_preset(a.preset)
@@ -394,15 +495,17 @@ def main(argv: list | None = None) -> int:
     "Entry point of python -m ciae.train; exit code 0 ok, 1 stopped on a non-finite loss, 2 bad input."
     try:
         cfg, a = parse_args(argv)
-        train(cfg, resume=a.resume, kill_at=a.kill_at, save_all_ranks=a.save_all_ranks, progress=not a.quiet)
+        train(cfg, resume=a.resume, save_all_ranks=a.save_all_ranks, progress=not a.quiet)
     except DatasetError as e:
         print(f"error: {error_message(e)}", file=sys.stderr)
         if 'panoptic JSON not found' in str(e): print(COCO_HINT, file=sys.stderr)
         return 2
     except (CheckpointError, ValueError, OSError) as e:                      # OSError: a folder that cannot be written
-        print(f"error: {error_message(e)}", file=sys.stderr); return 2
+        print(f"error: {error_message(e)}", file=sys.stderr)
+        return 2
     except NonFiniteLoss as e:
-        print(f"error: {error_message(e)}", file=sys.stderr); return 1
+        print(f"error: {error_message(e)}", file=sys.stderr)
+        return 1
     finally:
         if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
     return 0

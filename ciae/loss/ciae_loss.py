@@ -27,9 +27,12 @@ def merge_thing_classes(category: Tensor, num_stuff: int) -> Tensor:
 def _instance_count(segment: Tensor, num_stuff: int) -> int:
     return max(int(segment.max()) - num_stuff + 1, 0) if segment.numel() else 0
 
-def instance_masks(segment: Tensor, num_stuff: int) -> Tensor:
-    "(H, W) segment map → (N_th, H, W) bool masks of thing instances num_stuff + j, j = 0..N_th-1."
-    ids = num_stuff + torch.arange(_instance_count(segment, num_stuff), device=segment.device)
+def instance_masks(segment: Tensor, num_stuff: int, count: int | None = None) -> Tensor:
+    """(H, W) segment map → (N_th, H, W) bool masks of thing instances num_stuff + j, j = 0..N_th-1. N_th is `count`
+    (a dataset item's number of boxes, which keeps an instance that vanished in resizing as an empty mask) or, by
+    default, read from the map (its highest instance id)."""
+    n = _instance_count(segment, num_stuff) if count is None else count
+    ids = num_stuff + torch.arange(n, device=segment.device)
     return segment[None] == ids[:, None, None]
 
 def autocast_off(device: torch.device | str):

@@ -16,11 +16,18 @@ from torchvision.ops.feature_pyramid_network import LastLevelP6P7
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 # %% auto #0
-__all__ = ['BACKBONES', 'FPN_STRIDES', 'DeformConv3x3', 'make_deformable', 'ResNetFPN', 'fold_batchnorm']
+__all__ = ['BACKBONES', 'FPN_STRIDES', 'fpn_levels', 'DeformConv3x3', 'make_deformable', 'ResNetFPN', 'fold_batchnorm']
 
 # %% ../../nbs/20_backbone.ipynb #fc41ae74
 BACKBONES = ('resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnext101_32x8d')
-FPN_STRIDES = {'p2': 4, 'p3': 8, 'p4': 16, 'p5': 32, 'p6': 64, 'p7': 128}
+FPN_STRIDES = {'p2': 4, 'p3': 8, 'p4': 16, 'p5': 32, 'p6': 64, 'p7': 128}   # the levels ResNetFPN returns: P_k is 1/2^k
+
+def fpn_levels(strides) -> tuple:
+    "Names of the pyramid levels with these strides, e.g. (8, 16) → ('p3', 'p4'); ValueError for a stride the pyramid lacks."
+    names = {s: k for k, s in FPN_STRIDES.items()}
+    if missing := [s for s in strides if s not in names]:
+        raise ValueError(f"the pyramid has no level with stride {', '.join(map(str, missing))} (it has {', '.join(map(str, names))})")
+    return tuple(names[s] for s in strides)
 
 class DeformConv3x3(nn.Module):
     "A 3×3 conv made deformable (DCN): offsets from a zero-initialised conv, weights copied from the original conv."
@@ -28,7 +35,8 @@ class DeformConv3x3(nn.Module):
         super().__init__()
         k = conv.kernel_size
         self.offset = nn.Conv2d(conv.in_channels, 2 * k[0] * k[1], k, conv.stride, conv.padding, conv.dilation)
-        nn.init.zeros_(self.offset.weight); nn.init.zeros_(self.offset.bias)
+        nn.init.zeros_(self.offset.weight)
+        nn.init.zeros_(self.offset.bias)
         self.conv = DeformConv2d(conv.in_channels, conv.out_channels, k, conv.stride, conv.padding, conv.dilation,
                                  groups=conv.groups, bias=conv.bias is not None)
         with torch.no_grad():
@@ -44,7 +52,8 @@ def make_deformable(resnet: nn.Module, stages=(3, 4, 5)) -> int:
         for block in getattr(resnet, f'layer{s - 1}'):
             for name, m in list(block.named_children()):
                 if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3):
-                    setattr(block, name, DeformConv3x3(m)); n += 1
+                    setattr(block, name, DeformConv3x3(m))
+                    n += 1
     return n
 
 class ResNetFPN(nn.Module):
@@ -85,5 +94,6 @@ def fold_batchnorm(resnet: nn.Module) -> int:
         conv, bn = getattr(parent, c), getattr(parent, b)
         if type(conv) is nn.Conv2d and isinstance(bn, (nn.BatchNorm2d, FrozenBatchNorm2d)):
             setattr(parent, c, fuse_conv_bn_eval(conv.eval(), bn.eval()))
-            setattr(parent, b, nn.Identity()); n += 1
+            setattr(parent, b, nn.Identity())
+            n += 1
     return n

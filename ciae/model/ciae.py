@@ -6,7 +6,6 @@ Docs: https://ciae.github.io/ciae/ciae_model.html.md"""
 
 # %% ../../nbs/23_ciae_model.ipynb #e63205bc
 from __future__ import annotations
-import time
 from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
@@ -16,8 +15,8 @@ from ..loss.cosine import l2_normalize
 from ..loss.segment_means import segment_means
 from ..loss.ciae_loss import CIAELoss, autocast_off
 from .fusion import panoptic_from_embedding, panoptic_from_lowres, resize_panoptic
-from .backbone import ResNetFPN, fold_batchnorm
-from .proposal_head import ProposalHead, LEVELS, level_locations, proposal_targets, proposal_losses, detect
+from .backbone import ResNetFPN, fold_batchnorm, fpn_levels
+from .proposal_head import ProposalHead, level_locations, proposal_targets, proposal_losses, detect
 from .embedding_branch import EmbeddingBranch
 
 # %% auto #0
@@ -36,6 +35,8 @@ class CIAEConfig:
     trainable_layers: int | None = None
     fpn_channels: int = 256
     head_convs: int = 4                  # convs per proposal-head tower
+    head_strides: tuple[int, ...] = (8, 16, 32, 64, 128)   # pyramid levels the proposal head runs on, by stride (P3–P7)
+    size_bounds: tuple[int, ...] = (64, 128, 256, 512)     # FCOS size ranges of those levels: 0–64, ..., 512–∞ pixels
     embed_channels: int = 128            # width of the embedding branch
     embed_dim: int = 32                  # D (Table VIII)
     coordconv: bool = True               # Table III
@@ -58,8 +59,15 @@ class CIAEConfig:
     pixel_std: tuple = (58.395, 57.12, 57.375)
     channels_last: bool = False          # NHWC also for training (GPU + AMP); inference switches in optimize_for_inference
 
-def _sync(device):
-    if device.type == 'cuda': torch.cuda.synchronize(device)
+    def __post_init__(self):
+        "The geometry as tuples (a config read from JSON has lists), checked against the pyramid: ValueError, one line."
+        self.head_strides, self.size_bounds = tuple(self.head_strides), tuple(self.size_bounds)
+        s, b = self.head_strides, self.size_bounds
+        try: fpn_levels(s)
+        except ValueError as e: raise ValueError(f"head_strides {s}: {e}") from None
+        if not s or list(s) != sorted(set(s)): raise ValueError(f"head_strides must be increasing strides, got {s}")
+        if len(b) != len(s) - 1 or list(b) != sorted(set(b)) or any(x <= 0 for x in b):
+            raise ValueError(f"size_bounds must be {len(s) - 1} increasing numbers > 0, one between each two head levels, got {b}")
 
 def mean_over_ranks(t: Tensor) -> Tensor:
     "A loss normaliser (a count or sum of this rank's batch) → its mean over the DDP ranks; unchanged in one process."
@@ -94,7 +102,9 @@ class CIAE(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.backbone = ResNetFPN(cfg.backbone, cfg.pretrained, cfg.fpn_channels, cfg.dcn, cfg.norm, cfg.trainable_layers)
-        self.head = ProposalHead(cfg.fpn_channels, cfg.num_thing, cfg.embed_dim if cfg.box_embedding else None, cfg.head_convs)
+        self.levels = fpn_levels(cfg.head_strides)                              # the pyramid levels the head reads
+        self.head = ProposalHead(cfg.fpn_channels, cfg.num_thing, cfg.head_strides, cfg.embed_dim if cfg.box_embedding else None,
+                                 cfg.head_convs)
         self.embed = EmbeddingBranch(cfg.fpn_channels, cfg.embed_channels, cfg.embed_dim, cfg.coordconv, cfg.box_embedding)
         self.criterion = CIAELoss(cfg.num_stuff, cfg.num_thing, cfg.embed_dim, cfg.margin, cfg.topk, cfg.topk_mode, cfg.alpha,
                                   cfg.thing_weight, cfg.merge_things, cfg.box_expand, cfg.memory_momentum)
@@ -128,7 +138,7 @@ class CIAE(nn.Module):
         x = F.pad(x, (0, -W % 32, 0, -H % 32))                                    # FPN strides need multiples of 32
         if self.nhwc: x = x.contiguous(memory_format=torch.channels_last)
         feats = self.backbone(x)
-        out = self.head([feats[k] for k in LEVELS])
+        out = self.head([feats[k] for k in self.levels])
         raw = self.embed([feats[k] for k in ('p2', 'p3', 'p4', 'p5')], out['emb'], x.shape[-2:] if full_res else None,
                          image_sizes or [(H, W)] * len(x))
         return out, raw[..., :H, :W] if full_res else raw
@@ -143,20 +153,33 @@ class CIAE(nn.Module):
         seg = batch['segment']
         with autocast_off(seg.device):
             out = {k: [m.float() for m in v] for k, v in out.items()}
-            locs, lvl = level_locations([m.shape[-2:] for m in out['cls']], self.head.strides, device=seg.device)
-            cls_t, reg_t = proposal_targets(locs, lvl, seg, batch['boxes'], batch['labels'], self.cfg.num_stuff)
-            losses = proposal_losses(out, cls_t, reg_t, mean_over_ranks)
+            losses = proposal_losses(out, *self.targets(out, batch), mean_over_ranks)
             pixels = mean_over_ranks((seg >= 0).sum().float()).clamp(min=1)        # N of eq. 9, like FCOS's positives
             ciae = self.criterion(raw.float(), batch['category'], seg, batch['boxes'], step, total_steps, normalizer=pixels)
         losses.update(loss_ciae=ciae['loss'], cae=ciae['cae'].detach(), iae=ciae['iae'].detach())
         losses['loss'] = losses['loss_cls'] + losses['loss_reg'] + losses['loss_ctr'] + losses['loss_ciae']   # eq. 15
         return losses
 
+    def targets(self, out: dict, batch: dict) -> tuple[Tensor, Tensor]:
+        """The proposal head's training targets for a collated batch: class (B, L) and box distances (B, L, 4) at the
+        locations of `cfg.head_strides`, each box on the level whose range (`cfg.size_bounds`) holds its distances."""
+        seg = batch['segment']
+        locs, lvl = level_locations([m.shape[-2:] for m in out['cls']], self.cfg.head_strides, device=seg.device)
+        return proposal_targets(locs, lvl, seg, batch['boxes'], batch['labels'], self.cfg.num_stuff, self.cfg.size_bounds)
+
+    def detections(self, out: dict, image_sizes: list) -> list:
+        "Detections after NMS, decoded at the same locations as `targets` uses, with the thresholds of the config."
+        c = self.cfg
+        return detect(out, image_sizes, c.head_strides, c.score_thresh, c.pre_nms_topk, c.nms_thresh, c.detections_per_image,
+                      c.class_agnostic_nms)
+
     @torch.no_grad()
     def predict(self, batch: dict | Tensor, oracle: bool = False, return_embedding: bool = False,
-                out_sizes: list | None = None, category_ids: list | None = None, fast: bool = True) -> list:
+                out_sizes: list | None = None, category_ids: list | None = None, fast: bool = True, timer=None) -> list:
         """Panoptic inference (IV-C) for a collated batch (or a (B, 3, H, W) tensor of same-size images). Per image:
-        panoptic (H, W) ids, segments_info, detections, timings {network_ms, fusion_ms}; optionally the embedding map.
+        panoptic (H, W) ids, segments_info, detections; optionally the embedding map. With a `timer` (an object with
+        `mark(name) -> milliseconds`, e.g. `ciae.engine.timing.SyncTimer`) also timings {network_ms, fusion_ms}, Table IX's
+        split; without one, predict never waits for the device.
         `fast` assigns pixels from the 1/4-scale map (`panoptic_from_lowres`, same result); `fast=False` (and the
         oracle, whose queries are mask means) builds the full-resolution map P as the paper writes it. Images whose sizes
         round up to different multiples of 32 run through the network separately, so that an image's result does not
@@ -170,20 +193,19 @@ class CIAE(nn.Module):
             for canvas, idx in groups.items():
                 sub = _sub_batch(batch, idx, canvas, len(images))
                 outs = None if out_sizes is None else [out_sizes[i] for i in idx]
-                for i, p in zip(idx, self.predict(sub, oracle, return_embedding, outs, category_ids, fast)): preds[i] = p
+                sub_preds = self.predict(sub, oracle, return_embedding, outs, category_ids, fast, timer)
+                for i, p in zip(idx, sub_preds): preds[i] = p
             return preds
-        full = (-(-images.shape[-2] // 32) * 32, -(-images.shape[-1] // 32) * 32)  # padded size the map is up-sampled to
-        cfg, dev, literal = self.cfg, images.device, oracle or not fast
-        _sync(dev); t0 = time.perf_counter()
+        full = _canvas(images.shape[-2:])                                       # padded size the map is up-sampled to
+        cfg, literal = self.cfg, oracle or not fast
+        if timer is not None: timer.mark('start')                                # what was queued before is not timed
         out, raw = self.network(images, full_res=literal, image_sizes=sizes)     # (B, D, H, W) or (B, D, H'/4, W'/4)
         if oracle: dets = [self.oracle_detections(raw[b], batch['segment'][b], batch['boxes'][b], batch['labels'][b]) for b in range(len(images))]
-        else: dets = detect(out, sizes, cfg.score_thresh, cfg.pre_nms_topk, cfg.nms_thresh, cfg.detections_per_image,
-                            cfg.class_agnostic_nms, self.head.strides)
+        else: dets = self.detections(out, sizes)
         P = l2_normalize(raw, 1) if literal else None                             # (B, D, H, W)
-        _sync(dev); t1 = time.perf_counter()
+        network_ms = timer.mark('network') / len(images) if timer is not None else None
         preds, stuff = [], self.memory[:cfg.num_stuff]
         for b, (h, w) in enumerate(sizes):
-            _sync(dev); tf = time.perf_counter()
             d = dets[b]
             args = (d['boxes'], d.get('locations'), d['labels'] + cfg.num_stuff, d['scores'], cfg.min_stuff_area)
             if literal:
@@ -191,12 +213,12 @@ class CIAE(nn.Module):
                                                     instance_queries=d.get('queries'))
             else: pan, segs = panoptic_from_lowres(raw[b], full, (h, w), stuff, *args, category_ids=category_ids)
             if out_sizes is not None: pan, segs = resize_panoptic(pan, segs, out_sizes[b])
-            _sync(dev); fusion = time.perf_counter() - tf
-            p = dict(panoptic=pan, segments_info=segs, detections={k: v for k, v in d.items() if k != 'queries'},
-                     timings=dict(network_ms=1000 * (t1 - t0) / len(images), fusion_ms=1000 * fusion))
+            p = dict(panoptic=pan, segments_info=segs, detections={k: v for k, v in d.items() if k != 'queries'})
+            if timer is not None: p['timings'] = dict(network_ms=network_ms, fusion_ms=timer.mark('fusion'))
             if return_embedding:
                 p['embedding'] = P[b, :, :h, :w] if literal else l2_normalize(
                     F.interpolate(raw[b:b + 1], full, mode='bilinear', align_corners=False)[0, :, :h, :w], 0)
+                if timer is not None: timer.mark('embedding')                   # not part of the next image's fusion
             preds.append(p)
         return preds
 

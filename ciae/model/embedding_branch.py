@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
-from .proposal_head import conv_gn_relu
+from .layers import conv_gn_relu
 
 # %% auto #0
 __all__ = ['coord_channels', 'CoordConv', 'EmbeddingBranch']

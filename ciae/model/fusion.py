@@ -6,20 +6,16 @@ Docs: https://ciae.github.io/ciae/assign.html.md"""
 
 # %% ../../nbs/07_assign.ipynb #55998991
 from __future__ import annotations
-from pathlib import Path
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from PIL import Image
-from panopticapi.utils import id2rgb, rgb2id
 from ..loss.cosine import l2_normalize
 from ..loss.box_filter import boxes_inside, filter_similarity
+from ..data.panoptic_io import nearest_source, resized_segments
 
 # %% auto #0
-__all__ = ['proposal_queries', 'assign_pixels', 'panoptic_from_embedding', 'panoptic_segments', 'nearest_source',
-           'resized_segments', 'resize_panoptic', 'save_panoptic_png', 'load_panoptic_png', 'bilinear_source',
-           'bilinear_at', 'lowres_queries', 'assign_pixels_lowres', 'panoptic_from_lowres']
+__all__ = ['proposal_queries', 'assign_pixels', 'panoptic_from_embedding', 'panoptic_segments', 'resize_panoptic',
+           'bilinear_source', 'bilinear_at', 'lowres_queries', 'assign_pixels_lowres', 'panoptic_from_lowres']
 
 # %% ../../nbs/07_assign.ipynb #a772ea49
 def proposal_queries(emb: Tensor, locations: Tensor) -> Tensor:
@@ -69,40 +65,11 @@ def panoptic_segments(index: Tensor, num_stuff: int, labels: Tensor, scores: Ten
     return pan, segments
 
 # %% ../../nbs/07_assign.ipynb #7f661735
-def nearest_source(out_len: int, in_len: int, device=None) -> Tensor:
-    "The input index nearest-neighbour `F.interpolate` reads for each of `out_len` output positions along one axis: (out_len,) int64."
-    return F.interpolate(torch.arange(in_len, dtype=torch.float32, device=device)[None, None], size=out_len, mode='nearest')[0, 0].long()
-
-def resized_segments(pan: Tensor, segments: list, size) -> list:
-    """`segments` with the areas they would have in `pan` resized to `size` (h, w) by nearest neighbour, vanished ones
-    dropped; counted on `pan` itself (each pixel weighs the number of output pixels that read it), no map at `size` is built."""
-    rows = torch.bincount(nearest_source(size[0], pan.shape[0], pan.device), minlength=pan.shape[0])
-    cols = torch.bincount(nearest_source(size[1], pan.shape[1], pan.device), minlength=pan.shape[1])
-    ids, inverse = pan.flatten().unique(return_inverse=True)
-    area = torch.zeros(len(ids), dtype=torch.long, device=pan.device).index_add_(0, inverse, (rows[:, None] * cols).flatten())
-    area = {i: a for i, a in zip(ids.tolist(), area.tolist()) if a > 0}
-    return [dict(s, area=area[s['id']]) for s in segments if s['id'] in area]
-
 def resize_panoptic(pan: Tensor, segments: list, size) -> tuple[Tensor, list]:
-    "Nearest-neighbour resize of an (H, W) id map to `size` (h, w) by indexing (ids stay integers); areas recomputed, vanished segments dropped."
+    "Nearest-neighbour resize of an (H, W) id map to `size` (h, w) by indexing (ids stay integers); areas recounted, vanished segments dropped."
     if tuple(pan.shape) == tuple(size): return pan, segments
     rows, cols = nearest_source(size[0], pan.shape[0], pan.device), nearest_source(size[1], pan.shape[1], pan.device)
     return pan[rows[:, None], cols], resized_segments(pan, segments, size)
-
-# %% ../../nbs/07_assign.ipynb #1b93167b
-def save_panoptic_png(pan: Tensor | np.ndarray, path) -> Path | None:
-    "Write an (H, W) panoptic id map as a COCO panoptic PNG (panopticapi `id2rgb`) to a path or a binary file object."
-    img = Image.fromarray(id2rgb(np.asarray(torch.as_tensor(pan).cpu(), dtype=np.int64)))
-    if hasattr(path, 'write'): img.save(path, format='PNG'); return None
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    img.save(path)
-    return path
-
-def load_panoptic_png(path: str | Path) -> np.ndarray:
-    "Read a COCO panoptic PNG into an (H, W) int64 id map (panopticapi `rgb2id`)."
-    try: rgb = np.asarray(Image.open(path).convert('RGB'), dtype=np.uint8)
-    except (OSError, ValueError) as e: raise ValueError(f"{path}: cannot read panoptic PNG ({e})") from None
-    return rgb2id(rgb).astype(np.int64)
 
 # %% ../../nbs/07_assign.ipynb #8a25930e
 def bilinear_source(out_len: int, in_len: int, device=None) -> tuple[Tensor, Tensor, Tensor]:

@@ -11,24 +11,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from torchvision.ops import sigmoid_focal_loss, batched_nms
+from .layers import conv_gn_relu
 
 # %% auto #0
-__all__ = ['LEVELS', 'STRIDES', 'SIZE_RANGES', 'conv_gn_relu', 'ProposalHead', 'level_locations', 'proposal_targets',
-           'centerness_target', 'iou_loss', 'flatten_levels', 'proposal_losses', 'detect']
+__all__ = ['ProposalHead', 'level_locations', 'size_ranges', 'proposal_targets', 'centerness_target', 'iou_loss',
+           'flatten_levels', 'proposal_losses', 'detect']
 
 # %% ../../nbs/21_proposal_head.ipynb #8fe9a1ed
-LEVELS = ('p3', 'p4', 'p5', 'p6', 'p7')
-STRIDES = (8, 16, 32, 64, 128)
-SIZE_RANGES = ((0, 64), (64, 128), (128, 256), (256, 512), (512, float('inf')))
-
-def conv_gn_relu(cin: int, cout: int) -> list:
-    "3×3 conv (no bias) + GroupNorm (32 groups; fewer for narrow layers, keeping ≥ 2 channels a group) + ReLU, as in FCOS / Panoptic-FPN."
-    return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.GroupNorm(math.gcd(32, max(cout // 2, 1)), cout), nn.ReLU(inplace=True)]
-
 class ProposalHead(nn.Module):
-    "FCOS head shared over P3–P7: class logits; center-ness, box distances (l, t, r, b) and box embedding from the regression tower."
-    def __init__(self, in_channels: int, num_classes: int, embed_dim: int | None = 32, num_convs: int = 4,
-                 prior_prob: float = 0.01, strides=STRIDES):
+    """FCOS head shared over the pyramid levels of `strides` (P3–P7 in the paper): class logits; center-ness, box
+    distances (l, t, r, b) and box embedding from the regression tower."""
+    def __init__(self, in_channels: int, num_classes: int, strides: tuple, embed_dim: int | None = 32, num_convs: int = 4,
+                 prior_prob: float = 0.01):
         super().__init__()
         self.num_classes, self.embed_dim, self.strides = num_classes, embed_dim, tuple(strides)
         self.cls_tower = nn.Sequential(*sum([conv_gn_relu(in_channels, in_channels) for _ in range(num_convs)], []))
@@ -47,9 +41,9 @@ class ProposalHead(nn.Module):
         nn.init.constant_(self.cls_logits.bias, -math.log((1 - prior_prob) / prior_prob))
 
     def forward(self, feats: list) -> dict:
-        "feats: P3..P7 maps (B, C, H_l, W_l) → per-level lists: cls (B, K, H, W), box (B, 4, H, W) in pixels, ctr (B, 1, H, W), emb (B, D, H, W) (empty without box embedding)."
+        "feats: one map (B, C, H_l, W_l) per level of `strides` → per-level lists: cls (B, K, H, W), box (B, 4, H, W) in pixels, ctr (B, 1, H, W), emb (B, D, H, W) (empty without box embedding)."
         out = dict(cls=[], box=[], ctr=[], emb=[])
-        for l, (f, s) in enumerate(zip(feats, self.strides)):
+        for l, (f, s) in enumerate(zip(feats, self.strides, strict=True)):
             c, r = self.cls_tower(f), self.reg_tower(f)
             out['cls'].append(self.cls_logits(c))
             out['box'].append(F.relu(self.scales[l] * self.bbox_pred(r)) * s)
@@ -58,26 +52,33 @@ class ProposalHead(nn.Module):
         return out
 
 # %% ../../nbs/21_proposal_head.ipynb #cb6ab584
-def level_locations(shapes: list, strides=STRIDES, device=None) -> tuple[Tensor, Tensor]:
+def level_locations(shapes: list, strides: tuple, device=None) -> tuple[Tensor, Tensor]:
     "Pixel (x, y) of every location of levels with (H_l, W_l) `shapes` → locations (L, 2) long and level index (L,)."
     locs, lvl = [], []
-    for l, ((h, w), s) in enumerate(zip(shapes, strides)):
+    for l, ((h, w), s) in enumerate(zip(shapes, strides, strict=True)):
         ys, xs = torch.meshgrid(torch.arange(h, device=device) * s + s // 2, torch.arange(w, device=device) * s + s // 2, indexing='ij')
-        locs.append(torch.stack([xs.flatten(), ys.flatten()], 1)); lvl.append(torch.full((h * w,), l, device=device))
+        locs.append(torch.stack([xs.flatten(), ys.flatten()], 1))
+        lvl.append(torch.full((h * w,), l, device=device))
     return torch.cat(locs), torch.cat(lvl)
 
-def _level_ranges(levels: Tensor, size_ranges) -> tuple[Tensor, Tensor]:
+def size_ranges(size_bounds: tuple) -> tuple:
+    "FCOS's size range of each level from the bounds between levels: (64, 128) → ((0, 64), (64, 128), (128, inf))."
+    b = (0, *size_bounds, math.inf)
+    return tuple(zip(b[:-1], b[1:]))
+
+def _level_ranges(levels: Tensor, size_bounds: tuple) -> tuple[Tensor, Tensor]:
     "Lower and upper regression size limit of each location's level, (L,) each, built on the device (no host copy)."
     lo, hi = torch.zeros(levels.shape, device=levels.device), torch.zeros(levels.shape, device=levels.device)
-    for l, (a, b) in enumerate(size_ranges):
+    for l, (a, b) in enumerate(size_ranges(size_bounds)):
         lo, hi = torch.where(levels == l, a, lo), torch.where(levels == l, b, hi)
     return lo, hi
 
 def proposal_targets(locations: Tensor, levels: Tensor, segment: Tensor, boxes: list, labels: list, num_stuff: int,
-                     size_ranges=SIZE_RANGES) -> tuple[Tensor, Tensor]:
-    """Mask-based FCOS targets for the whole batch at once, with no host-device sync. locations (L, 2) pixel (x, y),
-    levels (L,), segment (B, H, W) (instance j = num_stuff + j), boxes (N_b, 4) / labels (N_b,) per image (row j for
-    instance j) → class targets (B, L) (thing index, -1 = background) and box distances (B, L, 4) (0 off the positives)."""
+                     size_bounds: tuple) -> tuple[Tensor, Tensor]:
+    """Mask-based FCOS targets for the whole batch at once, with no host-device sync. locations (L, 2) pixel (x, y) and
+    levels (L,) from `level_locations`, segment (B, H, W) (instance j = num_stuff + j), boxes (N_b, 4) / labels (N_b,)
+    per image (row j for instance j), size_bounds between the levels' size ranges → class targets (B, L) (thing index,
+    -1 = background) and box distances (B, L, 4) (0 off the positives)."""
     B, H, W = segment.shape
     dev = segment.device
     cls_t = torch.full((B, len(locations)), -1, dtype=torch.long, device=dev)
@@ -95,7 +96,7 @@ def proposal_targets(locations: Tensor, levels: Tensor, segment: Tensor, boxes: 
     lab = pl.gather(1, j)                                                        # (B, L) its label (-1: padding)
     ltrb = torch.stack([cx - bx[..., 0], cy - bx[..., 1], bx[..., 2] - cx, bx[..., 3] - cy], -1)   # (B, L, 4)
     m = ltrb.max(-1).values
-    lo, hi = _level_ranges(levels, size_ranges)
+    lo, hi = _level_ranges(levels, size_bounds)
     pos = (inst >= 0) & (inst < n) & (lab >= 0) & (ltrb.min(-1).values > 0) & (m >= lo) & (m <= hi)   # (B, L)
     return torch.where(pos, lab - num_stuff, cls_t), torch.where(pos[..., None], ltrb, reg_t)
 
@@ -136,9 +137,9 @@ def proposal_losses(out: dict, cls_t: Tensor, reg_t: Tensor, reduce_mean=None) -
     return dict(loss_cls=loss_cls, loss_reg=loss_reg, loss_ctr=loss_ctr)
 
 # %% ../../nbs/21_proposal_head.ipynb #1ba31f80
-def detect(out: dict, image_sizes: list, score_thresh: float = 0.05, topk: int = 1000, nms_thresh: float = 0.6,
-           max_det: int = 100, class_agnostic: bool = True, strides=STRIDES) -> list:
-    """Head outputs → per image dict(boxes (N, 4), scores (N,), labels (N,) thing index, locations (N, 2) pixel (x, y)).
+def detect(out: dict, image_sizes: list, strides: tuple, score_thresh: float = 0.05, topk: int = 1000,
+           nms_thresh: float = 0.6, max_det: int = 100, class_agnostic: bool = True) -> list:
+    """Head outputs on the levels of `strides` → per image dict(boxes (N, 4), scores (N,), labels (N,) thing index, locations (N, 2) pixel (x, y)).
     `class_agnostic` NMS (default) keeps one detection per object whatever its class, since a panoptic segment has one class."""
     shapes = [m.shape[-2:] for m in out['cls']]
     locs, lvl = level_locations(shapes, strides, device=out['cls'][0].device)
@@ -153,14 +154,19 @@ def detect(out: dict, image_sizes: list, score_thresh: float = 0.05, topk: int =
             cand = torch.nonzero(sc > score_thresh)                                   # (M, 2): location, class
             score = torch.sqrt(sc[cand[:, 0], cand[:, 1]] * ct[cand[:, 0]])
             if len(score) > topk:
-                keep = score.topk(topk).indices; cand, score = cand[keep], score[keep]
+                keep = score.topk(topk).indices
+                cand, score = cand[keep], score[keep]
             p = locs[start + cand[:, 0]]                                              # (M, 2)
             d = out['box'][l][b].flatten(1).T[cand[:, 0]]                             # (M, 4)
             c = p.to(d) + 0.5
             box = torch.stack([c[:, 0] - d[:, 0], c[:, 1] - d[:, 1], c[:, 0] + d[:, 2], c[:, 1] + d[:, 3]], 1)
-            box[:, 0::2] = box[:, 0::2].clamp(0, W); box[:, 1::2] = box[:, 1::2].clamp(0, H)
+            box[:, 0::2] = box[:, 0::2].clamp(0, W)
+            box[:, 1::2] = box[:, 1::2].clamp(0, H)
             inside = (p[:, 0] < W) & (p[:, 1] < H)                                    # drop locations in the padding
-            bs.append(box[inside]); ss.append(score[inside]); ls.append(cand[inside, 1]); ps.append(p[inside])
+            bs.append(box[inside])
+            ss.append(score[inside])
+            ls.append(cand[inside, 1])
+            ps.append(p[inside])
             start += n
         boxes, scores, labels, points = torch.cat(bs), torch.cat(ss), torch.cat(ls), torch.cat(ps)
         keep = batched_nms(boxes, scores, torch.zeros_like(labels) if class_agnostic else labels, nms_thresh)[:max_det]
