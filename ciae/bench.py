@@ -26,7 +26,7 @@ from .loss.box_filter import masks_to_edge_boxes
 from .data.coco import Categories, decode_targets
 from .data.synth import synth_image, synth_categories
 from .data.transforms import collate, to_device
-from .engine.pq import write_json_atomic
+from .data.panoptic_io import write_json_atomic
 from .engine.timing import SyncTimer, synchronize
 
 # %% auto #0

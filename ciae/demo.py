@@ -6,7 +6,7 @@ Docs: https://ciae.github.io/ciae/demo.html.md"""
 
 # %% ../nbs/09_demo.ipynb #ee39b0f6
 from __future__ import annotations
-import argparse, json, time
+import argparse, time
 from pathlib import Path
 import torch
 from torch import Tensor
@@ -16,7 +16,8 @@ from .toy import toy_scene
 from .viz import plot_demo
 from .loss.ciae_loss import CIAELoss, instance_masks
 from .model.fusion import panoptic_from_embedding
-from .engine.pq import segments_from_maps, write_panoptic_split, write_json_atomic, evaluate_pq, pq_table
+from .data.panoptic_io import segments_from_maps, write_panoptic_split, write_json_atomic
+from .engine.pq import evaluate_pq, pq_table
 
 # %% auto #0
 __all__ = ['mask_locations', 'run_demo', 'main']
@@ -27,7 +28,8 @@ def mask_locations(masks: Tensor) -> Tensor:
     N, H, W = masks.shape
     ys, xs = torch.meshgrid(torch.arange(H), torch.arange(W), indexing='ij')
     area = masks.flatten(1).sum(1).clamp(min=1)                                      # (N,)
-    cx = (masks * xs).flatten(1).sum(1) / area; cy = (masks * ys).flatten(1).sum(1) / area
+    cx = (masks * xs).flatten(1).sum(1) / area
+    cy = (masks * ys).flatten(1).sum(1) / area
     d2 = (xs - cx[:, None, None]) ** 2 + (ys - cy[:, None, None]) ** 2              # (N, H, W)
     idx = d2.masked_fill(~masks, float('inf')).flatten(1).argmin(1)
     return torch.stack([idx % W, idx // W], 1)
@@ -41,7 +43,7 @@ def run_demo(out: str | Path = 'outputs/demo', steps: int = 300, dim: int = 16, 
     torch.manual_seed(seed)
     out = Path(out)
     sc = toy_scene()
-    up = lambda m: m.repeat_interleave(scale, 0).repeat_interleave(scale, 1)
+    def up(m): return m.repeat_interleave(scale, 0).repeat_interleave(scale, 1)       # the scene at `scale`×
     segment, category, boxes = up(sc.segment), up(sc.category), sc.boxes * scale
     H, W = segment.shape
     crit = CIAELoss(sc.num_stuff, sc.num_thing, dim=dim, seed=seed)
@@ -50,7 +52,9 @@ def run_demo(out: str | Path = 'outputs/demo', steps: int = 300, dim: int = 16, 
     history, t0 = [], time.perf_counter()
     for t in tqdm(range(steps), desc='L_CIAE', disable=not progress):
         losses = crit(emb, category[None], segment[None], [boxes], step=t, total_steps=steps)
-        opt.zero_grad(); losses[term].backward(); opt.step()
+        opt.zero_grad()
+        losses[term].backward()
+        opt.step()
         history.append({k: v.item() for k, v in losses.items()})
     fit_s = time.perf_counter() - t0
     with torch.no_grad():
@@ -82,7 +86,8 @@ def main(argv: list | None = None):
     a = ap.parse_args(argv)
     if a.steps < 1 or a.dim < 2: ap.error('--steps must be >= 1 and --dim >= 2')
     d = run_demo(a.out, steps=a.steps, dim=a.dim, seed=a.seed)
-    import matplotlib; matplotlib.use('Agg')
+    import matplotlib
+    matplotlib.use('Agg')
     plot_demo(d, Path(a.out) / 'demo.png')
     print(pq_table(d['results']))
     print(f"fit: {a.steps} steps in {d['fit_seconds']:.1f} s; wrote {Path(a.out) / 'pred.json'}, "

@@ -62,8 +62,12 @@ def overlay(image: torch.Tensor, pan: torch.Tensor, segments: list, names: dict,
         x, y = label_position(pan == s['id'])
         axs[0].text(x, y, names.get(s['category_id'], str(s['category_id'])), fontsize=7, color='white', ha='center',
                     va='center', bbox=dict(facecolor='black', alpha=0.45, pad=1, lw=0))
-    if emb is not None: axs[1].imshow(embedding_to_rgb(emb)); axs[1].set_title('embedding map (PCA → RGB)', fontsize=9)
-    for a in axs: a.set_xticks([]); a.set_yticks([])
+    if emb is not None:
+        axs[1].imshow(embedding_to_rgb(emb))
+        axs[1].set_title('embedding map (PCA → RGB)', fontsize=9)
+    for a in axs:
+        a.set_xticks([])
+        a.set_yticks([])
     fig.tight_layout()
     return fig
 
@@ -73,7 +77,9 @@ def predict_images(model, meta: dict, paths: list, out: str | Path, pca: bool = 
     """Predict each image into `out` (`PanopticWriter`: panoptic/<name>.png at the image's size, predictions.jsonl,
     predictions.json) with a picture in vis/; returns (number written, list of one-line errors). The JSON's image ids
     are `image_ids` (a dataset's, see `dataset_images`), else 0..n−1; its file names `file_names`, else the paths."""
-    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
     out = Path(out)
     (out / 'vis').mkdir(parents=True, exist_ok=True)
     inp = meta.get('config', {}).get('input', {})
@@ -87,7 +93,9 @@ def predict_images(model, meta: dict, paths: list, out: str | Path, pca: bool = 
             path = Path(path)
             try: img, size = read_image(path, short, max_size, exif=True)   # (3, h, w) uint8 at the network's input size
             except DatasetError as e:
-                errors.append(str(e)); print(f"error: {e}", file=sys.stderr); continue
+                errors.append(str(e))
+                print(f"error: {e}", file=sys.stderr)
+                continue
             p = model.predict(to_device(collate([dict(image=img)]), device), return_embedding=pca,
                               category_ids=cats.ids)[0]                         # (h, w) map
             stem = path.stem if path.stem not in used else f"{path.stem}_{k}"
@@ -95,7 +103,8 @@ def predict_images(model, meta: dict, paths: list, out: str | Path, pca: bool = 
             ann = writer.add(image_ids[k] if image_ids is not None else k, file_names[k] if file_names is not None else str(path),
                              p['panoptic'], p['segments_info'], size, png_name=f'{stem}.png')   # written at the size (H, W)
             fig = overlay(img, p['panoptic'].cpu(), ann['segments_info'], names, p['embedding'].cpu() if pca else None)
-            fig.savefig(out / 'vis' / f'{stem}.jpg', dpi=90); plt.close(fig)
+            fig.savefig(out / 'vis' / f'{stem}.jpg', dpi=90)
+            plt.close(fig)
     return len(writer.annotations), errors
 
 def _split_hint(inputs: list) -> None:
@@ -120,24 +129,39 @@ def main(argv: list | None = None) -> int:
     ap.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', ... (default: %(default)s)")
     ap.add_argument('--quiet', action='store_true', help='no progress bar')
     a = ap.parse_args(argv)
-    if a.dataset and a.inputs: print("error: give image files/folders or --dataset, not both", file=sys.stderr); return 2
-    if not a.dataset and not a.inputs: print("error: no inputs (give image files/folders, or --dataset ROOT --split S)", file=sys.stderr); return 2
+    if a.dataset and a.inputs:
+        print("error: give image files/folders or --dataset, not both", file=sys.stderr)
+        return 2
+    if not a.dataset and not a.inputs:
+        print("error: no inputs (give image files/folders, or --dataset ROOT --split S)", file=sys.stderr)
+        return 2
     try: device = resolve_device(a.device)
-    except ValueError as e: print(f"error: {e}", file=sys.stderr); return 2
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     try: model, meta = load_model(a.checkpoint, device, optimize=True)
-    except CheckpointError as e: print(f"error: {e}", file=sys.stderr); return 2
+    except CheckpointError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     image_ids = file_names = None
     if a.dataset:
         try: paths, image_ids, file_names, dcats = dataset_images(a.dataset, a.split)
-        except DatasetError as e: print(f"error: {e}", file=sys.stderr); return 2
+        except DatasetError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
         if sorted(c['id'] for c in dcats) != sorted(c['id'] for c in meta['categories']):
             print(f"error: {split_paths(a.dataset, a.split)[1]}: its category ids differ from the checkpoint's; "
-                  "the predictions could not be scored against it", file=sys.stderr); return 2
-        if not paths: print(f"error: {split_paths(a.dataset, a.split)[1]}: no images", file=sys.stderr); return 2
+                  "the predictions could not be scored against it", file=sys.stderr)
+            return 2
+        if not paths:
+            print(f"error: {split_paths(a.dataset, a.split)[1]}: no images", file=sys.stderr)
+            return 2
     else:
         _split_hint(a.inputs)
         paths = list_images(a.inputs)
-        if not paths: print(f"error: no images in {' '.join(a.inputs)}", file=sys.stderr); return 2
+        if not paths:
+            print(f"error: no images in {' '.join(a.inputs)}", file=sys.stderr)
+            return 2
     n, errors = predict_images(model, meta, paths, a.output, a.pca, progress=not a.quiet, image_ids=image_ids, file_names=file_names)
     print(f"{n} image(s) written to {a.output}, {len(errors)} failed")
     return 1 if errors else 0

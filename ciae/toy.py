@@ -7,7 +7,6 @@ Docs: https://ciae.github.io/ciae/toy.html.md"""
 # %% ../nbs/00_toy.ipynb #dc09842a
 from __future__ import annotations
 from dataclasses import dataclass
-import numpy as np
 import torch
 from torch import Tensor
 from .data.coco import IGNORE
@@ -43,7 +42,8 @@ def toy_scene() -> ToyScene:
     for j, (y1, y2, x1, x2, c) in enumerate(rects):
         cat[y1:y2, x1:x2] = c
         seg[y1:y2, x1:x2] = 2 + j
-    cat[28:, 40:] = IGNORE; seg[28:, 40:] = IGNORE     # void corner
+    cat[28:, 40:] = IGNORE  # void corner
+    seg[28:, 40:] = IGNORE
     boxes = torch.tensor([[x1, y1, x2, y2] for y1, y2, x1, x2, _ in rects], dtype=torch.float)
     labels = torch.tensor([c for *_, c in rects])
     return ToyScene(cat, seg, boxes, labels, ['sky', 'grass', 'sheep', 'bird'], num_stuff=2, num_thing=2)

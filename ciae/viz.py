@@ -36,7 +36,8 @@ def show_ids(ids: Tensor, ax=None, title: str | None = None, names: list | None 
         for u in uniq:
             x, y = label_position(ids == u)
             ax.text(x, y, names[u] if u < len(names) else str(u), ha='center', va='center', fontsize=7, color='white')
-    ax.set_xticks([]); ax.set_yticks([])
+    ax.set_xticks([])
+    ax.set_yticks([])
     if title: ax.set_title(title, fontsize=9)
     return ax
 
@@ -60,7 +61,8 @@ def show_sample(ds, i: int, axs=None, max_names: int = 12):
     if axs is None: _, axs = plt.subplots(2, 3, figsize=(12, 6.5))
     axs = np.asarray(axs).reshape(2, 3)
     img = it['image'].permute(1, 2, 0).numpy()
-    axs[0, 0].imshow(img); axs[0, 0].set_title(f"{it['file_name']} (id {it['image_id']})", fontsize=9)
+    axs[0, 0].imshow(img)
+    axs[0, 0].set_title(f"{it['file_name']} (id {it['image_id']})", fontsize=9)
     seg = it['segment']
     show_ids(seg, axs[0, 1], 'panoptic segments')
     names = []
@@ -71,15 +73,19 @@ def show_sample(ds, i: int, axs=None, max_names: int = 12):
     for _, x, y, n in sorted(names, reverse=True)[:max_names]:
         axs[0, 1].text(x, y, n, color='white', fontsize=7, ha='center', va='center',
                        bbox=dict(facecolor='black', alpha=0.4, pad=1, lw=0))
-    axs[0, 2].imshow(img); axs[0, 2].set_title(f"{len(it['boxes'])} thing boxes", fontsize=9)
+    axs[0, 2].imshow(img)
+    axs[0, 2].set_title(f"{len(it['boxes'])} thing boxes", fontsize=9)
     for (x1, y1, x2, y2), l in zip(it['boxes'].tolist(), it['labels'].tolist()):
         axs[0, 2].add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, color='yellow', lw=1))
         axs[0, 2].text(x1, y1, cats.names[l], color='yellow', fontsize=6, va='bottom')
     show_ids(it['semantic'], axs[1, 0], 'semantic, things merged ($L_{CAE}$)',
              names=cats.names[:cats.num_stuff] + ['thing'])
     show_ids(seg, axs[1, 1], f'segment ids ($L_{{IAE}}$): stuff 0..{cats.num_stuff - 1}, things {cats.num_stuff}..')
-    axs[1, 2].imshow((seg < 0).numpy(), cmap='gray'); axs[1, 2].set_title('ignored: void and crowd (white)', fontsize=9)
-    for a in axs.flat: a.set_xticks([]); a.set_yticks([])
+    axs[1, 2].imshow((seg < 0).numpy(), cmap='gray')
+    axs[1, 2].set_title('ignored: void and crowd (white)', fontsize=9)
+    for a in axs.flat:
+        a.set_xticks([])
+        a.set_yticks([])
     return axs
 
 # %% ../nbs/13_viz.ipynb #9d561afd
@@ -100,7 +106,8 @@ def show_prediction(image: Tensor, pred: dict, names: list, num_stuff: int, axs=
         axs[0].text(x1, y1, f"{names[num_stuff + l]} {s:.2f}", color='yellow', fontsize=6, va='bottom')
     axs[0].set_title(f"{len(d['boxes'])} detections (+ = query location)", fontsize=9)
     if has_emb:
-        axs[1].imshow(embedding_to_rgb(pred['embedding'].cpu())); axs[1].set_title('embedding map (PCA → RGB)', fontsize=9)
+        axs[1].imshow(embedding_to_rgb(pred['embedding'].cpu()))
+        axs[1].set_title('embedding map (PCA → RGB)', fontsize=9)
     pan = pred['panoptic'].cpu()
     ax = axs[-1]
     show_ids(pan, ax, 'panoptic result')
@@ -109,7 +116,9 @@ def show_prediction(image: Tensor, pred: dict, names: list, num_stuff: int, axs=
         x, y = label_position(pan == sid)
         ax.text(x, y, names[c] if isinstance(c, int) and c < len(names) else str(c), color='white', fontsize=7,
                 ha='center', va='center', bbox=dict(facecolor='black', alpha=0.4, pad=1, lw=0))
-    for a in axs: a.set_xticks([]); a.set_yticks([])
+    for a in axs:
+        a.set_xticks([])
+        a.set_yticks([])
     return axs
 
 # %% ../nbs/13_viz.ipynb #3c03ecb5
@@ -118,12 +127,17 @@ def plot_demo(d: dict, path: str | Path | None = None):
     import matplotlib.pyplot as plt
     fig, axs = plt.subplots(1, 4, figsize=(15, 2.9))
     show_ids(d['segment'], axs[0], 'ground-truth segments')
-    axs[1].imshow(embedding_to_rgb(d['embedding'])); axs[1].set_title('embedding map (PCA → RGB)', fontsize=9)
+    axs[1].imshow(embedding_to_rgb(d['embedding']))
+    axs[1].set_title('embedding map (PCA → RGB)', fontsize=9)
     show_ids(d['panoptic'], axs[2], 'assignment P·Vᵀ (eq. 16)')
     axs[2].plot(*d['locations'].T, 'w+', ms=10, mew=2)
-    for a in axs[1:3]: a.set_xticks([]); a.set_yticks([])
+    for a in axs[1:3]:
+        a.set_xticks([])
+        a.set_yticks([])
     for k in ('loss', 'cae', 'iae'): axs[3].plot([h[k] for h in d['history']], label=k)
-    axs[3].set_yscale('log'); axs[3].legend(fontsize=8); axs[3].set_title('loss per step', fontsize=9)
+    axs[3].set_yscale('log')
+    axs[3].legend(fontsize=8)
+    axs[3].set_title('loss per step', fontsize=9)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=90)
     return fig
@@ -144,7 +158,11 @@ def plot_sphere(fits: dict, max_points: int = 1500, seed: int = 0):
         for m in d['memory']: ax.quiver(0, 0, 0, *m.tolist(), color='black', lw=1.5, arrow_length_ratio=0.12)
         u, v = torch.meshgrid(torch.linspace(0, 2 * torch.pi, 25), torch.linspace(0, torch.pi, 13), indexing='ij')
         ax.plot_wireframe(u.cos() * v.sin(), u.sin() * v.sin(), v.cos(), color='grey', lw=0.2, alpha=0.3)
-        ax.set_title(name, fontsize=10, y=0.92); ax.set_box_aspect((1, 1, 1), zoom=1.5); ax.set_axis_off()
-        ax.set_xlim(-1, 1); ax.set_ylim(-1, 1); ax.set_zlim(-1, 1)
+        ax.set_title(name, fontsize=10, y=0.92)
+        ax.set_box_aspect((1, 1, 1), zoom=1.5)
+        ax.set_axis_off()
+        ax.set_xlim(-1, 1)
+        ax.set_ylim(-1, 1)
+        ax.set_zlim(-1, 1)
     fig.tight_layout()
     return fig

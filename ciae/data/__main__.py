@@ -56,7 +56,9 @@ def check_split(root: str | Path, split: str, progress: bool = True) -> tuple[di
             except DatasetError as e: problems.append(str(e))
         if not png.is_file(): continue
         try: pan = read_panoptic_png(png)
-        except DatasetError as e: problems.append(str(e)); continue
+        except DatasetError as e:
+            problems.append(str(e))
+            continue
         problems += check_png(pan, infos, png)
         if size is None: continue
         if size != pan.shape[::-1]: problems.append(f"{png}: PNG size {pan.shape[::-1]} differs from image size {size}")
@@ -89,7 +91,8 @@ def main(argv: list | None = None) -> int:
     sy.add_argument('--out', default='data/synth', help='output root (default: %(default)s)')
     sy.add_argument('--train', type=int, default=1000, help='train images (default: %(default)s)')
     sy.add_argument('--val', type=int, default=100, help='val images (default: %(default)s)')
-    sy.add_argument('--height', type=int, default=256); sy.add_argument('--width', type=int, default=320)
+    sy.add_argument('--height', type=int, default=256)
+    sy.add_argument('--width', type=int, default=320)
     sy.add_argument('--seed', type=int, default=0, help='random seed; the same seed gives the same dataset')
     ck = sub.add_parser('check', help='validate a split and print its summary, or one line per problem')
     ck.add_argument('--data', required=True, help='dataset root (holds <split>/ and annotations/)')
@@ -98,7 +101,8 @@ def main(argv: list | None = None) -> int:
     a = ap.parse_args(argv)
     if a.cmd == 'synth':
         if a.train < 0 or a.val < 0 or a.height < 32 or a.width < 32:
-            print('error: image counts must be >= 0 and sizes >= 32', file=sys.stderr); return 2
+            print('error: image counts must be >= 0 and sizes >= 32', file=sys.stderr)
+            return 2
         t0 = time.perf_counter()
         make_synthetic(a.out, a.train, a.val, a.height, a.width, a.seed)
         print(f"wrote {a.train} train and {a.val} val images to {a.out} in {time.perf_counter() - t0:.1f} s")
@@ -114,7 +118,8 @@ def main(argv: list | None = None) -> int:
             if any('panoptic JSON not found' in p for p in problems): print(COCO_HINT)
             status = 2
         else:
-            print(format_summary(summary)); print('OK')
+            print(format_summary(summary))
+            print('OK')
     return status
 
 # %% ../../nbs/14_data_cli.ipynb #20e1bfdf

@@ -77,7 +77,8 @@ class Categories:
 
 def error_message(e: BaseException) -> str:
     """The one-line message of an error. PyTorch re-raises an error from a DataLoader worker as the same class with the
-    worker's whole traceback as its message ("Caught X in DataLoader worker process N. Original Traceback ..."); for
+    worker's whole traceback as its message ("Caught X in DataLoader worker process N. Original Traceback ...")
+    for
     those, the worker's own message."""
     msg = str(e)
     if msg.startswith('Caught ') and '\nOriginal Traceback' in msg:
@@ -191,9 +192,15 @@ def decode_targets(pan: np.ndarray, segments_info: list, cats: Categories, png_p
                                                     if not s.get('iscrowd', 0) and cats.isthing[cats.index[s['category_id']]])}
     for s in infos:
         c = cats.index[s['category_id']]
-        if s.get('iscrowd', 0): cat_lut.append(IGNORE); seg_lut.append(IGNORE)
-        elif cats.isthing[c]: cat_lut.append(c); seg_lut.append(cats.num_stuff + thing_order[s['id']])
-        else: cat_lut.append(c); seg_lut.append(c)
+        if s.get('iscrowd', 0):
+            cat_lut.append(IGNORE)
+            seg_lut.append(IGNORE)
+        elif cats.isthing[c]:
+            cat_lut.append(c)
+            seg_lut.append(cats.num_stuff + thing_order[s['id']])
+        else:
+            cat_lut.append(c)
+            seg_lut.append(c)
     pos = np.searchsorted(ids, pan)                                             # (H, W) index into the LUTs
     category = torch.from_numpy(np.asarray(cat_lut, dtype=np.int64)[pos])
     segment = torch.from_numpy(np.asarray(seg_lut, dtype=np.int64)[pos])
@@ -202,7 +209,8 @@ def decode_targets(pan: np.ndarray, segments_info: list, cats: Categories, png_p
     for sid in things:
         s = info[sid]
         if 'bbox' in s and len(s['bbox']) == 4:
-            x, y, w, h = s['bbox']; boxes.append([x, y, x + w, y + h])
+            x, y, w, h = s['bbox']
+            boxes.append([x, y, x + w, y + h])
         else:
             boxes.append(masks_to_edge_boxes(torch.from_numpy(pan == sid)[None])[0].tolist())
         labels.append(cats.index[s['category_id']])

@@ -20,8 +20,8 @@ from ..loss.box_filter import masks_to_edge_boxes
 
 # %% auto #0
 __all__ = ['DatasetError', 'network_size', 'read_image', 'read_panoptic_png', 'nearest_source', 'resized_segments',
-           'panoptic_png', 'encode_panoptic_png', 'write_json_atomic', 'measure_segments', 'segments_from_maps',
-           'PanopticWriter', 'write_panoptic_split']
+           'panoptic_png', 'encode_panoptic_png', 'write_text_atomic', 'write_json_atomic', 'measure_segments',
+           'segments_from_maps', 'PanopticWriter', 'write_panoptic_split']
 
 # %% ../../nbs/15_panoptic_io.ipynb #77a47bb6
 class DatasetError(ValueError):
@@ -48,7 +48,8 @@ def network_size(h: int, w: int, short: int, max_size: int) -> tuple[int, int]:
 def read_image(path: str | Path, short: int | None = None, max_size: int = 1333, exif: bool = False,
                what: str = 'image') -> tuple[Tensor, tuple[int, int]]:
     """An image file → ((3, h, w) uint8 RGB, (H, W) its size). Grayscale / RGBA / palette become RGB and every pixel is
-    decoded; a missing, unreadable or decompression-bomb file is a one-line DatasetError naming it (and `what` it is).
+    decoded
+    a missing, unreadable or decompression-bomb file is a one-line DatasetError naming it (and `what` it is).
     `exif`: the EXIF orientation is applied ((H, W) is the rotated size). With `short`, the image comes resized as
     `test_transform(short, max_size)` resizes it (8-bit, antialiased), a JPEG over twice that size is decoded at
     1/2, 1/4 or 1/8 scale (PIL `draft`, never below twice the target), so a large photo is never held at full size,
@@ -107,13 +108,23 @@ def encode_panoptic_png(pan: Tensor | np.ndarray, size=None) -> bytes:
     return buf.getvalue()
 
 # %% ../../nbs/15_panoptic_io.ipynb #1e015028
-def write_json_atomic(obj, path: str | Path) -> Path:
-    "Write JSON through a temporary file and a rename, so a crash never leaves a half-written file."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp')
-    tmp.write_text(json.dumps(obj))
-    os.replace(tmp, path)
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    "Write a small text file through a temporary file and a rename; the temporary file is removed if that fails."
+    path = Path(path)
+    tmp = path.with_name(f'.{path.name}.tmp')
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
+
+def write_json_atomic(obj, path: str | Path) -> Path:
+    "Write JSON through a temporary file and a rename (`write_text_atomic`), so a crash never leaves a half-written file."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_text_atomic(path, json.dumps(obj))
 
 def measure_segments(pan: Tensor | np.ndarray) -> dict:
     """{id: dict(area, bbox)} of every segment of an (H, W) id map (0 = void): its area in pixels and the COCO
@@ -152,7 +163,8 @@ class PanopticWriter:
 
     def add(self, image_id: int, file_name: str, pan, segments_info: list, size=None, png_name: str | None = None) -> dict:
         """Write one image and return its annotation. `pan`: its (h, w) id map (tensor or array), or its PNG already
-        encoded (bytes; `size` is then required). `size` (H, W): the image's size; a map of another size is written
+        encoded (bytes; `size` is then required). `size` (H, W): the image's size
+        a map of another size is written
         resized to it by nearest neighbour, with the areas recounted and vanished segments dropped. The PNG is
         `png_name`, by default `<image_id>.png`."""
         png_name = png_name or f'{image_id}.png'
@@ -165,19 +177,25 @@ class PanopticWriter:
         ann = dict(image_id=image_id, file_name=png_name, segments_info=segments_info)
         self.images.append(dict(id=image_id, file_name=file_name, height=int(size[0]), width=int(size[1])))
         self.annotations.append(ann)
-        if self.log: self.log.write(json.dumps(ann) + '\n'); self.log.flush()
+        if self.log:
+            self.log.write(json.dumps(ann) + '\n')
+            self.log.flush()
         return ann
 
     def close(self) -> Path:
         "Close the log and write the JSON; returns its path."
-        if self.log: self.log.close(); self.log = None
+        if self.log:
+            self.log.close()
+            self.log = None
         return write_json_atomic(dict(images=self.images, annotations=self.annotations, categories=self.categories),
                                  self.json_path)
 
     def __enter__(self): return self
     def __exit__(self, exc_type, *_):
         if exc_type is None: self.close()
-        elif self.log: self.log.close(); self.log = None                        # an error: no JSON, the log stays
+        elif self.log:  # an error: no JSON, the log stays
+            self.log.close()
+            self.log = None
 
 def write_panoptic_split(folder: str | Path, json_path: str | Path, items: list, categories: list) -> Path:
     "Write COCO panoptic ground truth: items are (image_id, file_name, pan (H, W), segments_info); PNGs go to `folder`."

@@ -59,7 +59,8 @@ def _texture(rng, name: str, h: int, w: int, base) -> np.ndarray:
     if name == 'sky': t = (yy / h - 0.5)[..., None] * np.array([-50, -30, 10]) + rng.normal(0, 6, (h, w, 1))
     elif name == 'grass': t = rng.normal(0, 28, (h, w, 1)) * np.array([0.6, 1.0, 0.5]) + 12 * np.sin(xx / 2.5)[..., None]
     elif name == 'water':
-        ph = rng.uniform(0, 6.3); t = (22 * np.sin(yy / 3.0 + 0.4 * np.sin(xx / 9.0) + ph))[..., None] + rng.normal(0, 8, (h, w, 1))
+        ph = rng.uniform(0, 6.3)
+        t = (22 * np.sin(yy / 3.0 + 0.4 * np.sin(xx / 9.0) + ph))[..., None] + rng.normal(0, 8, (h, w, 1))
     else: t = rng.normal(0, 18, (h, w, 3)) + 25 * (rng.random((h, w, 1)) < 0.05)
     return base + t
 
@@ -67,7 +68,8 @@ def _thing_colour(rng, k: int) -> np.ndarray:
     "Instance colour: hue centred per class but spread wide enough that the classes' colours overlap."
     hue = (0.18 * k + rng.normal(0, 0.16)) % 1.0
     sat, val = rng.uniform(0.35, 0.95), rng.uniform(0.45, 1.0)
-    i = int(hue * 6) % 6; f = hue * 6 - int(hue * 6)
+    i = int(hue * 6) % 6
+    f = hue * 6 - int(hue * 6)
     p, q, t = val * (1 - sat), val * (1 - f * sat), val * (1 - (1 - f) * sat)
     rgb = [(val, t, p), (q, val, p), (p, val, t), (p, q, val), (t, p, val), (val, p, q)][i]
     return np.array(rgb, np.float32) * 255
@@ -78,7 +80,9 @@ def _unique_id(color, taken: set, rng) -> int:
     c = np.asarray(color)
     while True:
         i = rgb2id(tuple(int(v) for v in np.clip(c, 0, 255)))
-        if i not in taken and i != 0: taken.add(i); return i
+        if i not in taken and i != 0:
+            taken.add(i)
+            return i
         c = np.asarray(color) + rng.integers(-30, 31, 3)
 
 def synth_image(rng, h: int = 256, w: int = 320, min_size: float = 12, max_size: float = 120,
@@ -96,7 +100,8 @@ def synth_image(rng, h: int = 256, w: int = 320, min_size: float = 12, max_size:
     # void blobs (unlabelled things)
     if rng.random() < void_prob:
         m = shape_mask('disc', rng.uniform(0, w), rng.uniform(0, h), rng.uniform(15, 50), 0, rng.uniform(0.6, 1.6), h, w)
-        img[m] = rng.normal(128, 50, (int(m.sum()), 3)); owner[m] = -2
+        img[m] = rng.normal(128, 50, (int(m.sum()), 3))
+        owner[m] = -2
     # a crowd: a cluster of small shapes of one class, one segment
     crowd_cls = None
     if rng.random() < crowd_prob:
@@ -105,7 +110,8 @@ def synth_image(rng, h: int = 256, w: int = 320, min_size: float = 12, max_size:
         for _ in range(rng.integers(4, 9)):
             m = shape_mask(THING_CLASSES[crowd_cls]['name'], cx + rng.normal(0, 12), cy + rng.normal(0, 12),
                            rng.uniform(6, 12), rng.uniform(0, 6.3), 1.0, h, w)
-            img[m] = _thing_colour(rng, crowd_cls); owner[m] = -3
+            img[m] = _thing_colour(rng, crowd_cls)
+            owner[m] = -3
     # instances, drawn in order (later ones occlude)
     n = int(rng.integers(2, 11))
     placed = []                                                                # (class, cx, cy, size)
@@ -115,7 +121,8 @@ def synth_image(rng, h: int = 256, w: int = 320, min_size: float = 12, max_size:
         same = [p for p in placed if p[0] == k]
         if same and rng.random() < touch_prob:                                 # touch / overlap a same-class instance
             _, px, py, ps = same[int(rng.integers(len(same)))]
-            a = rng.uniform(0, 2 * math.pi); dist = (ps + size) / 2 * rng.uniform(0.65, 1.0)
+            a = rng.uniform(0, 2 * math.pi)
+            dist = (ps + size) / 2 * rng.uniform(0.65, 1.0)
             cx, cy = px + dist * math.cos(a), py + dist * math.sin(a)
         else:
             cx, cy = rng.uniform(0, w), rng.uniform(0, h)
@@ -133,18 +140,26 @@ def synth_image(rng, h: int = 256, w: int = 320, min_size: float = 12, max_size:
     for k in st:
         m = (region == k) & (owner == -1)
         if m.any():
-            sid = _unique_id(STUFF_CLASSES[k]['color'], taken, rng); pan[m] = sid
+            sid = _unique_id(STUFF_CLASSES[k]['color'], taken, rng)
+            pan[m] = sid
             cat_index[m] = len(THING_CLASSES) + k
             infos.append(dict(id=sid, category_id=STUFF_CLASSES[k]['id'], iscrowd=0))
     instances = []
     for j, (k, *_) in enumerate(placed):
         m = owner == j
-        if m.sum() < 20: owner[m] = -2; continue                               # mostly occluded: void
-        sid = _unique_id(THING_CLASSES[k]['color'], taken, rng); pan[m] = sid; cat_index[m] = k
-        infos.append(dict(id=sid, category_id=THING_CLASSES[k]['id'], iscrowd=0)); instances.append((k, m))
+        if m.sum() < 20:  # mostly occluded: void
+            owner[m] = -2
+            continue
+        sid = _unique_id(THING_CLASSES[k]['color'], taken, rng)
+        pan[m] = sid
+        cat_index[m] = k
+        infos.append(dict(id=sid, category_id=THING_CLASSES[k]['id'], iscrowd=0))
+        instances.append((k, m))
     if crowd_cls is not None and (owner == -3).any():
         m = owner == -3
-        sid = _unique_id(THING_CLASSES[crowd_cls]['color'], taken, rng); pan[m] = sid; cat_index[m] = crowd_cls
+        sid = _unique_id(THING_CLASSES[crowd_cls]['color'], taken, rng)
+        pan[m] = sid
+        cat_index[m] = crowd_cls
         infos.append(dict(id=sid, category_id=THING_CLASSES[crowd_cls]['id'], iscrowd=1))
     measured = measure_segments(pan)
     for s in infos: s.update(measured[s['id']])                                # area and bbox as COCO stores them

@@ -67,5 +67,5 @@ def collate(items: list, size_divisibility: int = 32) -> dict:
 
 def to_device(batch: dict, device) -> dict:
     "Move the tensors of a collated batch (and lists of tensors) to `device`."
-    mv = lambda v: v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v
+    def mv(v): return v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v
     return {k: [mv(x) for x in v] if isinstance(v, list) else mv(v) for k, v in batch.items()}

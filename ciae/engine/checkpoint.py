@@ -10,10 +10,11 @@ import os, random
 from pathlib import Path
 import numpy as np
 import torch
+from ..data.panoptic_io import write_text_atomic
 
 # %% auto #0
-__all__ = ['CheckpointError', 'rng_state', 'set_rng_state', 'save_checkpoint', 'write_text_atomic', 'point_last',
-           'checkpoint_candidates', 'load_latest', 'set_aside', 'load_checkpoint', 'load_model']
+__all__ = ['CheckpointError', 'rng_state', 'set_rng_state', 'save_checkpoint', 'point_last', 'checkpoint_candidates',
+           'load_latest', 'set_aside', 'load_checkpoint', 'load_model']
 
 # %% ../../nbs/31_checkpoint.ipynb #a92a593b
 class CheckpointError(ValueError):
@@ -58,17 +59,6 @@ def save_checkpoint(path: str | Path, model, optimizer=None, scheduler=None, sca
         raise CheckpointError(f"{path}: could not write the checkpoint ({why}); the earlier checkpoints are untouched") from None
     return path
 
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    "Write a small text file through a temporary file and a rename; the temporary file is removed if that fails."
-    path = Path(path)
-    tmp = path.with_name(f'.{path.name}.tmp')
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
 
 def point_last(path: str | Path):
     "Make `last_checkpoint` in the checkpoint's folder name it (atomically)."

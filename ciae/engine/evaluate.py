@@ -59,14 +59,15 @@ def predict_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = F
             records = sorted((r for part in parts for r in part), key=lambda r: r['index'])
             for r in records: out.add(*r['image'], r.pop('png'), r['segments_info'], r['size'])
     timed = [r for r in records if r['warm']] or records                # each process's first image warms up
-    mean = lambda key: sum(r[key] for r in timed) / max(len(timed), 1)
+    def mean(key): return sum(r[key] for r in timed) / max(len(timed), 1)
     return dict(pred_json=out.json_path, pred_dir=pred_dir, images=n, network_ms=mean('network_ms'), fusion_ms=mean('fusion_ms'))
 
 def evaluate_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = False, max_images: int | None = None,
                    workers: int = 2, progress: bool = True) -> dict:
     """predict_split + the official PQ (restricted to the predicted images when max_images is set); writes pq_<split>.json.
     The ground truth is scored as the reader sees it: a copy with the fields the reader derives filled in
-    (`complete_json`) is written to out_dir/predictions/gt_<split>.json when any is missing; the dataset's own files
+    (`complete_json`) is written to out_dir/predictions/gt_<split>.json when any is missing
+    the dataset's own files
     are never changed. Under DDP all ranks predict and rank 0 scores; the other ranks return {}."""
     out_dir = Path(out_dir)
     p = predict_split(model, ds, out_dir, oracle, max_images, workers, progress)
@@ -122,7 +123,9 @@ def main(argv: list | None = None) -> int:
     ap.add_argument('--workers', type=int, default=2)
     a = ap.parse_args(argv)
     try: device = resolve_device(a.device)
-    except ValueError as e: print(f"error: {e}", file=sys.stderr); return 2
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     try:
         model, meta = load_model(a.checkpoint, device, optimize=True)
         run = meta.get('config', {})
@@ -130,12 +133,16 @@ def main(argv: list | None = None) -> int:
         ds = CocoPanoptic(a.data or run.get('data', 'data/coco'), a.split or run.get('val_split', 'val2017'),
                           transforms=test_transform(a.short or inp.get('test_short', 800), a.max_size or inp.get('test_max', 1333)))
     except (CheckpointError, DatasetError) as e:
-        print(f"error: {e}", file=sys.stderr); return 2
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if [c['id'] for c in meta['categories']] != ds.categories.ids:
-        print(f"error: {ds.json_path}: categories differ from the checkpoint's", file=sys.stderr); return 2
+        print(f"error: {ds.json_path}: categories differ from the checkpoint's", file=sys.stderr)
+        return 2
     out = Path(a.output) if a.output else Path(a.checkpoint if Path(a.checkpoint).is_dir() else Path(a.checkpoint).parent) / 'eval'
     try: r = evaluate_split(model, ds, out, a.oracle, a.max_images, a.workers)
     except DatasetError as err:                                         # e.g. an unreadable image, also from a worker
-        print(f"error: {error_message(err)}", file=sys.stderr); return 2
-    print(format_report(r)); print(f"wrote {out}")
+        print(f"error: {error_message(err)}", file=sys.stderr)
+        return 2
+    print(format_report(r))
+    print(f"wrote {out}")
     return 0

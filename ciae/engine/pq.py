@@ -9,8 +9,7 @@ from __future__ import annotations
 import contextlib, io, json
 from pathlib import Path
 from panopticapi.evaluation import pq_compute_multi_core
-# written in the data layer; still importable from here by the callers that import them from ciae.engine.pq
-from ..data.panoptic_io import segments_from_maps, write_json_atomic, write_panoptic_split
+
 
 # %% auto #0
 __all__ = ['evaluate_pq', 'pq_table']
@@ -19,7 +18,8 @@ __all__ = ['evaluate_pq', 'pq_table']
 def evaluate_pq(gt_json: str | Path, pred_json: str | Path, gt_folder: str | Path | None = None,
                 pred_folder: str | Path | None = None, verbose: bool = False) -> dict:
     """Official panopticapi PQ: {'All'|'Things'|'Stuff': {pq, sq, rq, n}, 'per_class': {category_id: {pq, sq, rq}}}.
-    Runs `pq_compute`'s steps (official matching and averaging); a kind with no segments at all gets n = 0 and zeros
+    Runs `pq_compute`'s steps (official matching and averaging)
+    a kind with no segments at all gets n = 0 and zeros
     instead of panopticapi's ZeroDivisionError (e.g. an all-stuff split)."""
     for p in (gt_json, pred_json):
         if not Path(p).is_file(): raise FileNotFoundError(f"{p}: panoptic JSON not found")

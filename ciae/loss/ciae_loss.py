@@ -12,7 +12,7 @@ from torch import Tensor, nn
 from .cosine import l2_normalize, flatten_pixels
 from .segment_means import segment_sums, segment_means
 from .memory import CategoryMemory
-from .box_filter import expand_boxes, box_ranges, boxes_inside, masks_to_edge_boxes
+from .box_filter import expand_boxes, box_ranges, masks_to_edge_boxes
 from .gpu_kernels import FusedSelectedLogHinge, fused_loss_enabled, fused_failed
 
 # %% auto #0
@@ -63,7 +63,8 @@ def top_k(y: Tensor, k: int) -> tuple[Tensor, Tensor]:
     vals, idx = [], []
     for _ in range(k):
         v, i = y.max(-1, keepdim=True)
-        vals.append(v); idx.append(i)
+        vals.append(v)
+        idx.append(i)
         y.scatter_(-1, i, float('-inf'))
     return torch.cat(vals, -1), torch.cat(idx, -1)
 
@@ -74,7 +75,9 @@ def _log_hinge(x: Tensor, margin: float, eps: float) -> Tensor:
 class SelectedLogHinge(torch.autograd.Function):
     """Σ_i w_i Σ_{k ∈ top-K of pixel i} l_ik (eqs. 5–9, per-pixel selection) for one query set, fused. The (B, N, Q)
     similarities are computed, box-filtered and searched without autograd, and the backward scatters the gradient of the
-    N·K kept terms only. p (B, N, D) unit pixel embeddings; q (B, Q, D) unit queries; target, weight (B, N);
+    N·K kept terms only. p (B, N, D) unit pixel embeddings
+    q (B, Q, D) unit queries
+    target, weight (B, N)
     keep: box filter of the columns from `first` on (see `filter_outside_`) or None; present (B, Q) bool or None."""
     @staticmethod
     def forward(ctx, p, q, target, weight, margin, k, keep, first, fill, present, eps):
@@ -154,11 +157,15 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
               alpha: float = 2.0, thing_weight: float = 5.0, fill: float = 0.0, num_instances: int | None = None,
               normalizer: Tensor | float | None = None, check: bool = True, boxes: Tensor | None = None) -> dict:
     """Eqs. 10–12 on a batch, all images at once, in float32 (float64 stays float64) whatever the autocast state.
-    emb (B, D, H, W) raw embeddings (before L2 norm); category (B, H, W) ids into `memory` (C, D); segment (B, H, W):
-    stuff = class id < num_stuff, instance j = num_stuff + j, negative = ignore; inside: each instance's (expanded) box
+    emb (B, D, H, W) raw embeddings (before L2 norm)
+    category (B, H, W) ids into `memory` (C, D)
+    segment (B, H, W):
+    stuff = class id < num_stuff, instance j = num_stuff + j, negative = ignore
+    inside: each instance's (expanded) box
     as a list of per-image (N_b, H, W) masks, a (B, n, H, W) bool tensor or a (rows (B, n, H), cols (B, n, W)) pair
     (`box_ranges`), or None for no filtering; boxes: instead of `inside`, the (B, n, 4) expanded boxes (what
-    `CIAELoss` passes; the GPU kernel reads them directly); num_instances: n, the most instances of an image (default: from `inside` or
+    `CIAELoss` passes
+    the GPU kernel reads them directly); num_instances: n, the most instances of an image (default: from `inside` or
     the segment ids); normalizer: N of eq. 9 (default: the batch's non-ignored pixels). `check` validates the ids on the
     host; without it (training) the loss needs no host-device synchronisation."""
     if mode not in ('pixel', 'global'): raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")

@@ -6,7 +6,6 @@ Docs: https://ciae.github.io/ciae/cosine.html.md"""
 
 # %% ../../nbs/01_cosine.ipynb #1a64d7c3
 from __future__ import annotations
-import torch
 import torch.nn.functional as F
 from torch import Tensor
 

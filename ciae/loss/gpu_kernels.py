@@ -128,7 +128,8 @@ def kernels():
 # %% ../../nbs/06b_gpu_kernels.ipynb #6f007c2d
 class FusedSelectedLogHinge(torch.autograd.Function):
     """`SelectedLogHinge` (eqs. 5–9, per-pixel top-K) in two Triton kernels. p (B, N, D) unit pixel embeddings, q (B, Q, D)
-    unit queries, target and weight (B, N); boxes (B, n, 4) expanded xyxy boxes of the query columns from `first` on
+    unit queries, target and weight (B, N)
+    boxes (B, n, 4) expanded xyxy boxes of the query columns from `first` on
     (pixel (i // width, i % width)), or None; present (B, Q) bool or None. Needs k < Q."""
     @staticmethod
     def forward(ctx, p, q, target, weight, margin, k, boxes, width, first, fill, present, eps, absent):
@@ -234,19 +235,23 @@ def self_test(device='cuda', large: bool = False) -> dict:
         weight = torch.rand(B, N, generator=g) * (torch.rand(B, N, generator=g) > 0.2)   # some pixels ignored
         xy = torch.rand(B, n, 2, generator=g) * torch.tensor([W, H]) * 0.7
         boxes = torch.cat([xy, xy + 1 + torch.rand(B, n, 2, generator=g) * torch.tensor([W, H]) * 0.6], -1)   # (B, n, 4)
-        present = torch.ones(B, Q, dtype=torch.bool); present[-1, -1] = False
+        present = torch.ones(B, Q, dtype=torch.bool)
+        present[-1, -1] = False
         p, q, target, weight, boxes, present = (x.to(dev) for x in (p, q, target, weight, boxes, present))
         p1, q1, p2, q2 = [x.clone().requires_grad_(True) for x in (p, q, p, q)]
         ref = SelectedLogHinge.apply(p1, q1, target, weight, 0.15, k, box_ranges(boxes, H, W) if n else None, ns, 0.0, present, 1e-6)
         got = FusedSelectedLogHinge.apply(p2, q2, target, weight, 0.15, k, boxes if n else None, W, ns, 0.0, present, 1e-6, ABSENT)
-        ref.backward(torch.tensor(1.7, device=dev)); got.backward(torch.tensor(1.7, device=dev))
+        ref.backward(torch.tensor(1.7, device=dev))
+        got.backward(torch.tensor(1.7, device=dev))
         out[f'loss {B}×{H}×{W}, Q={Q}, D={D}'] = max(_close(got, ref), _close(p2.grad, p1.grad), _close(q2.grad, q1.grad))
     g = torch.Generator().manual_seed(4)
-    seg = torch.randint(0, 6, (2, 12, 16), generator=g); seg[0, 0, :3] = -1
+    seg = torch.randint(0, 6, (2, 12, 16), generator=g)
+    seg[0, 0, :3] = -1
     cat = torch.where(seg >= 3, 3, seg)
     bx = [torch.tensor([[1., 1., 9., 8.], [4., 2., 15., 11.], [0., 5., 6., 12.]]), torch.tensor([[2., 0., 12., 10.], [5., 3., 16., 12.], [0., 0., 3., 3.]])]
     emb = torch.randn(2, 8, 12, 16, generator=g)
-    ids = torch.randint(-1, 8, (2, 12, 16), generator=g); ids[0, 0, 0] = 11   # -1 ignored, 11 out of range (7 slots)
+    ids = torch.randint(-1, 8, (2, 12, 16), generator=g)  # -1 ignored, 11 out of range (7 slots)
+    ids[0, 0, 0] = 11
     seg, cat, bx, emb, ids = seg.to(dev), cat.to(dev), [b.to(dev) for b in bx], emb.to(dev), ids.to(dev)
     crit = CIAELoss(3, 3, dim=8, seed=0).to(dev).eval()
     res, old = {}, os.environ.get('CIAE_FUSED_LOSS')
@@ -254,7 +259,8 @@ def self_test(device='cuda', large: bool = False) -> dict:
         for mode in ('off', 'on'):
             os.environ['CIAE_FUSED_LOSS'] = mode
             e = emb.clone().requires_grad_(True)
-            l = crit(e, cat, seg, bx)['loss']; l.backward()
+            l = crit(e, cat, seg, bx)['loss']
+            l.backward()
             e2 = emb.clone().requires_grad_(True)
             sums, counts = segment_sums(e2, ids, 7, check=False)
             (sums * torch.arange(7., device=dev)[None, :, None]).sum().backward()

@@ -35,7 +35,8 @@ class CategoryMemory(nn.Module):
         "Eq. 14 for categories with counts > 0, from raw sums (C, D) and pixel counts (C,); all-reduced when distributed."
         sums, counts = sums.detach().float().clone(), counts.detach().float().clone()
         if dist.is_available() and dist.is_initialized():
-            dist.all_reduce(sums); dist.all_reduce(counts)
+            dist.all_reduce(sums)
+            dist.all_reduce(counts)
         lam = memory_momentum(step, total_steps, self.base_momentum)
         m_c = l2_normalize(sums, -1)                                            # (C, D)  eq. 3
         new = l2_normalize(lam * self.embeddings + (1 - lam) * m_c.to(self.embeddings), -1)
