@@ -12,7 +12,8 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['label_position', 'show_ids', 'embedding_to_rgb', 'show_sample', 'show_prediction', 'plot_demo', 'plot_sphere']
+__all__ = ['label_position', 'show_ids', 'embedding_to_rgb', 'show_sample', 'show_prediction', 'plot_demo', 'plot_sphere',
+           'show_similarities']
 
 # %% ../nbs/13_viz.ipynb #a81fa7f0
 def label_position(mask: Tensor) -> tuple:
@@ -164,5 +165,21 @@ def plot_sphere(fits: dict, max_points: int = 1500, seed: int = 0):
         ax.set_xlim(-1, 1)
         ax.set_ylim(-1, 1)
         ax.set_zlim(-1, 1)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/13_viz.ipynb #b21eedca
+def show_similarities(sim: Tensor, filtered: Tensor, titles: list, max_queries: int = 7):
+    """Fig. 4(d): sim and filtered (Q, H, W) pixel-query similarities before and after box filtering; one column per
+    query (the first `max_queries`), then the argmax over all queries; `titles` names the queries."""
+    import matplotlib.pyplot as plt
+    n = min(max_queries, len(sim))
+    fig, axs = plt.subplots(2, n + 1, figsize=(2.1 * (n + 1), 4.2))
+    for row, (maps, label) in enumerate([(sim, 'no filtering'), (filtered, 'box filtering')]):
+        for k in range(n):
+            axs[row, k].imshow(maps[k].cpu(), cmap='viridis', vmin=-1, vmax=1)
+            axs[row, k].set_title(titles[k], fontsize=8)
+        show_ids(maps.argmax(0), axs[row, n], f'argmax, {label}')
+    for a in axs.flat: a.set_xticks([]); a.set_yticks([])
     fig.tight_layout()
     return fig
