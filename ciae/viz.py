@@ -180,6 +180,8 @@ def show_similarities(sim: Tensor, filtered: Tensor, titles: list, max_queries: 
             axs[row, k].imshow(maps[k].cpu(), cmap='viridis', vmin=-1, vmax=1)
             axs[row, k].set_title(titles[k], fontsize=8)
         show_ids(maps.argmax(0), axs[row, n], f'argmax, {label}')
-    for a in axs.flat: a.set_xticks([]); a.set_yticks([])
+    for a in axs.flat:
+        a.set_xticks([])
+        a.set_yticks([])
     fig.tight_layout()
     return fig

@@ -202,8 +202,8 @@ def validate_config(cfg: TrainConfig) -> TrainConfig:
     need(isinstance(cfg.output, str) and cfg.output.strip() != '', 'output', 'a folder name')
     need(isinstance(cfg.device, str) and (cfg.device == 'auto' or _is_device(cfg.device)), 'device',
          "'auto', 'cpu', 'cuda' or 'cuda:N'")
-    try: model_config(cfg, 1, 1)                                             # the model's own checks (its geometry)
-    except ValueError as e: bad.append(f"model.{e}")
+    try: model_config(cfg, 1, 1)                     # the model's own checks: geometry, ablation switches, their combinations
+    except ValueError as e: bad.extend(f"model.{m}" for m in str(e).split('; '))
     if bad: raise ValueError('; '.join(bad))
     return cfg
 

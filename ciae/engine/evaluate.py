@@ -6,20 +6,22 @@ Docs: https://ciae.github.io/ciae/evaluate.html.md"""
 
 # %% ../../nbs/32_evaluate.ipynb #b68926b3
 from __future__ import annotations
-import argparse, contextlib, json, sys
+import argparse, contextlib, json, os, sys
+from concurrent.futures import ProcessPoolExecutor
+import numpy as np
 from pathlib import Path
 import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
 from .pq import evaluate_pq, pq_table
-from ..data.panoptic_io import PanopticWriter, encode_panoptic_png, write_json_atomic
+from ..data.panoptic_io import PanopticWriter, encode_panoptic_png, write_json_atomic, read_panoptic_png
 from ..data.coco import CocoPanoptic, DatasetError, error_message, load_panoptic_json, complete_json
 from ..data.transforms import test_transform, collate, to_device
 from .checkpoint import load_model, CheckpointError
 from .timing import SyncTimer
 
 # %% auto #0
-__all__ = ['predict_split', 'evaluate_split', 'format_report', 'resolve_device', 'main']
+__all__ = ['predict_split', 'evaluate_split', 'format_report', 'resolve_device', 'main', 'semantic_miou']
 
 # %% ../../nbs/32_evaluate.ipynb #6ac9dce5
 def _rank_world() -> tuple[int, int]:
@@ -81,17 +83,20 @@ def evaluate_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = 
     gt_json = (write_json_atomic(gt, out_dir / 'predictions' / f'gt_{ds.split}.json') if p['images'] < len(ds) or derived
                else ds.json_path)
     res = evaluate_pq(gt_json, p['pred_json'], ds.png_dir, p['pred_dir'])
+    sem = semantic_miou(gt_json, p['pred_json'], ds.png_dir, p['pred_dir'])      # Tables I and II
     names = dict(zip(ds.categories.ids, ds.categories.names))
     report = dict(split=ds.split, images=p['images'], oracle=oracle, **{k: res[k] for k in ('All', 'Things', 'Stuff')},
-                  per_class={names[c]: r for c, r in res['per_class'].items()},
+                  per_class={names[c]: r for c, r in res['per_class'].items()}, miou=sem['miou'],
+                  per_class_iou={names[c]: v for c, v in sem['per_class'].items()},
                   network_ms=p['network_ms'], fusion_ms=p['fusion_ms'], device=str(next(model.parameters()).device),
                   processes=_rank_world()[1], ground_truth=str(gt_json))
     write_json_atomic(report, out_dir / f'pq_{ds.split}{"_oracle" if oracle else ""}.json')
     return report
 
 def format_report(r: dict) -> str:
-    "PQ table + timing line of an evaluation report."
-    return (pq_table(r) + f"\n{r['images']} images{' (oracle)' if r['oracle'] else ''}; per image: network "
+    "PQ table, mIoU (when the report has it) and timing line of an evaluation report."
+    miou = f"\nmIoU {100 * r['miou']:.1f}" if r.get('miou') is not None else ''
+    return (pq_table(r) + miou + f"\n{r['images']} images{' (oracle)' if r['oracle'] else ''}; per image: network "
             f"{r['network_ms']:.1f} ms, fusion {r['fusion_ms']:.1f} ms on {r['device']}")
 
 # %% ../../nbs/32_evaluate.ipynb #151272ff
@@ -146,3 +151,55 @@ def main(argv: list | None = None) -> int:
     print(format_report(r))
     print(f"wrote {out}")
     return 0
+
+# %% ../../nbs/32_evaluate.ipynb #2a3b891d
+def _segment_classes(segments: list, index: dict, void: int) -> tuple[np.ndarray, np.ndarray]:
+    "Sorted segment ids (with 0, void, first) and the contiguous category of each: `void` for 0 and for crowd segments."
+    segs = sorted(segments, key=lambda s: s['id'])
+    keys = np.array([0] + [s['id'] for s in segs], dtype=np.int64)
+    return keys, np.array([void] + [void if s.get('iscrowd', 0) else index[s['category_id']] for s in segs], dtype=np.int64)
+
+def _segment_index(png: Path, keys: np.ndarray) -> np.ndarray:
+    "(H, W) position in `keys` of each pixel's segment id; 0 (void) for ids that `keys` does not hold."
+    ids = read_panoptic_png(png)                                                   # (H, W) int64 segment ids
+    pos = np.searchsorted(keys, ids).clip(max=len(keys) - 1)
+    pos[keys[pos] != ids] = 0
+    return pos
+
+def _confusion(job: tuple) -> np.ndarray:
+    """(C, C + 1) pixel counts of one image: ground-truth class × predicted class (column C: predicted void). Counted
+    per pair of segments first (one `bincount` over the pixels), then summed into classes."""
+    gt_png, gt_segs, pred_png, pred_segs, index = job
+    C = len(index)
+    gk, gc = _segment_classes(gt_segs, index, C)                                   # (n_g,) ids and classes; C: ignored
+    pk, pc = _segment_classes(pred_segs, index, C)                                 # (n_p,); C: void
+    g, p = _segment_index(gt_png, gk), _segment_index(pred_png, pk)                # (H, W) each
+    if g.shape != p.shape: raise ValueError(f"{pred_png}: size {p.shape[::-1]} differs from the ground truth's {g.shape[::-1]}")
+    pairs = np.bincount((g * len(pk) + p).ravel(), minlength=len(gk) * len(pk)).reshape(len(gk), len(pk))   # (n_g, n_p)
+    conf = np.zeros((C + 1, C + 1), dtype=np.int64)
+    np.add.at(conf, (gc[:, None], pc[None, :]), pairs)                             # segments → classes
+    return conf[:C]                                                                # ignored ground truth dropped
+
+def semantic_miou(gt_json: str | Path, pred_json: str | Path, gt_folder: str | Path, pred_folder: str | Path,
+                  workers: int | None = None) -> dict:
+    """mIoU of the category maps of COCO panoptic ground truth and predictions (the images of the ground truth; void and
+    crowd ground-truth pixels ignored, predicted void counts against the true class) → {'miou', 'per_class': {category
+    id: IoU}} over the classes in the ground truth or the prediction. The PNG pairs are read by `workers` processes
+    (default: one per CPU core, at most 16, as panopticapi's PQ uses them), or in this process with workers=1."""
+    gt, pred = json.loads(Path(gt_json).read_text()), json.loads(Path(pred_json).read_text())
+    cats = [c['id'] for c in gt['categories']]
+    index = {c: i for i, c in enumerate(cats)}
+    preds = {a['image_id']: a for a in pred['annotations']}
+    jobs = [(Path(gt_folder) / a['file_name'], a['segments_info'], Path(pred_folder) / preds[a['image_id']]['file_name'],
+             preds[a['image_id']]['segments_info'], index) for a in gt['annotations']]
+    conf = np.zeros((len(cats), len(cats) + 1), dtype=np.int64)                    # (C, C + 1)
+    workers = min(workers or os.cpu_count() or 1, 16, max(len(jobs), 1))
+    if workers == 1:
+        for j in jobs: conf += _confusion(j)
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            for c in pool.map(_confusion, jobs, chunksize=max(1, len(jobs) // (4 * workers))): conf += c
+    tp = np.diag(conf[:, :-1])                                                     # (C,)
+    union = conf.sum(1) + conf[:, :-1].sum(0) - tp
+    per_class = {cats[i]: float(tp[i] / union[i]) for i in range(len(cats)) if union[i] > 0}
+    return dict(miou=float(np.mean(list(per_class.values()))) if per_class else 0.0, per_class=per_class)

@@ -155,7 +155,8 @@ def selected_log_hinge(p: Tensor, q: Tensor, target: Tensor, weight: Tensor, mar
 def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, num_stuff: int,
               inside: list | Tensor | tuple | None = None, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
               alpha: float = 2.0, thing_weight: float = 5.0, fill: float = 0.0, num_instances: int | None = None,
-              normalizer: Tensor | float | None = None, check: bool = True, boxes: Tensor | None = None) -> dict:
+              normalizer: Tensor | float | None = None, check: bool = True, boxes: Tensor | None = None,
+              cae_things: bool = True) -> dict:
     """Eqs. 10–12 on a batch, all images at once, in float32 (float64 stays float64) whatever the autocast state.
     emb (B, D, H, W) raw embeddings (before L2 norm)
     category (B, H, W) ids into `memory` (C, D)
@@ -167,7 +168,8 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
     `CIAELoss` passes
     the GPU kernel reads them directly); num_instances: n, the most instances of an image (default: from `inside` or
     the segment ids); normalizer: N of eq. 9 (default: the batch's non-ignored pixels). `check` validates the ids on the
-    host; without it (training) the loss needs no host-device synchronisation."""
+    host; without it (training) the loss needs no host-device synchronisation. cae_things=False: thing pixels
+    (category ≥ num_stuff) get weight 0 in L_CAE (Table II, 'None'); L_IAE and N are unchanged."""
     if mode not in ('pixel', 'global'): raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")
     with autocast_off(emb.device):
         emb = emb.float() if emb.dtype in (torch.float16, torch.bfloat16) else emb   # float32 (or the float64 of the tests)
@@ -198,7 +200,8 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
         cat_t, seg_t = category.flatten(1).clamp(min=0), segment.flatten(1).clamp(min=0)   # (B, HW)
         norm = w.sum().clamp(min=1) if normalizer is None else normalizer
         # L_CAE (eq. 10): the queries are the category memories
-        cae = selected_log_hinge(p, mem.expand(B, -1, -1), cat_t, w, margin, k, mode) / norm
+        w_cae = w if cae_things else w * (cat_t < num_stuff).to(w.dtype)  # (B, HW) Table II 'None': no thing pixels
+        cae = selected_log_hinge(p, mem.expand(B, -1, -1), cat_t, w_cae, margin, k, mode) / norm
         # L_IAE (eq. 11): stuff memories + the instance means of each image; thing pixels weigh 5×
         queries = torch.cat([mem[:num_stuff].expand(B, -1, -1), means[:, num_stuff:]], 1)   # (B, ns + n, D)
         present = torch.cat([torch.ones_like(present[:, :num_stuff]), present[:, num_stuff:]], 1)   # stuff memories always
@@ -212,10 +215,11 @@ class CIAELoss(nn.Module):
     "L_CIAE (eq. 12) with category memory (eqs. 13–14) and box filtering (IV-B), for a training loop."
     def __init__(self, num_stuff: int, num_thing: int, dim: int = 32, margin: float = 0.15, k: int | None = 5,
                  mode: str = 'pixel', alpha: float = 2.0, thing_weight: float = 5.0, merge_things: bool = True,
-                 box_expand: float | None = 1.5, base_momentum: float = 0.9999, fill: float = 0.0, seed: int | None = None):
+                 box_expand: float | None = 1.5, base_momentum: float = 0.9999, fill: float = 0.0, seed: int | None = None,
+                 cae_things: bool = True):
         super().__init__()
         self.num_stuff, self.num_thing, self.merge_things = num_stuff, num_thing, merge_things
-        self.kw = dict(margin=margin, k=k, mode=mode, alpha=alpha, thing_weight=thing_weight, fill=fill)
+        self.kw = dict(margin=margin, k=k, mode=mode, alpha=alpha, thing_weight=thing_weight, fill=fill, cae_things=cae_things)
         self.box_expand = box_expand
         self.memory = CategoryMemory(num_stuff + (1 if merge_things else num_thing), dim, base_momentum, seed)
 

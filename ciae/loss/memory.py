@@ -16,7 +16,9 @@ __all__ = ['memory_momentum', 'CategoryMemory']
 
 # %% ../../nbs/04_memory.ipynb #11af217a
 def memory_momentum(step: int, total_steps: int, base: float = 0.9999) -> float:
-    "Eq. 13: λ_t = 1 − (1 − base)(1 − t/T)³, rising from `base` at t=0 to 1 at t=T."
+    """Eq. 13: λ_t = 1 − (1 − base)(1 − t/T)³, rising from `base` at t=0 to 1 at t=T. base = 0 is Table V's momentum
+    0, read as *no memory*: λ_t = 0 at every step, so the memory is the current batch's category means (eq. 3)."""
+    if base == 0: return 0.0
     frac = min(max(step / max(total_steps, 1), 0.0), 1.0)
     return 1.0 - (1.0 - base) * (1.0 - frac) ** 3
 

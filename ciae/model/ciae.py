@@ -14,10 +14,12 @@ from torch import nn, Tensor
 from ..loss.cosine import l2_normalize
 from ..loss.segment_means import segment_means
 from ..loss.ciae_loss import CIAELoss, autocast_off
-from .fusion import panoptic_from_embedding, panoptic_from_lowres, resize_panoptic
+from .fusion import (panoptic_from_embedding, panoptic_from_lowres, resize_panoptic, proposal_queries, lowres_queries,
+                               bilinear_at, embedding_labels, panoptic_from_semantic)
 from .backbone import ResNetFPN, fold_batchnorm, fpn_levels
-from .proposal_head import ProposalHead, level_locations, proposal_targets, proposal_losses, detect
-from .embedding_branch import EmbeddingBranch
+from .proposal_head import (ProposalHead, level_locations, proposal_targets, proposal_losses, detect,
+                                      class_agnostic_targets)
+from .embedding_branch import EmbeddingBranch, stuff_loss
 
 # %% auto #0
 __all__ = ['CIAEConfig', 'mean_over_ranks', 'CIAE']
@@ -46,9 +48,13 @@ class CIAEConfig:
     topk: int | None = 5                 # K of eq. 9
     topk_mode: str = 'pixel'             # reading of τ_K ('pixel' or 'global')
     thing_weight: float = 5.0            # thing pixels in L_IAE
-    merge_things: bool = True            # Table II 'Merge'
+    merge_things: bool = True            # Table II, embedding column: one category for all things ('Merge') or 'Spec.'
+    detector_classes: str = 'specific'   # Table II, detector column: 'specific' or 'merged' (a class-agnostic classifier)
+    category_from: str = 'detector'      # Table II, 'Inf. from': 'detector' or 'embedding' (nearest thing memory)
+    cae_things: bool = True              # Table II 'None' row when False: thing pixels get weight 0 in L_CAE
+    stuff_head: bool = False             # Table I 'Inconsistent' when True: stuff from an FCN head (+ loss_stuff)
     box_expand: float | None = 1.5       # Table VI; None = no filtering
-    memory_momentum: float = 0.9999      # Table V, λ at t = 0
+    memory_momentum: float = 0.9999      # Table V, λ at t = 0; 0 = no memory (λ_t = 0 at every step)
     score_thresh: float = 0.05
     nms_thresh: float = 0.6
     class_agnostic_nms: bool = True      # one detection per object (see the proposal head notebook)
@@ -60,14 +66,29 @@ class CIAEConfig:
     channels_last: bool = False          # NHWC also for training (GPU + AMP); inference switches in optimize_for_inference
 
     def __post_init__(self):
-        "The geometry as tuples (a config read from JSON has lists), checked against the pyramid: ValueError, one line."
+        """The geometry as tuples (a config read from JSON has lists), checked against the pyramid, and the ablation
+        switches checked alone and together: ValueError, one line, the problems joined by '; ', each naming its field."""
         self.head_strides, self.size_bounds = tuple(self.head_strides), tuple(self.size_bounds)
-        s, b = self.head_strides, self.size_bounds
+        s, b, bad = self.head_strides, self.size_bounds, []
         try: fpn_levels(s)
-        except ValueError as e: raise ValueError(f"head_strides {s}: {e}") from None
-        if not s or list(s) != sorted(set(s)): raise ValueError(f"head_strides must be increasing strides, got {s}")
+        except ValueError as e: bad.append(f"head_strides {s}: {e}")
+        if not s or list(s) != sorted(set(s)): bad.append(f"head_strides must be increasing strides, got {s}")
         if len(b) != len(s) - 1 or list(b) != sorted(set(b)) or any(x <= 0 for x in b):
-            raise ValueError(f"size_bounds must be {len(s) - 1} increasing numbers > 0, one between each two head levels, got {b}")
+            bad.append(f"size_bounds must be {len(s) - 1} increasing numbers > 0, one between each two head levels, got {b}")
+        for k in ('merge_things', 'cae_things', 'stuff_head'):
+            if not isinstance(getattr(self, k), bool): bad.append(f"{k} must be True or False, got {getattr(self, k)!r}")
+        if self.detector_classes not in ('specific', 'merged'):
+            bad.append(f"detector_classes must be 'specific' or 'merged', got {self.detector_classes!r}")
+        if self.category_from not in ('detector', 'embedding'):
+            bad.append(f"category_from must be 'detector' or 'embedding', got {self.category_from!r}")
+        m = self.memory_momentum
+        if isinstance(m, bool) or not isinstance(m, (int, float)) or not 0 <= m <= 1:
+            bad.append(f"memory_momentum must be in [0, 1] (0: no memory, Table V), got {m!r}")
+        if self.detector_classes == 'merged' and self.category_from == 'detector':
+            bad.append("detector_classes='merged' gives no thing classes to read: needs category_from='embedding' (Table II, row 3)")
+        if self.category_from == 'embedding' and self.merge_things is True:
+            bad.append("category_from='embedding' needs one memory per thing class: set merge_things=False (Table II, 'Spec.')")
+        if bad: raise ValueError('; '.join(bad))
 
 def mean_over_ranks(t: Tensor) -> Tensor:
     "A loss normaliser (a count or sum of this rank's batch) → its mean over the DDP ranks; unchanged in one process."
@@ -103,11 +124,14 @@ class CIAE(nn.Module):
         self.cfg = cfg
         self.backbone = ResNetFPN(cfg.backbone, cfg.pretrained, cfg.fpn_channels, cfg.dcn, cfg.norm, cfg.trainable_layers)
         self.levels = fpn_levels(cfg.head_strides)                              # the pyramid levels the head reads
-        self.head = ProposalHead(cfg.fpn_channels, cfg.num_thing, cfg.head_strides, cfg.embed_dim if cfg.box_embedding else None,
+        box_classes = cfg.num_thing if cfg.detector_classes == 'specific' else 1       # Table II: 1 = class-agnostic
+        self.head = ProposalHead(cfg.fpn_channels, box_classes, cfg.head_strides, cfg.embed_dim if cfg.box_embedding else None,
                                  cfg.head_convs)
-        self.embed = EmbeddingBranch(cfg.fpn_channels, cfg.embed_channels, cfg.embed_dim, cfg.coordconv, cfg.box_embedding)
+        self.embed = EmbeddingBranch(cfg.fpn_channels, cfg.embed_channels, cfg.embed_dim, cfg.coordconv, cfg.box_embedding,
+                                     semantic_classes=cfg.num_stuff + 1 if cfg.stuff_head else 0)   # Table I's FCN head
         self.criterion = CIAELoss(cfg.num_stuff, cfg.num_thing, cfg.embed_dim, cfg.margin, cfg.topk, cfg.topk_mode, cfg.alpha,
-                                  cfg.thing_weight, cfg.merge_things, cfg.box_expand, cfg.memory_momentum)
+                                  cfg.thing_weight, cfg.merge_things, cfg.box_expand, cfg.memory_momentum,
+                                  cae_things=cfg.cae_things)
         self.register_buffer('pixel_mean', torch.tensor(cfg.pixel_mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer('pixel_std', torch.tensor(cfg.pixel_std).view(1, 3, 1, 1), persistent=False)
         self.nhwc = cfg.channels_last                                            # layout of the convolutions
@@ -127,6 +151,7 @@ class CIAE(nn.Module):
     def network(self, images: Tensor, full_res: bool = True, image_sizes: list | None = None) -> tuple[dict, Tensor]:
         """images (B, 3, H, W) in [0, 255] → head outputs (per-level lists) and the raw embedding map (B, D, H, W);
         with `full_res=False`, the 1/4-scale map of the input padded to multiples of 32, before the 4× up-sampling.
+        With `cfg.stuff_head` the head outputs also hold 'sem': the stuff logits (B, C_st + 1, H'/4, W'/4) of the padded input.
         image_sizes: each image's (h, w) inside a padded batch; its padding becomes 0 *after* normalisation, as the
         padding to a multiple of 32 is, so an image looks the same to the network alone and in a batch."""
         H, W = images.shape[-2:]
@@ -141,31 +166,38 @@ class CIAE(nn.Module):
         out = self.head([feats[k] for k in self.levels])
         raw = self.embed([feats[k] for k in ('p2', 'p3', 'p4', 'p5')], out['emb'], x.shape[-2:] if full_res else None,
                          image_sizes or [(H, W)] * len(x))
+        if self.cfg.stuff_head: raw, out['sem'] = raw                               # Table I: + (B, C_st + 1, H'/4, W'/4)
         return out, raw[..., :H, :W] if full_res else raw
 
     def forward(self, batch: dict, step: int = 0, total_steps: int = 1) -> dict:
         """Training: eq. 15's losses for a collated batch (images, category, segment, boxes, labels). The network runs
         in whatever precision the caller's autocast sets; the losses run in float32 with autocast off. No host-device
-        synchronisation: targets and losses use masks and padded tensors, and the normalisers stay on the device."""
+        synchronisation: targets and losses use masks and padded tensors, and the normalisers stay on the device.
+        With `cfg.stuff_head` (Table I) eq. 15 also sums `loss_stuff`, the stuff head's cross-entropy with the same N."""
         if getattr(self, 'folded_bn', 0):
             raise RuntimeError('this model is optimised for inference (batch norms folded); reload the checkpoint to train')
         out, raw = self.network(batch['images'], image_sizes=batch.get('image_sizes'))
+        sem = out.pop('sem', None)                                                  # (B, C_st + 1, H'/4, W'/4) or None
         seg = batch['segment']
         with autocast_off(seg.device):
             out = {k: [m.float() for m in v] for k, v in out.items()}
             losses = proposal_losses(out, *self.targets(out, batch), mean_over_ranks)
             pixels = mean_over_ranks((seg >= 0).sum().float()).clamp(min=1)        # N of eq. 9, like FCOS's positives
             ciae = self.criterion(raw.float(), batch['category'], seg, batch['boxes'], step, total_steps, normalizer=pixels)
+            if sem is not None: losses['loss_stuff'] = stuff_loss(sem, batch['category'], seg, self.cfg.num_stuff, pixels)
         losses.update(loss_ciae=ciae['loss'], cae=ciae['cae'].detach(), iae=ciae['iae'].detach())
         losses['loss'] = losses['loss_cls'] + losses['loss_reg'] + losses['loss_ctr'] + losses['loss_ciae']   # eq. 15
+        if sem is not None: losses['loss'] = losses['loss'] + losses['loss_stuff']                          # Table I
         return losses
 
     def targets(self, out: dict, batch: dict) -> tuple[Tensor, Tensor]:
         """The proposal head's training targets for a collated batch: class (B, L) and box distances (B, L, 4) at the
-        locations of `cfg.head_strides`, each box on the level whose range (`cfg.size_bounds`) holds its distances."""
+        locations of `cfg.head_strides`, each box on the level whose range (`cfg.size_bounds`) holds its distances;
+        with `cfg.detector_classes='merged'` every positive's class is 0 (Table II, a class-agnostic classifier)."""
         seg = batch['segment']
         locs, lvl = level_locations([m.shape[-2:] for m in out['cls']], self.cfg.head_strides, device=seg.device)
-        return proposal_targets(locs, lvl, seg, batch['boxes'], batch['labels'], self.cfg.num_stuff, self.cfg.size_bounds)
+        cls_t, reg_t = proposal_targets(locs, lvl, seg, batch['boxes'], batch['labels'], self.cfg.num_stuff, self.cfg.size_bounds)
+        return (class_agnostic_targets(cls_t) if self.cfg.detector_classes == 'merged' else cls_t), reg_t
 
     def detections(self, out: dict, image_sizes: list) -> list:
         "Detections after NMS, decoded at the same locations as `targets` uses, with the thresholds of the config."
@@ -183,7 +215,10 @@ class CIAE(nn.Module):
         `fast` assigns pixels from the 1/4-scale map (`panoptic_from_lowres`, same result); `fast=False` (and the
         oracle, whose queries are mask means) builds the full-resolution map P as the paper writes it. Images whose sizes
         round up to different multiples of 32 run through the network separately, so that an image's result does not
-        depend on its batch-mates (group norm statistics span the whole padded canvas)."""
+        depend on its batch-mates (group norm statistics span the whole padded canvas).
+        Ablations: `cfg.category_from='embedding'` labels each detection with its nearest thing memory (Table II; the
+        oracle keeps the ground-truth classes); `cfg.stuff_head` takes stuff from the FCN head (Table I,
+        `panoptic_from_semantic`)."""
         batch = dict(images=batch) if isinstance(batch, Tensor) else batch
         images = batch['images']
         sizes = batch.get('image_sizes') or [tuple(images.shape[-2:])] * len(images)
@@ -207,8 +242,20 @@ class CIAE(nn.Module):
         preds, stuff = [], self.memory[:cfg.num_stuff]
         for b, (h, w) in enumerate(sizes):
             d = dets[b]
+            if cfg.category_from == 'embedding' or cfg.stuff_head:                 # the detections' queries (N, D)
+                if d.get('queries') is not None: q = d['queries']
+                elif literal: q = proposal_queries(P[b, :, :h, :w], d['locations'])
+                else: q = lowres_queries(raw[b], full, (h, w), d['locations'])
+                if cfg.category_from == 'embedding' and not oracle:                # Table II: nearest thing memory
+                    d = dict(d, labels=embedding_labels(q, self.memory[cfg.num_stuff:]))
             args = (d['boxes'], d.get('locations'), d['labels'] + cfg.num_stuff, d['scores'], cfg.min_stuff_area)
-            if literal:
+            if cfg.stuff_head:                                                      # Table I: stuff from the FCN head
+                semantic = F.interpolate(out['sem'][b:b + 1].float(), full, mode='bilinear', align_corners=False)[0, :, :h, :w].argmax(0)
+                def at(ys: Tensor, xs: Tensor, b: int = b) -> Tensor:               # (n, D) unit embeddings at pixels
+                    return P[b][:, ys, xs].T if literal else l2_normalize(bilinear_at(raw[b], full, ys, xs), -1)
+                pan, segs = panoptic_from_semantic(semantic, cfg.num_stuff, at, q, d['boxes'], *args[2:],
+                                                   category_ids=category_ids)
+            elif literal:
                 pan, segs = panoptic_from_embedding(P[b, :, :h, :w], stuff, *args, category_ids=category_ids,
                                                     instance_queries=d.get('queries'))
             else: pan, segs = panoptic_from_lowres(raw[b], full, (h, w), stuff, *args, category_ids=category_ids)

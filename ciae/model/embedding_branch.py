@@ -10,9 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from .layers import conv_gn_relu
+from ..loss.ciae_loss import merge_thing_classes
 
 # %% auto #0
-__all__ = ['coord_channels', 'CoordConv', 'EmbeddingBranch']
+__all__ = ['coord_channels', 'CoordConv', 'EmbeddingBranch', 'semantic_targets', 'stuff_loss']
 
 # %% ../../nbs/22_embedding_branch.ipynb #7dc4a1b6
 def coord_channels(x: Tensor, extents: list | None = None) -> Tensor:
@@ -41,7 +42,7 @@ def _upsample_to(x: Tensor, size) -> Tensor:
 class EmbeddingBranch(nn.Module):
     "P′ from P2–P5 (Panoptic-FPN style, CoordConv on P5) + P″ from the box embeddings → raw embedding map at input resolution."
     def __init__(self, in_channels: int = 256, channels: int = 128, embed_dim: int = 32, coordconv: bool = True,
-                 box_embedding: bool = True, box_embed_dim: int | None = None):
+                 box_embedding: bool = True, box_embed_dim: int | None = None, semantic_classes: int = 0):
         super().__init__()
         self.coordconv, self.box_embedding, self.embed_dim = coordconv, box_embedding, embed_dim
         self.paths = nn.ModuleList()
@@ -54,11 +55,13 @@ class EmbeddingBranch(nn.Module):
             self.paths.append(nn.ModuleList(stages))
         self.pred = nn.Conv2d(channels, embed_dim, 1)               # → P′
         self.box_fuse = nn.Conv2d(box_embed_dim or embed_dim, embed_dim, 1) if box_embedding else None   # → P″
+        self.semantic = nn.Conv2d(channels, semantic_classes, 1) if semantic_classes else None   # Table I's FCN head
 
-    def forward(self, feats: list, box_embs: list | None, out_size=None, image_sizes: list | None = None) -> Tensor:
+    def forward(self, feats: list, box_embs: list | None, out_size=None, image_sizes: list | None = None) -> Tensor | tuple:
         """feats: P2..P5 (B, C, H/s, W/s); box_embs: P3..P7 box embeddings (B, D, h, w); → raw embedding map (B, D, *out_size),
         or the 1/4-scale map P′ + P″ before the 4× up-sampling if `out_size` is None (fast inference uses it).
-        image_sizes: per image its (h, w) in input pixels inside the padded batch (CoordConv's coordinate frame)."""
+        image_sizes: per image its (h, w) in input pixels inside the padded batch (CoordConv's coordinate frame).
+        With a stuff head (`semantic_classes`), a pair: that map and the stuff logits (B, C_st + 1, H/4, W/4) at 1/4 scale."""
         size = feats[0].shape[-2:]                                  # 1/4 scale
         canvas = (4 * size[0], 4 * size[1])                         # P2 has stride 4 on the padded input
         extents = None if image_sizes is None else [(h / canvas[0], w / canvas[1]) for h, w in image_sizes]
@@ -71,4 +74,21 @@ class EmbeddingBranch(nn.Module):
         p = self.pred(x)                                            # P′ (B, D, H/4, W/4)
         if self.box_fuse is not None:
             p = p + self.box_fuse(sum(_upsample_to(e, size) for e in box_embs))   # + P″
-        return p if out_size is None else _upsample_to(p, out_size)  # (B, D, H, W), before L2 normalisation
+        raw = p if out_size is None else _upsample_to(p, out_size)  # (B, D, H, W), before L2 normalisation
+        return raw if self.semantic is None else (raw, self.semantic(x))   # + (B, C_st + 1, H/4, W/4) stuff logits
+
+# %% ../../nbs/22_embedding_branch.ipynb #02a84103
+def semantic_targets(category: Tensor, segment: Tensor, num_stuff: int) -> Tensor:
+    "Table I's targets (B, H, W): the stuff class, C_st (= num_stuff) for any thing pixel, −1 (ignored) where segment < 0 (void, crowd, padding)."
+    return torch.where(segment >= 0, merge_thing_classes(category, num_stuff), -1)
+
+def stuff_loss(logits: Tensor, category: Tensor, segment: Tensor, num_stuff: int, normalizer: Tensor | None = None) -> Tensor:
+    """Cross-entropy of the stuff head's logits (B, C_st + 1, h, w) at 1/4 scale of the padded input: up-sampled 4×
+    (bilinear) and cropped to the label size (H, W) of category, segment (B, H, W); summed over the labelled pixels and
+    divided by `normalizer` (default: their number). No host-device synchronisation."""
+    H, W = segment.shape[-2:]
+    h, w = logits.shape[-2:]
+    up = _upsample_to(logits.float(), (4 * h, 4 * w))[..., :H, :W]                     # (B, C_st + 1, H, W)
+    t = semantic_targets(category, segment, num_stuff)                                 # (B, H, W)
+    n = (t >= 0).sum().clamp(min=1) if normalizer is None else normalizer
+    return F.cross_entropy(up, t, ignore_index=-1, reduction='sum') / n

@@ -15,7 +15,8 @@ from ..data.panoptic_io import nearest_source, resized_segments
 
 # %% auto #0
 __all__ = ['proposal_queries', 'assign_pixels', 'panoptic_from_embedding', 'panoptic_segments', 'resize_panoptic',
-           'bilinear_source', 'bilinear_at', 'lowres_queries', 'assign_pixels_lowres', 'panoptic_from_lowres']
+           'bilinear_source', 'bilinear_at', 'lowres_queries', 'assign_pixels_lowres', 'panoptic_from_lowres',
+           'embedding_labels', 'panoptic_from_semantic']
 
 # %% ../../nbs/07_assign.ipynb #a772ea49
 def proposal_queries(emb: Tensor, locations: Tensor) -> Tensor:
@@ -48,13 +49,15 @@ def panoptic_from_embedding(emb: Tensor, stuff_queries: Tensor, boxes: Tensor, l
     return panoptic_segments(index, num_stuff, labels, scores, min_stuff_area, category_ids)
 
 def panoptic_segments(index: Tensor, num_stuff: int, labels: Tensor, scores: Tensor | None = None,
-                      min_stuff_area: int = 4096, category_ids: list | None = None) -> tuple[Tensor, list]:
-    "(H, W) query index → (H, W) panoptic ids (query + 1; 0 = void for stuff under `min_stuff_area`) and COCO `segments_info`."
+                      min_stuff_area: int = 4096, category_ids: list | None = None, void: bool = False) -> tuple[Tensor, list]:
+    """(H, W) query index → (H, W) panoptic ids (query + 1; 0 = void for stuff under `min_stuff_area`) and COCO `segments_info`.
+    void=True: the index K = num_stuff + len(labels), one past the last query, marks pixels left void (id 0)."""
     n = len(labels)
-    area = torch.bincount(index.flatten(), minlength=num_stuff + n)                       # (K,)
+    area = torch.bincount(index.flatten(), minlength=num_stuff + n + void)[:num_stuff + n]  # (K,)
     keep = area > 0
     keep[:num_stuff] &= area[:num_stuff] >= min_stuff_area
     seg_id = torch.where(keep, torch.arange(1, num_stuff + n + 1, device=index.device), 0)
+    if void: seg_id = F.pad(seg_id, (0, 1))                                                # index K → 0
     pan = seg_id[index]                                                                    # (H, W)
     cats = torch.cat([torch.arange(num_stuff), labels.long().cpu()]).tolist()
     scores = [1.0] * num_stuff + (scores.tolist() if scores is not None else [1.0] * n)
@@ -158,3 +161,35 @@ def panoptic_from_lowres(raw: Tensor, full_size, size, stuff_queries: Tensor, bo
     queries = torch.cat([stuff_queries.to(raw), lowres_queries(raw, full_size, size, locations)])   # (K, D)
     index = assign_pixels_lowres(raw, full_size, size, queries, num_stuff, boxes if filter_boxes else None)
     return panoptic_segments(index, num_stuff, labels, scores, min_stuff_area, category_ids)
+
+# %% ../../nbs/07_assign.ipynb #9d111a36
+def embedding_labels(queries: Tensor, thing_memory: Tensor) -> Tensor:
+    "Table II, categories from the embedding: queries (N, D), thing memories (C_th, D) → (N,) index of the most similar thing memory."
+    return (l2_normalize(queries, -1) @ l2_normalize(thing_memory, -1).T.to(queries)).argmax(1)
+
+# %% ../../nbs/07_assign.ipynb #b9d256bf
+def panoptic_from_semantic(semantic: Tensor, num_stuff: int, embedding_at, queries: Tensor, boxes: Tensor | None,
+                           labels: Tensor, scores: Tensor | None = None, min_stuff_area: int = 4096,
+                           category_ids: list | None = None) -> tuple[Tensor, list]:
+    """Table I's inconsistent modelling at inference. semantic (H, W): the stuff head's argmax, stuff class k < num_stuff
+    or num_stuff for 'thing'; embedding_at(ys, xs) → (n, D) unit pixel embeddings at n pixels; the detections' queries
+    (N, D), boxes (N, 4) xyxy (None: no box filtering), labels (N,) contiguous ids (things ≥ num_stuff), scores (N,).
+    Stuff pixels form their class's segment (void under `min_stuff_area`); a thing pixel goes to the detection of
+    largest similarity (eq. 16 over the detections, 0 outside their boxes), and stays void if that is ≤ 0.
+    Returns the (H, W) panoptic id map and `segments_info`, ids as in `panoptic_from_embedding`."""
+    H, W = semantic.shape
+    index = semantic.clone()                                                      # (H, W) stuff k → query k
+    todo = (semantic == num_stuff).flatten().nonzero()[:, 0]                      # (n,) the thing pixels
+    void = num_stuff + len(labels)                                                # one past the last query: void
+    claim = torch.full_like(todo, void)                                           # (n,)
+    if len(labels) and len(todo):
+        ys, xs = todo // W, todo % W
+        sim = embedding_at(ys, xs) @ l2_normalize(queries, -1).T.to(queries)        # (n, N) eq. 16, detections only
+        if boxes is not None:
+            b = boxes.to(sim)
+            cy, cx = ys.to(sim)[:, None] + 0.5, xs.to(sim)[:, None] + 0.5           # pixel centres, as boxes_inside
+            sim = sim.masked_fill(~((cx >= b[:, 0]) & (cx <= b[:, 2]) & (cy >= b[:, 1]) & (cy <= b[:, 3])), 0.0)
+        best, j = sim.max(1)
+        claim = torch.where(best > 0, num_stuff + j, void)
+    index.view(-1)[todo] = claim
+    return panoptic_segments(index, num_stuff, labels, scores, min_stuff_area, category_ids, void=True)

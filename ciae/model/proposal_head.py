@@ -15,7 +15,7 @@ from .layers import conv_gn_relu
 
 # %% auto #0
 __all__ = ['ProposalHead', 'level_locations', 'size_ranges', 'proposal_targets', 'centerness_target', 'iou_loss',
-           'flatten_levels', 'proposal_losses', 'detect']
+           'flatten_levels', 'proposal_losses', 'detect', 'class_agnostic_targets']
 
 # %% ../../nbs/21_proposal_head.ipynb #8fe9a1ed
 class ProposalHead(nn.Module):
@@ -172,3 +172,8 @@ def detect(out: dict, image_sizes: list, strides: tuple, score_thresh: float = 0
         keep = batched_nms(boxes, scores, torch.zeros_like(labels) if class_agnostic else labels, nms_thresh)[:max_det]
         results.append(dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep], locations=points[keep]))
     return results
+
+# %% ../../nbs/21_proposal_head.ipynb #01e2450a
+def class_agnostic_targets(cls_t: Tensor) -> Tensor:
+    "Class targets (B, L) of `proposal_targets` → those of a one-class (class-agnostic) box classifier: positives 0, background −1."
+    return cls_t.clamp(max=0)
