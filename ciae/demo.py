@@ -36,9 +36,14 @@ def mask_locations(masks: Tensor) -> Tensor:
 
 # %% ../nbs/09_demo.ipynb #ca6062ea
 def run_demo(out: str | Path = 'outputs/demo', steps: int = 300, dim: int = 16, scale: int = 4, lr: float = 0.05,
-             seed: int = 0, progress: bool = True, term: str = 'loss') -> dict:
+             seed: int = 0, progress: bool = True, term: str = 'loss', margin: float = 0.15, k: int | None = 5,
+             momentum: float = 0.9999, box_expand: float | None = 1.5, min_stuff_area: int = 4096,
+             init: Tensor | None = None) -> dict:
     """Fit a free embedding map to the (upscaled) toy scene with L_CIAE, assign, write COCO panoptic files and evaluate PQ.
-    `term` is the loss minimised: 'loss' (L_CIAE, eq. 12), 'cae' (L_CAE alone) or 'iae' (L_IAE alone)."""
+    `term` is the loss minimised: 'loss' (L_CIAE, eq. 12), 'cae' (L_CAE alone) or 'iae' (L_IAE alone). The loss's
+    settings, for the ablations: triplet `margin` (Table VII), top-`k` terms per pixel (eq. 9; None = all), the memory's
+    base `momentum` (eq. 13, Table V), `box_expand` (Section IV-B, Table VI; None = no filtering); `min_stuff_area` is
+    the inference's smallest stuff region (Section IV-C); `init` (D, H, W) is the starting map (default: random)."""
     if term not in ('loss', 'cae', 'iae'): raise ValueError(f"term must be 'loss', 'cae' or 'iae', got {term!r}")
     torch.manual_seed(seed)
     out = Path(out)
@@ -46,8 +51,12 @@ def run_demo(out: str | Path = 'outputs/demo', steps: int = 300, dim: int = 16, 
     def up(m): return m.repeat_interleave(scale, 0).repeat_interleave(scale, 1)       # the scene at `scale`×
     segment, category, boxes = up(sc.segment), up(sc.category), sc.boxes * scale
     H, W = segment.shape
-    crit = CIAELoss(sc.num_stuff, sc.num_thing, dim=dim, seed=seed)
-    emb = torch.randn(1, dim, H, W, requires_grad=True)                             # the learnable map (B, D, H, W)
+    crit = CIAELoss(sc.num_stuff, sc.num_thing, dim=dim, margin=margin, k=k, box_expand=box_expand,
+                    base_momentum=momentum, seed=seed)
+    memory_init = crit.memory.embeddings.clone()                                   # (C, D) before eq. 14
+    start = torch.randn(dim, H, W) if init is None else init.detach().clone().float()
+    if start.shape != (dim, H, W): raise ValueError(f"init must have shape {(dim, H, W)}, got {tuple(start.shape)}")
+    emb = start[None].requires_grad_()                                              # the learnable map (B, D, H, W)
     opt = torch.optim.Adam([emb], lr=lr)
     history, t0 = [], time.perf_counter()
     for t in tqdm(range(steps), desc='L_CIAE', disable=not progress):
@@ -55,23 +64,24 @@ def run_demo(out: str | Path = 'outputs/demo', steps: int = 300, dim: int = 16, 
         opt.zero_grad()
         losses[term].backward()
         opt.step()
-        history.append({k: v.item() for k, v in losses.items()})
+        history.append({name: v.item() for name, v in losses.items()})
     fit_s = time.perf_counter() - t0
     with torch.no_grad():
         P = l2_normalize(emb[0], 0)                                                  # (D, H, W)
         locs = mask_locations(instance_masks(segment, sc.num_stuff))
         cat_ids = list(range(1, len(sc.names) + 1))
         pan, segs = panoptic_from_embedding(P, crit.memory.embeddings[:sc.num_stuff], boxes, locs,
-                                            sc.instance_labels, category_ids=cat_ids)
+                                            sc.instance_labels, category_ids=cat_ids,
+                                            min_stuff_area=min_stuff_area)
     categories = [dict(id=i + 1, name=n, isthing=int(i >= sc.num_stuff)) for i, n in enumerate(sc.names)]
     gt_pan, gt_segs = segments_from_maps(segment, category, cat_ids)
     write_panoptic_split(out / 'gt', out / 'gt.json', [(1, 'toy.png', gt_pan, gt_segs)], categories)
     write_panoptic_split(out / 'pred', out / 'pred.json', [(1, 'toy.png', pan, segs)], categories)
     results = evaluate_pq(out / 'gt.json', out / 'pred.json')
-    write_json_atomic(dict(results={k: results[k] for k in ('All', 'Things', 'Stuff')}, history=history,
+    write_json_atomic(dict(results={s: results[s] for s in ('All', 'Things', 'Stuff')}, history=history,
                            fit_seconds=fit_s, steps=steps, dim=dim), out / 'metrics.json')
     return dict(results=results, history=history, segment=segment, category=category, embedding=P, memory=crit.memory.embeddings,
-                panoptic=pan, locations=locs, names=sc.names, fit_seconds=fit_s, out=out)
+                memory_init=memory_init, boxes=boxes, panoptic=pan, locations=locs, names=sc.names, fit_seconds=fit_s, out=out)
 
 # %% ../nbs/09_demo.ipynb #c35db7c5
 def main(argv: list | None = None):
