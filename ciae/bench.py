@@ -18,9 +18,9 @@ from torch.utils.flop_counter import FlopCounterMode
 from torchvision.models.detection.backbone_utils import BackboneWithFPN
 from torchvision.ops.feature_pyramid_network import LastLevelP6P7
 from .model.ciae import CIAE, CIAEConfig
-from .model.backbone import fold_batchnorm
 from .model.proposal_head import detect
-from .model.fusion import panoptic_from_embedding, panoptic_from_lowres, assign_pixels_lowres, lowres_queries
+from .model.fusion import panoptic_from_embedding
+from .model.fast_inference import fold_batchnorm, panoptic_from_lowres, assign_pixels_lowres, lowres_queries
 from .loss.cosine import l2_normalize
 from .loss.box_filter import masks_to_edge_boxes
 from .data.coco import Categories, decode_targets

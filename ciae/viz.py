@@ -13,7 +13,7 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['label_position', 'show_ids', 'embedding_to_rgb', 'show_sample', 'show_prediction', 'plot_demo', 'plot_sphere',
-           'show_similarities']
+           'show_similarities', 'live_kernel', 'explore', 'show_pixel_queries', 'show_loss_maps']
 
 # %% ../nbs/13_viz.ipynb #a81fa7f0
 def label_position(mask: Tensor) -> tuple:
@@ -184,4 +184,110 @@ def show_similarities(sim: Tensor, filtered: Tensor, titles: list, max_queries: 
         a.set_xticks([])
         a.set_yticks([])
     fig.tight_layout()
+    return fig
+
+# %% ../nbs/13_viz.ipynb #eb178a3d
+def live_kernel() -> bool:
+    """True in a Jupyter kernel with a front end (JupyterLab, Notebook, VS Code) and ipywidgets installed, where widgets
+    show and their callbacks run; False under nbdev-test (it runs notebooks without a front end), in scripts and in a
+    terminal IPython."""
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+    except ImportError: return False
+    if shell is None or getattr(shell, 'kernel', None) is None: return False
+    import importlib.util
+    return importlib.util.find_spec('ipywidgets') is not None
+
+def _control(name: str, spec):
+    "The widget of one control: a bool → a checkbox; (default, low, high, step) → a slider, of integers if all four are."
+    import ipywidgets as w
+    if isinstance(spec, bool): return w.Checkbox(value=spec, description=name)
+    value, low, high, step = spec
+    ints = all(isinstance(v, int) and not isinstance(v, bool) for v in spec)
+    return (w.IntSlider if ints else w.FloatSlider)(value=value, min=low, max=high, step=step, description=name,
+                                                    continuous_update=False)
+
+def explore(draw, controls: dict, live: bool | None = None):
+    """A figure with controls that degrades to a picture. `draw(**values)` returns a matplotlib figure; `controls` maps
+    each of its arguments to a bool (a checkbox) or (default, low, high, step) (a slider). The figure for the defaults
+    is an ordinary output, so a notebook run without a front end (nbdev-test, the rendered pages, GitHub) keeps it as a
+    picture. In a live kernel (`live_kernel()`, or `live=True`) the controls are shown above it, and moving one redraws
+    that same output in place. Returns the box of controls, or None when not live."""
+    import matplotlib.pyplot as plt
+    fig = draw(**{k: v if isinstance(v, bool) else v[0] for k, v in controls.items()})
+    if not (live_kernel() if live is None else live): return None        # the inline backend shows `fig` as usual
+    import ipywidgets as w
+    from IPython.display import display
+    widgets = {k: _control(k, v) for k, v in controls.items()}
+    cols = [w.VBox(list(widgets.values())[i::2]) for i in range(2)]     # two columns of controls
+    box = w.HBox(cols)
+    display(box)
+    shown = display(fig, display_id=True)                               # one output, updated in place
+    plt.close(fig)
+    def redraw(_=None):
+        f = draw(**{k: c.value for k, c in widgets.items()})
+        shown.update(f)
+        plt.close(f)
+    for c in widgets.values(): c.observe(redraw, 'value')
+    return box
+
+# %% ../nbs/13_viz.ipynb #80d6fc44
+def show_pixel_queries(index: Tensor, sim: Tensor, x: int, y: int, titles: list, used: Tensor | None = None,
+                       boxes: Tensor | None = None):
+    """Eq. 16 at pixel (x, y). index (H, W): each pixel's query (the argmax); sim (K, H, W): every pixel's similarity to
+    each query; used (K, H, W): the similarities the argmax saw, after box filtering (default `sim`); titles: the K
+    queries' names; boxes (N, 4): the filter boxes of the last N queries (None: not drawn). Top: the assignment coloured
+    by query, with the pixel and the boxes, and the pixel's similarity to each query as bars (dotted: before filtering;
+    the winner outlined). Bottom: each query's similarity map as the argmax saw it."""
+    import matplotlib.pyplot as plt
+    used = sim if used is None else used
+    K, cols = len(sim), max(len(sim), 4)
+    colours = [plt.get_cmap('tab10')(k % 10)[:3] for k in range(K)]
+    fig = plt.figure(figsize=(1.9 * cols, 4.5))
+    grid = fig.add_gridspec(2, cols, height_ratios=[1.25, 1])
+    ax_map, ax_bar = fig.add_subplot(grid[0, :cols // 2]), fig.add_subplot(grid[0, cols // 2:])
+    win = int(index[y, x])
+    ax_map.imshow(np.array(colours)[index.cpu().numpy()], interpolation='nearest')
+    for colour, size, width in (('white', 14, 2.5), ('black', 10, 1.2)): ax_map.plot(x, y, '+', color=colour, ms=size, mew=width)
+    for j, (x1, y1, x2, y2) in enumerate([] if boxes is None else boxes.tolist()):
+        ax_map.add_patch(plt.Rectangle((x1 - 0.5, y1 - 0.5), x2 - x1, y2 - y1, fill=False, ls='--', lw=1,
+                                       color=colours[K - len(boxes) + j]))
+    ax_map.set_xlim(-0.5, index.shape[1] - 0.5)
+    ax_map.set_ylim(index.shape[0] - 0.5, -0.5)
+    ax_map.set_title(f'assignment: pixel ({x}, {y}) → {titles[win]}', fontsize=9)
+    s, u = sim[:, y, x].tolist(), used[:, y, x].tolist()
+    ax_bar.bar(range(K), u, color=colours, edgecolor=['black' if k == win else 'none' for k in range(K)], lw=2)
+    ax_bar.bar(range(K), s, fill=False, ls=':', edgecolor='grey', lw=1)
+    ax_bar.axhline(0, color='black', lw=0.6)
+    ax_bar.set_ylim(-1.05, 1.05)
+    ax_bar.set_xticks(range(K), titles, fontsize=8)
+    ax_bar.set_title(f'cosine similarity of pixel ({x}, {y}) to each query (dotted: before box filtering)', fontsize=9)
+    for k in range(K):
+        a = fig.add_subplot(grid[1, k])
+        a.imshow(used[k].cpu(), cmap='viridis', vmin=-1, vmax=1)
+        a.plot(x, y, '+', color='red', ms=8, mew=1.5)
+        a.set_title(f'{titles[k]}: {u[k]:.2f}', fontsize=8, color='red' if k == win else 'black')
+        a.set_xticks([])
+        a.set_yticks([])
+    ax_map.set_xticks([])
+    ax_map.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/13_viz.ipynb #c0521b72
+def show_loss_maps(segment: Tensor, maps: dict, title: str = ''):
+    """Per-pixel loss maps beside the segments: segment (H, W) ids (negative: ignored, black); maps: name → (H, W) map,
+    all on one colour scale, each titled with its sum; `title` above them."""
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, len(maps) + 1, figsize=(3.3 * (len(maps) + 1), 2.9))
+    show_ids(segment, axs[0], 'segments (black: ignored)')
+    vmax = max(float(m.max()) for m in maps.values())
+    for a, (name, m) in zip(axs[1:], maps.items()):
+        im = a.imshow(m.detach().cpu(), cmap='magma', vmin=0, vmax=vmax)
+        a.set_title(f'{name}: sum {float(m.sum()):.4f}', fontsize=9)
+        a.set_xticks([])
+        a.set_yticks([])
+    fig.colorbar(im, ax=list(axs[1:]), fraction=0.02, pad=0.01)
+    if title: fig.suptitle(title, fontsize=10)
     return fig

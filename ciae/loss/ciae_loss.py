@@ -17,7 +17,7 @@ from .gpu_kernels import FusedSelectedLogHinge, fused_loss_enabled, fused_failed
 
 # %% auto #0
 __all__ = ['ABSENT', 'merge_thing_classes', 'instance_masks', 'autocast_off', 'filter_outside_', 'top_k', 'SelectedLogHinge',
-           'log_hinge_topk', 'selected_log_hinge', 'ciae_loss', 'CIAELoss']
+           'log_hinge_topk', 'selected_log_hinge', 'ciae_loss', 'CIAELoss', 'ciae_loss_map']
 
 # %% ../../nbs/06_ciae_loss.ipynb #e27ec05b
 def merge_thing_classes(category: Tensor, num_stuff: int) -> Tensor:
@@ -246,3 +246,38 @@ class CIAELoss(nn.Module):
             expanded = expand_boxes(padded.flatten(0, 1), self.box_expand).view(B, n, 4)   # zero rows stay empty
         return ciae_loss(emb, cat, segment, self.memory.embeddings, self.num_stuff, boxes=expanded, num_instances=n,
                          normalizer=normalizer, check=False, **self.kw)
+
+# %% ../../nbs/06_ciae_loss.ipynb #65b03d3f
+def ciae_loss_map(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, num_stuff: int,
+                  inside: list | Tensor | None = None, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
+                  alpha: float = 2.0, thing_weight: float = 5.0, fill: float = 0.0, normalizer: Tensor | float | None = None,
+                  cae_things: bool = True) -> dict:
+    """Eqs. 10–12 pixel by pixel: (B, H, W) maps `cae`, `iae` and `loss` = cae + α·iae, each pixel's selected log-hinge
+    terms (eq. 9) times its weight, divided by N, so that each map sums to what `ciae_loss` gives for the same arguments.
+    `inside`: per-image (N_b, H, W) masks, a (B, n, H, W) bool tensor, or None (no filtering). Built with autograd from
+    the full similarity matrices (`log_hinge_topk`): for looking at the loss, not for training."""
+    B, D, H, W = emb.shape
+    if isinstance(inside, list):                                       # per-image masks → (B, n, H, W)
+        pad = torch.zeros(B, max((m.shape[0] for m in inside), default=0), H, W, dtype=torch.bool, device=emb.device)
+        for b, m in enumerate(inside): pad[b, :m.shape[0]] = m
+        inside = pad
+    n = inside.shape[1] if inside is not None else max((_instance_count(s, num_stuff) for s in segment), default=0)
+    means, present = segment_means(emb, segment, num_stuff + n)        # (B, ns + n, D) eq. 4
+    p = l2_normalize(flatten_pixels(emb), -1)                           # (B, HW, D)
+    mem = l2_normalize(memory.to(emb.dtype), -1)                       # (C, D)
+    w = (segment >= 0).flatten(1).to(emb.dtype)                        # (B, HW): ignored pixels weigh 0
+    cat_t, seg_t = category.flatten(1).clamp(min=0), segment.flatten(1).clamp(min=0)
+    norm = w.sum().clamp(min=1) if normalizer is None else normalizer
+    w_cae = w if cae_things else w * (cat_t < num_stuff).to(w.dtype)
+    cae = log_hinge_topk(p @ mem.T, cat_t, margin, k, mode) * w_cae / norm                  # eq. 10, per pixel
+    queries = torch.cat([mem[:num_stuff].expand(B, -1, -1), means[:, num_stuff:]], 1)      # (B, ns + n, D)
+    sim = p @ queries.transpose(1, 2)                                                       # (B, HW, ns + n)
+    if inside is not None and n:                                       # IV-B: `fill` outside a box, never the own instance
+        own = seg_t[..., None] == num_stuff + torch.arange(n, device=emb.device)
+        sim[..., num_stuff:] = sim[..., num_stuff:].masked_fill(~(inside.flatten(2).transpose(1, 2) | own), fill)
+    present = torch.cat([torch.ones_like(present[:, :num_stuff]), present[:, num_stuff:]], 1)
+    sim = sim.masked_fill(~present[:, None, :], ABSENT)                # an instance without pixels never counts
+    w_iae = w * torch.where(seg_t >= num_stuff, thing_weight, 1.0)
+    iae = log_hinge_topk(sim, seg_t, margin, k, mode) * w_iae / norm                       # eq. 11, per pixel
+    cae, iae = cae.view(B, H, W), iae.view(B, H, W)
+    return dict(loss=cae + alpha * iae, cae=cae, iae=iae)

@@ -13,10 +13,9 @@ import torchvision
 from torchvision.models.detection.backbone_utils import BackboneWithFPN
 from torchvision.ops import DeformConv2d, FrozenBatchNorm2d
 from torchvision.ops.feature_pyramid_network import LastLevelP6P7
-from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 # %% auto #0
-__all__ = ['BACKBONES', 'FPN_STRIDES', 'fpn_levels', 'DeformConv3x3', 'make_deformable', 'ResNetFPN', 'fold_batchnorm']
+__all__ = ['BACKBONES', 'FPN_STRIDES', 'fpn_levels', 'DeformConv3x3', 'make_deformable', 'ResNetFPN']
 
 # %% ../../nbs/20_backbone.ipynb #fc41ae74
 BACKBONES = ('resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnext101_32x8d')
@@ -80,20 +79,3 @@ class ResNetFPN(nn.Module):
     def forward(self, x: Tensor) -> OrderedDict:
         "x (B, 3, H, W) normalised images, H and W multiples of 32 → {'p2': (B, C, H/4, W/4), ..., 'p7': (B, C, H/128, W/128)}"
         return OrderedDict(self.fpn(x))
-
-# %% ../../nbs/20_backbone.ipynb #4af30a22
-def fold_batchnorm(resnet: nn.Module) -> int:
-    "Inference only: fold the (frozen) batch norms of a torchvision ResNet body into the convs before them; returns how many."
-    pairs = [(resnet, 'conv1', 'bn1')]
-    for i in range(1, 5):
-        for block in getattr(resnet, f'layer{i}'):
-            pairs += [(block, f'conv{j}', f'bn{j}') for j in (1, 2, 3) if hasattr(block, f'bn{j}')]
-            if block.downsample is not None: pairs.append((block.downsample, '0', '1'))
-    n = 0
-    for parent, c, b in pairs:
-        conv, bn = getattr(parent, c), getattr(parent, b)
-        if type(conv) is nn.Conv2d and isinstance(bn, (nn.BatchNorm2d, FrozenBatchNorm2d)):
-            setattr(parent, c, fuse_conv_bn_eval(conv.eval(), bn.eval()))
-            setattr(parent, b, nn.Identity())
-            n += 1
-    return n

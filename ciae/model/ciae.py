@@ -14,9 +14,10 @@ from torch import nn, Tensor
 from ..loss.cosine import l2_normalize
 from ..loss.segment_means import segment_means
 from ..loss.ciae_loss import CIAELoss, autocast_off
-from .fusion import (panoptic_from_embedding, panoptic_from_lowres, resize_panoptic, proposal_queries, lowres_queries,
-                               bilinear_at, embedding_labels, panoptic_from_semantic)
-from .backbone import ResNetFPN, fold_batchnorm, fpn_levels
+from .fusion import (panoptic_from_embedding, resize_panoptic, drop_small_stuff, proposal_queries, embedding_labels,
+                               panoptic_from_semantic)
+from .fast_inference import panoptic_from_lowres, lowres_queries, bilinear_at, fold_batchnorm
+from .backbone import ResNetFPN, fpn_levels
 from .proposal_head import (ProposalHead, level_locations, proposal_targets, proposal_losses, detect,
                                       class_agnostic_targets)
 from .embedding_branch import EmbeddingBranch, stuff_loss
@@ -213,7 +214,9 @@ class CIAE(nn.Module):
         `mark(name) -> milliseconds`, e.g. `ciae.engine.timing.SyncTimer`) also timings {network_ms, fusion_ms}, Table IX's
         split; without one, predict never waits for the device.
         `fast` assigns pixels from the 1/4-scale map (`panoptic_from_lowres`, same result); `fast=False` (and the
-        oracle, whose queries are mask means) builds the full-resolution map P as the paper writes it. Images whose sizes
+        oracle, whose queries are mask means) builds the full-resolution map P as the paper writes it. With `out_sizes`
+        ((h, w) per image) the maps are resized to those sizes, and IV-C's smallest stuff area (`cfg.min_stuff_area`) is
+        counted there, as detectron2 counts it on the original image (`drop_small_stuff`). Images whose sizes
         round up to different multiples of 32 run through the network separately, so that an image's result does not
         depend on its batch-mates (group norm statistics span the whole padded canvas).
         Ablations: `cfg.category_from='embedding'` labels each detection with its nearest thing memory (Table II; the
@@ -248,7 +251,8 @@ class CIAE(nn.Module):
                 else: q = lowres_queries(raw[b], full, (h, w), d['locations'])
                 if cfg.category_from == 'embedding' and not oracle:                # Table II: nearest thing memory
                     d = dict(d, labels=embedding_labels(q, self.memory[cfg.num_stuff:]))
-            args = (d['boxes'], d.get('locations'), d['labels'] + cfg.num_stuff, d['scores'], cfg.min_stuff_area)
+            min_area = cfg.min_stuff_area if out_sizes is None else 0                # with out_sizes: decided at that size
+            args = (d['boxes'], d.get('locations'), d['labels'] + cfg.num_stuff, d['scores'], min_area)
             if cfg.stuff_head:                                                      # Table I: stuff from the FCN head
                 semantic = F.interpolate(out['sem'][b:b + 1].float(), full, mode='bilinear', align_corners=False)[0, :, :h, :w].argmax(0)
                 def at(ys: Tensor, xs: Tensor, b: int = b) -> Tensor:               # (n, D) unit embeddings at pixels
@@ -259,7 +263,8 @@ class CIAE(nn.Module):
                 pan, segs = panoptic_from_embedding(P[b, :, :h, :w], stuff, *args, category_ids=category_ids,
                                                     instance_queries=d.get('queries'))
             else: pan, segs = panoptic_from_lowres(raw[b], full, (h, w), stuff, *args, category_ids=category_ids)
-            if out_sizes is not None: pan, segs = resize_panoptic(pan, segs, out_sizes[b])
+            if out_sizes is not None:                                               # IV-C's threshold at the output size
+                pan, segs = drop_small_stuff(*resize_panoptic(pan, segs, out_sizes[b]), cfg.min_stuff_area)
             p = dict(panoptic=pan, segments_info=segs, detections={k: v for k, v in d.items() if k != 'queries'})
             if timer is not None: p['timings'] = dict(network_ms=network_ms, fusion_ms=timer.mark('fusion'))
             if return_embedding:

@@ -15,8 +15,7 @@ from ..data.panoptic_io import nearest_source, resized_segments
 
 # %% auto #0
 __all__ = ['proposal_queries', 'assign_pixels', 'panoptic_from_embedding', 'panoptic_segments', 'resize_panoptic',
-           'bilinear_source', 'bilinear_at', 'lowres_queries', 'assign_pixels_lowres', 'panoptic_from_lowres',
-           'embedding_labels', 'panoptic_from_semantic']
+           'drop_small_stuff', 'embedding_labels', 'panoptic_from_semantic']
 
 # %% ../../nbs/07_assign.ipynb #a772ea49
 def proposal_queries(emb: Tensor, locations: Tensor) -> Tensor:
@@ -74,93 +73,11 @@ def resize_panoptic(pan: Tensor, segments: list, size) -> tuple[Tensor, list]:
     rows, cols = nearest_source(size[0], pan.shape[0], pan.device), nearest_source(size[1], pan.shape[1], pan.device)
     return pan[rows[:, None], cols], resized_segments(pan, segments, size)
 
-# %% ../../nbs/07_assign.ipynb #8a25930e
-def bilinear_source(out_len: int, in_len: int, device=None) -> tuple[Tensor, Tensor, Tensor]:
-    """Where bilinear up-sampling (`F.interpolate`, align_corners=False) reads output position i along one axis:
-    lower input index i0, upper i1 and the weight of i1, each (out_len,)."""
-    src = ((torch.arange(out_len, device=device, dtype=torch.float32) + 0.5) * (in_len / out_len) - 0.5).clamp(min=0)
-    i0 = src.floor().long().clamp(max=in_len - 1)
-    return i0, (i0 + 1).clamp(max=in_len - 1), src - i0
-
-def bilinear_at(raw: Tensor, full_size, ys: Tensor, xs: Tensor) -> Tensor:
-    "`F.interpolate(raw[None], full_size, mode='bilinear')[0, :, ys, xs].T` without building the map: raw (D, h, w), ys, xs (n,) → (n, D)."
-    D, h, w = raw.shape
-    y0, y1, ly = (t[ys] for t in bilinear_source(full_size[0], h, raw.device))
-    x0, x1, lx = (t[xs] for t in bilinear_source(full_size[1], w, raw.device))
-    ly, lx = ly[:, None].to(raw.dtype), lx[:, None].to(raw.dtype)                 # (n, 1)
-    r = raw.permute(1, 2, 0)                                                      # (h, w, D)
-    return (1 - ly) * ((1 - lx) * r[y0, x0] + lx * r[y0, x1]) + ly * ((1 - lx) * r[y1, x0] + lx * r[y1, x1])
-
-def lowres_queries(raw: Tensor, full_size, size, locations: Tensor) -> Tensor:
-    "`proposal_queries` of the normalised, up-sampled and cropped map, read from the 1/4-scale raw map: (N, 2) (x, y) → (N, D)."
-    x = locations[:, 0].long().clamp(0, size[1] - 1)
-    y = locations[:, 1].long().clamp(0, size[0] - 1)
-    return l2_normalize(bilinear_at(raw, full_size, y, x), -1)
-
-# %% ../../nbs/07_assign.ipynb #92b10a53
-def _block_cover(lo: Tensor, hi: Tensor, block_of: Tensor, block_size: Tensor) -> tuple[Tensor, Tensor]:
-    """Boxes' extent [lo, hi] (N,) along one axis, block of each pixel (n_pix,), pixels per block (nb,) → does the box
-    cover all / none of each block's pixel centres? (N, nb) each."""
-    c = torch.arange(len(block_of), device=lo.device, dtype=lo.dtype) + 0.5
-    inside = ((c >= lo[:, None]) & (c <= hi[:, None])).to(torch.int32)           # (N, n_pix), as boxes_inside
-    count = torch.zeros(len(lo), len(block_size), dtype=torch.int32, device=lo.device).index_add_(1, block_of, inside)
-    return count == block_size, count == 0
-
-def assign_pixels_lowres(raw: Tensor, full_size, size, queries: Tensor, num_stuff: int, boxes: Tensor | None = None,
-                         return_exact: bool = False):
-    """`assign_pixels` of the map made by bilinear up-sampling of raw (D, h, w) to `full_size`, L2 normalisation and
-    cropping to `size` (H, W), computed at 1/4 scale except on blocks that need it (fill 0) → (H, W) query index
-    (and the (H, W) bool map of pixels computed exactly, if `return_exact`)."""
-    D, h, w = raw.shape
-    H, W = size
-    y0 = bilinear_source(full_size[0], h)[0][:H]                                  # (H,) block (lower cell) of each row
-    x0 = bilinear_source(full_size[1], w)[0][:W]                                  # (W,), both on the host: no device sync
-    nby, nbx = int(y0[-1]) + 1, int(x0[-1]) + 1
-    y_size, x_size = torch.bincount(y0, minlength=nby).to(raw.device), torch.bincount(x0, minlength=nbx).to(raw.device)
-    y0, x0 = y0.to(raw.device), x0.to(raw.device)
-    q = l2_normalize(queries, -1)                                                 # (K, D)
-    ry = torch.arange(nby + 1, device=raw.device).clamp(max=h - 1)                # block j reads cells j and j + 1
-    rx = torch.arange(nbx + 1, device=raw.device).clamp(max=w - 1)                # (j twice at the map's edge)
-    cells = raw.permute(1, 2, 0)[ry[:, None], rx[None, :]]                        # (nby+1, nbx+1, D)
-    S = (cells.reshape(-1, D) @ q.T).view(nby + 1, nbx + 1, -1)                   # (nby+1, nbx+1, K) scores of the cells
-    filt = boxes is not None and len(boxes) > 0
-    if filt:
-        b = boxes.to(S)
-        y_all, y_none = _block_cover(b[:, 1], b[:, 3], y0, y_size)                # (N, nby)
-        x_all, x_none = _block_cover(b[:, 0], b[:, 2], x0, x_size)                # (N, nbx)
-        # a cell is shared by the blocks on its two sides: a detection competes there if its box reaches either
-        y_reach = (F.pad(~y_none, (1, 0)) | F.pad(~y_none, (0, 1))).T             # (nby+1, N)
-        x_reach = (F.pad(~x_none, (1, 0)) | F.pad(~x_none, (0, 1))).T             # (nbx+1, N)
-        S[..., num_stuff:].masked_fill_(~(y_reach[:, None] & x_reach[None]), float('-inf'))
-    best, win = S.max(-1)                                                         # (nby+1, nbx+1) per cell
-    label = win[:-1, :-1]                                                         # (nby, nbx) per block
-    decided = (label == win[1:, :-1]) & (label == win[:-1, 1:]) & (label == win[1:, 1:])
-    if filt:
-        low = torch.minimum(torch.minimum(best[:-1, :-1], best[1:, :-1]), torch.minimum(best[:-1, 1:], best[1:, 1:]))
-        t = (label - num_stuff).clamp(min=0)                                      # winner's detection index
-        covered = y_all[t, torch.arange(nby, device=t.device)[:, None]] & x_all[t, torch.arange(nbx, device=t.device)]
-        decided &= (low > 0) & ((label < num_stuff) | covered)
-    index = torch.where(decided, label, -1)[y0[:, None], x0[None, :]]             # (H, W), -1 = still to compute
-    exact = index < 0
-    todo = exact.flatten().nonzero()[:, 0]                                        # (n,)
-    ys, xs = todo // W, todo % W
-    sim = l2_normalize(bilinear_at(raw, full_size, ys, xs), -1) @ q.T            # (n, K) eq. 16 at those pixels
-    if filt:
-        c = torch.arange(max(H, W), device=b.device, dtype=b.dtype)[:, None] + 0.5   # pixel centres, as boxes_inside
-        in_y, in_x = (c[:H] >= b[:, 1]) & (c[:H] <= b[:, 3]), (c[:W] >= b[:, 0]) & (c[:W] <= b[:, 2])   # (H, N), (W, N)
-        sim[:, num_stuff:].masked_fill_(~(in_y[ys] & in_x[xs]), 0)
-    index.view(-1)[todo] = sim.argmax(1)
-    return (index, exact) if return_exact else index
-
-def panoptic_from_lowres(raw: Tensor, full_size, size, stuff_queries: Tensor, boxes: Tensor, locations: Tensor,
-                         labels: Tensor, scores: Tensor | None = None, min_stuff_area: int = 4096,
-                         category_ids: list | None = None, filter_boxes: bool = True) -> tuple[Tensor, list]:
-    """`panoptic_from_embedding` for the embedding map P = crop(L2norm(upsample(raw, full_size)), size), computed
-    without building P: raw (D, h, w) is the raw 1/4-scale map. Same arguments and result otherwise (fill 0)."""
-    num_stuff = stuff_queries.shape[0]
-    queries = torch.cat([stuff_queries.to(raw), lowres_queries(raw, full_size, size, locations)])   # (K, D)
-    index = assign_pixels_lowres(raw, full_size, size, queries, num_stuff, boxes if filter_boxes else None)
-    return panoptic_segments(index, num_stuff, labels, scores, min_stuff_area, category_ids)
+def drop_small_stuff(pan: Tensor, segments: list, min_stuff_area: int) -> tuple[Tensor, list]:
+    "IV-C on an (H, W) id map: stuff segments (isthing 0) under `min_stuff_area` pixels become void (id 0) and leave `segments`."
+    small = [s['id'] for s in segments if not s['isthing'] and s['area'] < min_stuff_area]
+    if not small: return pan, segments
+    return pan.masked_fill(torch.isin(pan, pan.new_tensor(small)), 0), [s for s in segments if s['id'] not in small]
 
 # %% ../../nbs/07_assign.ipynb #9d111a36
 def embedding_labels(queries: Tensor, thing_memory: Tensor) -> Tensor:
