@@ -96,8 +96,8 @@ def predict_images(model, meta: dict, paths: list, out: str | Path, pca: bool = 
                 errors.append(str(e))
                 print(f"error: {e}", file=sys.stderr)
                 continue
-            p = model.predict(to_device(collate([dict(image=img)]), device), return_embedding=pca,
-                              category_ids=cats.ids)[0]                         # (h, w) map
+            p = model.predict(to_device(collate([dict(image=img)]), device), return_embedding=pca, category_ids=cats.ids,
+                              out_sizes=[size], keep_size=True)[0]              # (h, w) map; stuff areas counted at (H, W)
             stem = path.stem if path.stem not in used else f"{path.stem}_{k}"
             used.add(stem)
             ann = writer.add(image_ids[k] if image_ids is not None else k, file_names[k] if file_names is not None else str(path),

@@ -21,6 +21,7 @@ from .backbone import ResNetFPN, fpn_levels
 from .proposal_head import (ProposalHead, level_locations, proposal_targets, proposal_losses, detect,
                                       class_agnostic_targets)
 from .embedding_branch import EmbeddingBranch, stuff_loss
+from ..data.panoptic_io import resized_segments
 
 # %% auto #0
 __all__ = ['CIAEConfig', 'mean_over_ranks', 'CIAE']
@@ -208,7 +209,8 @@ class CIAE(nn.Module):
 
     @torch.no_grad()
     def predict(self, batch: dict | Tensor, oracle: bool = False, return_embedding: bool = False,
-                out_sizes: list | None = None, category_ids: list | None = None, fast: bool = True, timer=None) -> list:
+                out_sizes: list | None = None, category_ids: list | None = None, fast: bool = True, timer=None,
+                keep_size: bool = False) -> list:
         """Panoptic inference (IV-C) for a collated batch (or a (B, 3, H, W) tensor of same-size images). Per image:
         panoptic (H, W) ids, segments_info, detections; optionally the embedding map. With a `timer` (an object with
         `mark(name) -> milliseconds`, e.g. `ciae.engine.timing.SyncTimer`) also timings {network_ms, fusion_ms}, Table IX's
@@ -216,7 +218,9 @@ class CIAE(nn.Module):
         `fast` assigns pixels from the 1/4-scale map (`panoptic_from_lowres`, same result); `fast=False` (and the
         oracle, whose queries are mask means) builds the full-resolution map P as the paper writes it. With `out_sizes`
         ((h, w) per image) the maps are resized to those sizes, and IV-C's smallest stuff area (`cfg.min_stuff_area`) is
-        counted there, as detectron2 counts it on the original image (`drop_small_stuff`). Images whose sizes
+        counted there, as detectron2 counts it on the original image (`drop_small_stuff`); with `keep_size` the map stays at
+        the network's size and only the decision and the segments' areas are made at `out_sizes` (`resized_segments`: a
+        writer that expands the map in strips never holds a full-size map, see `ciae.predict`). Images whose sizes
         round up to different multiples of 32 run through the network separately, so that an image's result does not
         depend on its batch-mates (group norm statistics span the whole padded canvas).
         Ablations: `cfg.category_from='embedding'` labels each detection with its nearest thing memory (Table II; the
@@ -231,7 +235,7 @@ class CIAE(nn.Module):
             for canvas, idx in groups.items():
                 sub = _sub_batch(batch, idx, canvas, len(images))
                 outs = None if out_sizes is None else [out_sizes[i] for i in idx]
-                sub_preds = self.predict(sub, oracle, return_embedding, outs, category_ids, fast, timer)
+                sub_preds = self.predict(sub, oracle, return_embedding, outs, category_ids, fast, timer, keep_size)
                 for i, p in zip(idx, sub_preds): preds[i] = p
             return preds
         full = _canvas(images.shape[-2:])                                       # padded size the map is up-sampled to
@@ -263,7 +267,9 @@ class CIAE(nn.Module):
                 pan, segs = panoptic_from_embedding(P[b, :, :h, :w], stuff, *args, category_ids=category_ids,
                                                     instance_queries=d.get('queries'))
             else: pan, segs = panoptic_from_lowres(raw[b], full, (h, w), stuff, *args, category_ids=category_ids)
-            if out_sizes is not None:                                               # IV-C's threshold at the output size
+            if out_sizes is not None and keep_size:                                 # IV-C's threshold at the output size ...
+                pan, segs = drop_small_stuff(pan, resized_segments(pan, segs, out_sizes[b]), cfg.min_stuff_area)
+            elif out_sizes is not None:                                             # ... on the map resized to it
                 pan, segs = drop_small_stuff(*resize_panoptic(pan, segs, out_sizes[b]), cfg.min_stuff_area)
             p = dict(panoptic=pan, segments_info=segs, detections={k: v for k, v in d.items() if k != 'queries'})
             if timer is not None: p['timings'] = dict(network_ms=network_ms, fusion_ms=timer.mark('fusion'))
