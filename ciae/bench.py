@@ -30,11 +30,12 @@ from .data.panoptic_io import write_json_atomic
 from .engine.timing import SyncTimer, synchronize
 
 # %% auto #0
-__all__ = ['AMP_DTYPES', 'STAGES', 'SYNTH_CATEGORIES', 'TRAIN_CONFIGS', 'timed', 'stats', 'tune_torchvision', 'build_models',
-           'bench_image', 'StageClock', 'bench_sizes', 'bench_fusion', 'profile_ciae', 'step_models', 'bench_steps',
-           'format_steps', 'format_table', 'format_fusion', 'format_stages', 'peak_memory', 'main', 'coco_like_item',
-           'synth_item', 'train_batch', 'segments_per_image', 'fcos_peer', 'ciae_calls', 'fcos_call', 'count_syncs',
-           'bench_train_config', 'bench_train', 'format_train', 'profile_train']
+__all__ = ['AMP_DTYPES', 'STAGES', 'COMPILE_MODES', 'SYNTH_CATEGORIES', 'TRAIN_CONFIGS', 'timed', 'stats', 'tune_torchvision',
+           'build_models', 'bench_image', 'StageClock', 'bench_sizes', 'bench_fusion', 'profile_ciae', 'step_models',
+           'bench_steps', 'format_steps', 'compile_peers', 'bench_compiled', 'format_compiled', 'format_table',
+           'format_fusion', 'format_stages', 'peak_memory', 'main', 'coco_like_item', 'synth_item', 'train_batch',
+           'segments_per_image', 'fcos_peer', 'ciae_calls', 'fcos_call', 'count_syncs', 'bench_train_config',
+           'bench_train', 'format_train', 'profile_train']
 
 # %% ../nbs/40_bench.ipynb #d9494c35
 AMP_DTYPES = dict(off=None, bf16=torch.bfloat16, fp16=torch.float16)   # --amp names (main, training bench)
@@ -139,7 +140,7 @@ class StageClock:
 def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warmup: int = 1, amp: bool | torch.dtype = False,
                 progress: bool = False) -> list:
     """End-to-end time per image of each model at each shorter side, per stage (`STAGES`) too; ciae's network/fusion
-    split; GFLOPs; detection counts. The models take turns inside every round (ciae, FCOS, Mask R-CNN, then again),
+    split; GFLOPs; detection counts; on CUDA the host-device syncs per image of each model (`count_syncs`). The models take turns inside every round (ciae, FCOS, Mask R-CNN, then again),
     so a machine whose speed drifts (shared cores, clocks) slows all three alike, and each ratio is the median of
     the per-round ratios. The first warm-up round counts FLOPs and is not timed. `amp`: autocast on CUDA, float16 if
     True, else the dtype given. `progress`: a bar, one tick per model run."""
@@ -186,6 +187,11 @@ def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warm
             for peer in ('fcos', 'maskrcnn'):
                 res[f'ciae/{peer}'] = statistics.median(c / p for c, p in zip(times['ciae'], times[peer]))
             res['fusion_share'] = statistics.median(p['timings']['fusion_ms'] / 1000 / t for p, t in zip(done, times['ciae']))
+            if device.type == 'cuda':                                             # host-device syncs of one image, no timer
+                with torch.no_grad(), torch.autocast('cuda', dtype=amp if isinstance(amp, torch.dtype) else torch.float16,
+                                                     enabled=bool(amp)):
+                    res['syncs'] = dict(ciae=count_syncs(lambda: models['ciae'].predict(img), device),
+                                        fcos=count_syncs(calls['fcos'], device), maskrcnn=count_syncs(calls['maskrcnn'], device))
             rows.append(res)
     finally:
         for c in clocks.values(): c.remove()
@@ -282,6 +288,54 @@ def format_steps(rows: list) -> str:
                   [f"{r['step']:18s} {r['total']['median_ms']:8.1f} {r['network']['median_ms']:8.1f} "
                    f"{r['fusion']['median_ms']:8.1f} {r['speedup']:7.2f}× {100 * r['differing_pixels']:16.3f}%" for r in rows])
 
+# %% ../nbs/40_bench.ipynb #4a36bc40
+COMPILE_MODES = ('default', 'reduce-overhead', 'max-autotune')
+
+def compile_peers(models: dict, mode: str = 'default') -> dict:
+    """Compiled copies of ciae (`CIAE.compile_network`: backbone, head, embedding branch) and of FCOS given the same
+    treatment (its backbone and head compiled; pre/post-processing eager in both)."""
+    fcos = copy.deepcopy(models['fcos'])
+    for m in (fcos.backbone, fcos.head): m.compile(mode=mode)
+    return dict(ciae=copy.deepcopy(models['ciae']).compile_network(mode), fcos=fcos)
+
+@torch.no_grad()
+def bench_compiled(models: dict, device, sizes=(800,), runs: int = 3, warmup: int = 1, amp: bool | torch.dtype = False,
+                   mode: str = 'default', progress: bool = False) -> list:
+    """End-to-end time per image of the compiled ciae and FCOS (`compile_peers`), taking turns as in `bench_sizes`,
+    their ratio (median of per-round ratios), the compiled ciae's panoptic map against the eager one, and on CUDA the
+    syncs per image. At least 3 warm-up rounds: the first call at a size compiles, CUDA graphs record on later ones."""
+    comp, rows, warmup = compile_peers(models, mode), [], max(warmup, 3)
+    bar = tqdm(total=len(sizes) * (warmup + runs) * 2, desc=f'compiled ({mode})', disable=not progress)
+    for s in sizes:
+        img = bench_image(s, device)
+        flt = [img[0].float() / 255]
+        comp['fcos'].transform.min_size, comp['fcos'].transform.max_size = (s,), max(img.shape[-1], 1333)
+        calls = dict(ciae=lambda: comp['ciae'].predict(img)[0], fcos=lambda: comp['fcos'](flt)[0])
+        times = {m: [] for m in calls}
+        with torch.autocast(device.type, dtype=amp if isinstance(amp, torch.dtype) else torch.float16,
+                            enabled=bool(amp) and device.type == 'cuda'):
+            for r in range(warmup + runs):
+                for m, fn in calls.items():
+                    _tick(bar, f'{s}: {m}')
+                    t = timed(fn, device, 0, 1)[0]
+                    if r >= warmup: times[m].append(t)
+            eager, compiled = models['ciae'].predict(img)[0], comp['ciae'].predict(img)[0]
+            row = dict(short=s, mode=mode, ciae=stats(times['ciae']), fcos=stats(times['fcos']),
+                       ratio=statistics.median(c / f for c, f in zip(times['ciae'], times['fcos'])),
+                       differing_pixels=float((eager['panoptic'] != compiled['panoptic']).float().mean()))
+            if device.type == 'cuda': row['syncs'] = {m: count_syncs(fn, device) for m, fn in calls.items()}
+        rows.append(row)
+    bar.close()
+    return rows
+
+def format_compiled(rows: list) -> str:
+    "Plain-text table of bench_compiled."
+    return _table(f"{'short':>5s} {'mode':>15s} {'ciae ms':>9s} {'FCOS ms':>9s} {'ciae/FCOS':>9s} {'pixels ≠ eager':>14s} {'syncs c/f':>9s}",
+                  [f"{r['short']:5d} {r['mode']:>15s} {r['ciae']['median_ms']:9.1f} {r['fcos']['median_ms']:9.1f} {r['ratio']:9.2f} "
+                   f"{100 * r['differing_pixels']:13.3f}% {'/'.join(str(v) for v in r['syncs'].values()) if 'syncs' in r else '-':>9s}"
+                   for r in rows])
+
+
 # %% ../nbs/40_bench.ipynb #19bd41c3
 def format_table(rows: list) -> str:
     "Plain-text table of bench_sizes."
@@ -289,9 +343,11 @@ def format_table(rows: list) -> str:
         d, g = r['detections'], r['gflops']
         return (f"{r['short']:5d} {r['ciae']['median_ms']:9.1f} {r['ciae_network']['median_ms']:8.1f} {r['ciae_fusion']['median_ms']:8.1f} "
                 f"{r['fcos']['median_ms']:9.1f} {r['maskrcnn']['median_ms']:9.1f} {r['ciae/fcos']:9.2f} {r['ciae/maskrcnn']:10.2f} "
-                f"{100 * r['fusion_share']:8.1f} {g['ciae']:5.0f}/{g['fcos']:.0f}/{g['maskrcnn']:.0f} {d['ciae']:>5d}/{d['fcos']}/{d['maskrcnn']}")
+                f"{100 * r['fusion_share']:8.1f} {g['ciae']:5.0f}/{g['fcos']:.0f}/{g['maskrcnn']:.0f} {d['ciae']:>5d}/{d['fcos']}/{d['maskrcnn']}"
+                + (f" {'/'.join(str(r['syncs'][m]) for m in ('ciae', 'fcos', 'maskrcnn')):>12s}" if 'syncs' in r else ''))
+    syncs = f" {'syncs c/f/m':>12s}" if any('syncs' in r for r in rows) else ''
     return _table(f"{'short':>5s} {'ciae ms':>9s} {'net':>8s} {'fusion':>8s} {'FCOS ms':>9s} {'MRCNN ms':>9s} {'ciae/FCOS':>9s} "
-                  f"{'ciae/MRCNN':>10s} {'fusion %':>8s} {'GFLOP c/f/m':>15s} {'dets c/f/m':>11s}", [line(r) for r in rows])
+                  f"{'ciae/MRCNN':>10s} {'fusion %':>8s} {'GFLOP c/f/m':>15s} {'dets c/f/m':>11s}{syncs}", [line(r) for r in rows])
 
 def format_fusion(rows: list) -> str:
     "Plain-text table of bench_fusion."
@@ -324,7 +380,7 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: list | None = None) -> int:
     """python -m ciae.bench [--device D] [--amp [off|bf16|fp16]] [--threads N] [--sizes 512 640 800] [--runs N] [--warmup N]
-    [--tuned-peers] [--no-steps] [--profile] [--output bench.json]; with --train [--train-configs synth r50]: training steps."""
+    [--tuned-peers] [--no-steps] [--compile [MODE]] [--profile] [--output bench.json]; with --train [--train-configs synth r50]: training steps."""
     ap = _Parser(prog='python -m ciae.bench', description=(
         'Speed of ciae R50-FPN next to torchvision FCOS and Mask R-CNN R50-FPN (random weights, same inputs, same number '
         'of detections), as medians and ratios; plus fusion time vs detections and image size. With --train: one '
@@ -340,6 +396,9 @@ def main(argv: list | None = None) -> int:
     ap.add_argument('--tuned-peers', action='store_true', help="give FCOS and Mask R-CNN ciae's channels-last layout and folded batch norm")
     ap.add_argument('--no-literal', action='store_true', help="skip the (slow) full-resolution fusion in the fusion table")
     ap.add_argument('--no-steps', action='store_true', help="skip the table of ciae's optimisations one at a time")
+    ap.add_argument('--compile', nargs='?', const='default', choices=COMPILE_MODES, help=(
+        "also time compiled copies of ciae (CIAE.compile_network) and FCOS (backbone and head), taking turns; "
+        "--compile alone is torch.compile's default mode, 'reduce-overhead' adds CUDA graphs"))
     ap.add_argument('--profile', action='store_true', help="print torch.profiler's operator table for ciae at the largest size (--train: of one training step)")
     ap.add_argument('--train', action='store_true', help='benchmark training steps instead of inference (the inference sections are skipped)')
     ap.add_argument('--train-configs', nargs='+', metavar='NAME', help="of synth, r50 (TRAIN_CONFIGS; default: synth; on CUDA synth r50)")
@@ -367,7 +426,7 @@ def main(argv: list | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     res = dict(device=str(device), device_name=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu',
                threads=torch.get_num_threads(), amp=amp_name, tuned_peers=a.tuned_peers, torch=torch.__version__,
-               torchvision=torchvision.__version__, complete=False, sizes=[], fusion=[], steps=[], train=[])
+               torchvision=torchvision.__version__, complete=False, sizes=[], fusion=[], steps=[], train=[], compiled=[])
     def save(**part):                                                       # after every section: a crash keeps what was measured
         res.update(part, memory=peak_memory(device))
         write_json_atomic(res, out)
@@ -396,6 +455,10 @@ def main(argv: list | None = None) -> int:
                           literal=not a.no_literal, progress=True)
     save(fusion=fusion)
     say('\nfusion (ciae network output, 53 stuff queries + detections):\n' + format_fusion(fusion))
+    if a.compile:
+        compiled = bench_compiled(models, device, a.sizes, runs, warmup, amp or False, a.compile, progress=True)
+        save(compiled=compiled)
+        say(f"\ncompiled ({a.compile}), end to end per image:\n" + format_compiled(compiled))
     if not a.no_steps:
         steps = bench_steps(CIAE(models['ciae'].cfg), device, max(a.sizes), runs, warmup, progress=True)
         save(steps=steps)

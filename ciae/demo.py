@@ -96,9 +96,8 @@ def main(argv: list | None = None):
     a = ap.parse_args(argv)
     if a.steps < 1 or a.dim < 2: ap.error('--steps must be >= 1 and --dim >= 2')
     d = run_demo(a.out, steps=a.steps, dim=a.dim, seed=a.seed)
-    import matplotlib
-    matplotlib.use('Agg')
-    plot_demo(d, Path(a.out) / 'demo.png')
+    import matplotlib.pyplot as plt                      # the backend stays the caller's: a notebook keeps its inline plots
+    plt.close(plot_demo(d, Path(a.out) / 'demo.png'))
     print(pq_table(d['results']))
     print(f"fit: {a.steps} steps in {d['fit_seconds']:.1f} s; wrote {Path(a.out) / 'pred.json'}, "
           f"{Path(a.out) / 'metrics.json'} and {Path(a.out) / 'demo.png'}")

@@ -77,9 +77,7 @@ def predict_images(model, meta: dict, paths: list, out: str | Path, pca: bool = 
     """Predict each image into `out` (`PanopticWriter`: panoptic/<name>.png at the image's size, predictions.jsonl,
     predictions.json) with a picture in vis/; returns (number written, list of one-line errors). The JSON's image ids
     are `image_ids` (a dataset's, see `dataset_images`), else 0..n−1; its file names `file_names`, else the paths."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt                     # the backend stays the caller's; each figure is closed once saved
     out = Path(out)
     (out / 'vis').mkdir(parents=True, exist_ok=True)
     inp = meta.get('config', {}).get('input', {})

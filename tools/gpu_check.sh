@@ -6,11 +6,13 @@
 #      bf16, with host syncs per step, the CIAE-loss share on a COCO-like batch and a profile of the R50 step;
 #   2. the synth preset (python -m ciae.train) trained to the end in bf16, with its PQ;
 #   3. 200 iterations in fp16 (GradScaler), with its PQ;
-#   4. the inference bench at shorter side 800;
+#   4. the inference bench at shorter side 800: per-stage table, syncs per image, and compiled copies of ciae and FCOS
+#      (--compile reduce-overhead: torch.compile with CUDA graphs), issue 17's table;
 #   5. the R50 training step again with the kernels switched off (CIAE_FUSED_LOSS=off), on the same machine;
 #   6. the per-pixel top-K of the CIAE loss: torch.topk against K passes of max, at the R50 size.
 # Each step has its own time limit; everything goes to $OUT (default gpu_out/): gpu_check.log and the JSON results.
-# The whole script stays under 8 minutes on an H100. `DEVICE=cpu SMOKE=1 bash tools/gpu_check.sh` runs every step tiny
+# The whole script stays under 8 minutes on an H100; ONLY="env bench_infer" runs only the named steps (issue 17's
+# inference table alone takes about 3 minutes, most of it compiling). `DEVICE=cpu SMOKE=1 bash tools/gpu_check.sh` runs every step tiny
 # on a CPU, to check the script itself before spending GPU time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,23 +26,24 @@ fi
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 step() {  # step NAME LIMIT_S COMMAND...: run with a time limit, output appended to the log, a summary line printed
   local name=$1 limit=$2; shift 2
+  if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then echo "=== $name: skipped (ONLY=$ONLY)" >> "$LOG"; return; fi
   echo "=== $name (limit ${limit} s): $*" >> "$LOG"
   local s=$(date +%s); timeout -k 10 "$limit" "$@" >> "$LOG" 2>&1; local rc=$?
   echo "=== $name: exit $rc after $(( $(date +%s) - s )) s" | tee -a "$LOG"
 }
 if [ "$SMOKE" = 1 ]; then
   TRAIN_CFGS="synth"; BENCH_RUNS="--runs 1 --warmup 1"; SYNTH_ITERS="--max-iter 4"; F16_ITERS="--max-iter 4"; F16=bf16
-  INFER="--sizes 256 --runs 1 --detections 10"; TOPK_N=20000
+  INFER="--sizes 256 --runs 1 --detections 10"; TOPK_N=20000; COMPILE=""; INFER_LIMIT=50
 else
   TRAIN_CFGS="synth r50"; BENCH_RUNS="--runs 5 --warmup 3"; SYNTH_ITERS=""; F16_ITERS="--max-iter 200"; F16=fp16
-  INFER="--sizes 800 --runs 20"; TOPK_N=6963200
+  INFER="--sizes 800 --runs 20"; TOPK_N=6963200; COMPILE="--compile reduce-overhead"; INFER_LIMIT=170
 fi
 
 step env 60 $PY -c "import torch, torchvision, panopticapi, ciae; print('torch', torch.__version__, 'torchvision', torchvision.__version__, torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU')"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.max.sm,temperature.gpu --format=csv >> "$LOG" 2>&1
 
 if [ "$DEV" = cuda ]; then
-  step kernels 90 $PY -c "import json; from ciae.gpu_kernels import self_test; print('kernels vs PyTorch, largest relative differences:', json.dumps(self_test('cuda', large=True)))"
+  step kernels 90 $PY -c "import json; from ciae.loss.gpu_kernels import self_test; print('kernels vs PyTorch, largest relative differences:', json.dumps(self_test('cuda', large=True)))"
 fi
 
 step bench_train 150 $PY -m ciae.bench --train --device "$DEV" --amp bf16 --train-configs $TRAIN_CFGS $BENCH_RUNS --profile \
@@ -54,14 +57,14 @@ step "synth_$F16" 70 $PY -m ciae.train --device "$DEV" --amp "$F16" --output "$R
 cp "$RUNS/synth_$F16/pq_val.json" "$OUT/synth_${F16}_pq.json" 2>/dev/null
 cp "$RUNS/synth_$F16/metrics.jsonl" "$OUT/synth_${F16}_metrics.jsonl" 2>/dev/null
 
-step bench_infer 50 $PY -m ciae.bench --device "$DEV" $INFER --no-literal --no-steps --output "$OUT/bench_infer.json"
+step bench_infer "$INFER_LIMIT" $PY -m ciae.bench --device "$DEV" $INFER --no-literal --no-steps $COMPILE --output "$OUT/bench_infer.json"
 
 [ "$SMOKE" = 1 ] || step bench_train_unfused 90 env CIAE_FUSED_LOSS=off $PY -m ciae.bench --train --device "$DEV" --amp bf16 \
   --train-configs r50 $BENCH_RUNS --output "$OUT/bench_train_unfused.json"
 
 step topk 30 $PY - "$DEV" "$TOPK_N" <<'EOF'
 import sys, time, torch
-from ciae.ciae_loss import top_k
+from ciae.loss.ciae_loss import top_k
 dev, n = torch.device(sys.argv[1]), int(sys.argv[2])
 y = torch.randn(n, 100, device=dev)                     # R50 at 800 × 1088, batch 8: 6.96 M pixels × ~100 queries
 def t(fn, reps=5):
