@@ -28,6 +28,13 @@ body { margin: 0; }
 #ciae-main { margin-left: 250px; padding: 12px 28px; max-width: 1150px; }
 math[display="block"] { margin: 0.6em 0; font-size: 1.1em; }
 .ciae-tex-fallback { color: #a00; }
+#ciae-main img { max-width: 100%; height: auto; }
+.ciae-landing { font: 15px/1.55 system-ui, sans-serif; color: #1f2328; }
+.ciae-landing table { border-collapse: collapse; margin: 0.6em 0; }
+.ciae-landing th, .ciae-landing td { border: 1px solid #d0d7de; padding: 3px 9px; }
+.ciae-landing th { background: #f6f8fa; }
+.ciae-landing pre { background: #f6f8fa; padding: 10px; overflow-x: auto; border-radius: 6px; }
+.ciae-landing code { font-size: 0.9em; }
 """
 
 
@@ -100,7 +107,7 @@ def build(out: Path, nbs: Path = ROOT / 'nbs', readme: Path = ROOT / 'README.md'
         (out / fname).write_text(with_nav(body, nav_html(pages, fname), title))
     md = mistune.create_markdown(escape=False, plugins=['table'])
     text = re.sub(r'<!--.*?-->', '', readme.read_text(), flags=re.S)
-    landing = f'<!doctype html><html><head><meta charset="utf-8"><title>ciae</title></head><body>{md(math_to_mathml(text))}</body></html>'
+    landing = f'<!doctype html><html><head><meta charset="utf-8"><title>ciae</title></head><body><div class="ciae-landing">{md(math_to_mathml(text))}</div></body></html>'
     (out / 'index.html').write_text(with_nav(landing, nav_html(pages, 'index.html'), 'Overview'))
     if (readme.parent / 'README_files').is_dir():
         shutil.copytree(readme.parent / 'README_files', out / 'README_files', dirs_exist_ok=True)
