@@ -20,11 +20,11 @@ from .data.panoptic_io import write_json_atomic, write_text_atomic
 from .data.synth import make_synthetic
 
 # %% auto #0
-__all__ = ['TABLES', 'SCHEMA', 'PRESET', 'SCHEDULE', 'P', 'Row', 'Table', 'Schedule', 'config_fields', 'effective_model',
-           'model_diff', 'override_args', 'run_name', 'Job', 'plan', 'parse_tables', 'val_subset', 'ensure_data',
-           'Context', 'train_command', 'oracle_command', 'read_report', 'training_log', 'run_measured', 'execute',
-           'header', 'mismatch', 'table_json', 'table_path', 'load_results', 'summarize', 'row_label', 'format_table',
-           'sweep', 'plan_text', 'main']
+__all__ = ['TABLES', 'SWEEP_LR', 'SCHEMA', 'PRESET', 'SCHEDULE', 'P', 'Row', 'Table', 'Schedule', 'config_fields',
+           'effective_model', 'model_diff', 'override_args', 'run_name', 'Job', 'plan', 'parse_tables', 'val_subset',
+           'ensure_data', 'Context', 'train_command', 'oracle_command', 'read_report', 'training_log', 'run_measured',
+           'execute', 'header', 'mismatch', 'table_json', 'table_path', 'load_results', 'summarize', 'row_label',
+           'format_table', 'sweep', 'plan_text', 'main']
 
 # %% ../nbs/50_ablate.ipynb #46826c6b
 def P(pq: float | None, th: float | None, st: float | None, miou: float | None = None) -> dict:
@@ -98,6 +98,7 @@ TABLES = {t.name: t for t in [
 ]}
 
 # %% ../nbs/50_ablate.ipynb #3d774ad3
+SWEEP_LR = 2e-3       # the committed sweep's learning rate (the synth preset's until issue 18 lowered it)
 SCHEMA = 1            # version of the JSON layout below; bump it when the layout or the meaning of a field changes
 PRESET = 'synth'
 
@@ -113,6 +114,7 @@ class Schedule:
         "The `python -m ciae.train` overrides of this schedule (warm-up: the preset's share of the iterations)."
         s = get_preset(PRESET).solver
         return [f'solver.max_iter={self.iters}', f'solver.warmup_iters={round(s.warmup_iters * self.iters / s.max_iter)}',
+                f'solver.base_lr={SWEEP_LR}',
                 f'input.short_sizes={self.short}', f'input.max_size={self.max_size}', f'input.test_short={self.short}',
                 f'input.test_max={self.max_size}', f'checkpoint_period={self.iters}', f'log_period={min(10, self.iters)}',
                 'vis_images=0']

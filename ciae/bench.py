@@ -432,7 +432,7 @@ def main(argv: list | None = None) -> int:
         write_json_atomic(res, out)
     say = partial(print, flush=True)
     if a.train:
-        layout = 'channels-last (NHWC)' if device.type == 'cuda' else 'channels-first (NCHW)'
+        layout = 'channels-last (NHWC), as the trainer runs them'
         say(f"device {res['device_name']}, {res['threads']} threads, amp={amp_name}, both models {layout}; one training "
             f"step (forward, losses, backward, SGD), median of {runs} rounds after {warmup} warm-up")
         rows = []
@@ -642,8 +642,8 @@ def bench_train_config(name: str, spec: dict, device, amp=None, runs: int = 5, w
     median per-round ratio ciae/FCOS, and the CIAE loss's share of ciae's step (its forward + backward alone,
     timed in the same rounds). The share is also measured on a COCO-like batch (`coco_like_item`: 133 categories,
     20–50 segments per image) for the same architecture built with COCO's categories, unless `spec` is COCO-like
-    already. `amp`: None or the autocast dtype; `channels_last`: default on CUDA."""
-    channels_last = device.type == 'cuda' if channels_last is None else channels_last
+    already. `amp`: None or the autocast dtype; `channels_last`: default True, the trainer's layout on GPUs and CPUs."""
+    channels_last = True if channels_last is None else channels_last   # as the trainer runs it
     B, (H, W), ns, nt = spec['batch'], spec['size'], spec['num_stuff'], spec['num_thing']
     coco_extra = (spec['data'], ns, nt) != ('coco', 53, 80)
     bar = tqdm(total=(warmup + runs) * (3 + 2 * coco_extra), desc=f'train {name}', disable=not progress)
@@ -706,7 +706,7 @@ def profile_train(spec: dict, device, amp=None, channels_last: bool | None = Non
     """Where one ciae training step of `spec` spends its time, after one warm-up step: the phases (forward + losses,
     backward, optimizer step; host clock around synchronisations) and torch.profiler's operators by self time."""
     from torch.profiler import profile, ProfilerActivity
-    channels_last = device.type == 'cuda' if channels_last is None else channels_last
+    channels_last = True if channels_last is None else channels_last   # as the trainer runs it
     torch.manual_seed(0)
     model = CIAE(CIAEConfig(num_stuff=spec['num_stuff'], num_thing=spec['num_thing'], channels_last=channels_last,
                             **spec['model'])).to(device).train()

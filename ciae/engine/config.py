@@ -79,7 +79,7 @@ PRESETS = {
         preset='synth', data='data/synth', train_split='train', val_split='val', synth=True, output='runs/synth',
         model=dict(backbone='resnet18', fpn_channels=64, head_convs=2, embed_channels=64, embed_dim=16,
                    memory_momentum=0.999, min_stuff_area=400, score_thresh=0.3, nms_thresh=0.4),
-        solver=SolverConfig(optimizer='adamw', base_lr=2e-3, weight_decay=1e-4, schedule='cosine', max_iter=900,
+        solver=SolverConfig(optimizer='adamw', base_lr=1e-3, weight_decay=1e-4, schedule='cosine', max_iter=900,
                             steps=(), warmup_iters=45, batch_size=4, reference_batch=4, clip_grad=10.0),
         input=InputConfig(short_sizes=(256,), max_size=320, test_short=256, test_max=320, flip=0.5),
         checkpoint_period=100, log_period=10),
