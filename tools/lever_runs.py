@@ -3,6 +3,7 @@ the preset, its val PQ (pq_val.json, the official evaluator) and a diagnosis of 
 class-agnostic recall at box IoU ≥ 0.5 by object size, and the share of matched boxes whose class is right.
 
     python tools/lever_runs.py runs/A runs/B ... [--out experiments/issue18_levers.json] [--note 'how they ran']
+        [--label RUN=TEXT ...] [--kept RUN=TEXT ...] [--detector RUN,RUN]
 
 A run's label is its overrides of the synth preset, read from its config.json. The detector is scored at score
 threshold 0.05 (what it finds at all) and at the preset's threshold (what reaches the panoptic map), for the runs
@@ -24,7 +25,8 @@ def overrides(cfg: dict, base: dict, prefix: str = '') -> dict:
     for k in sorted(set(cfg) | set(base)):
         a, b = cfg.get(k), base.get(k)
         if isinstance(a, dict) or isinstance(b, dict): out.update(overrides(a or {}, b or {}, f'{prefix}{k}.'))
-        elif a != b and k not in ('output', 'workers') and (k in base or prefix == 'model.'): out[prefix + k] = a
+        elif k == 'data' and a and b and Path(a).resolve() == Path(b).resolve(): continue     # the same folder, spelt otherwise
+        elif a != b and k not in ('output', 'workers', 'synth') and (k in base or prefix == 'model.'): out[prefix + k] = a
     return out
 
 @torch.no_grad()
@@ -57,28 +59,33 @@ def detector_report(model, ds, score_thresh: float) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('runs', nargs='+')
+    ap.add_argument('runs', nargs='+', help="run folders; RUN:PQ_JSON reads another evaluation of RUN (e.g. at another test size)")
     ap.add_argument('--out', default='experiments/issue18_levers.json')
     ap.add_argument('--note', default='')
     ap.add_argument('--detector', default='', metavar='RUN,RUN', help='runs whose detector to diagnose (a minute each on 2 cores); default: none')
     ap.add_argument('--label', action='append', default=[], metavar='RUN=TEXT', help='what a run changed that its config does not say')
+    ap.add_argument('--kept', action='append', default=[], metavar='RUN=TEXT', help='whether the run\'s change was kept, and why')
     a = ap.parse_args(argv)
     torch.set_num_threads(max(torch.get_num_threads(), 1))
     base = json.loads(json.dumps(config_dict(get_preset('synth'))))          # tuples as the configs store them
     labels = dict(x.split('=', 1) for x in a.label)
+    kept = dict(x.split('=', 1) for x in a.kept)
     rows = []
-    for run in map(Path, a.runs):
+    for spec in a.runs:
+        run, _, other = spec.partition(':')                                   # RUN or RUN:PQ_JSON (another evaluation of it)
+        run = Path(run)
         cfg = json.loads((run / 'config.json').read_text())
-        pq = json.loads((run / 'pq_val.json').read_text())
-        row = dict(run=run.name, overrides=overrides(cfg, base), label=labels.get(run.name, ''),
+        pq = json.loads(Path(other or run / 'pq_val.json').read_text())
+        name = f'{run.name}/{Path(other).parent.name}' if other else run.name
+        row = dict(run=name, overrides=overrides(cfg, base), label=labels.get(name, ''), kept=kept.get(name, ''),
                    **{k.lower(): {m: round(100 * pq[k][m], 2) for m in ('pq', 'sq', 'rq')} for k in ('All', 'Things', 'Stuff')},
                    per_class={k: round(100 * v['pq'], 2) for k, v in pq['per_class'].items()},
                    detector=None)
-        if run.name in a.detector.split(','):
+        if name in a.detector.split(','):
             model, _ = load_model(run / 'model_final.pth', 'cpu', optimize=True)
             ds = CocoPanoptic(cfg['data'], cfg['val_split'], transforms=test_transform(cfg['input']['test_short'], cfg['input']['test_max']))
             row['detector'] = [detector_report(model, ds, t) for t in sorted({0.05, model.cfg.score_thresh})]
-        print(f"{run.name}: {row['overrides']} {row['label']} PQ {row['all']['pq']} things {row['things']['pq']} stuff {row['stuff']['pq']}", flush=True)
+        print(f"{name}: {row['overrides']} {row['label']} PQ {row['all']['pq']} things {row['things']['pq']} stuff {row['stuff']['pq']}", flush=True)
         rows.append(row)
     Path(a.out).write_text(json.dumps(dict(note=a.note, preset='synth', runs=rows), indent=1) + '\n')
     print(f"wrote {a.out}")

@@ -27,7 +27,8 @@ exp = MarkdownExporter()
 exp.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}, enabled=True), enabled=True)
 body, res = exp.from_notebook_node(nb, resources={'output_files_dir': 'README_files'})
 for name, data in res.get('outputs', {}).items():
-    Path(name).parent.mkdir(parents=True, exist_ok=True); Path(name).write_bytes(data)
+    Path(name).parent.mkdir(parents=True, exist_ok=True)
+    Path(name).write_bytes(data)
 Path('README.md').write_text('<!-- generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file -->\n\n'
                              + body.strip() + '\n')
 print('wrote README.md', *res.get('outputs', {}))
