@@ -5,7 +5,8 @@ class-agnostic recall at box IoU ≥ 0.5 by object size, and the share of matche
     python tools/lever_runs.py runs/A runs/B ... [--out experiments/issue18_levers.json] [--note 'how they ran']
         [--label RUN=TEXT ...] [--kept RUN=TEXT ...] [--detector RUN,RUN]
 
-A run's label is its overrides of the synth preset, read from its config.json. The detector is scored at score
+A run's overrides of the synth preset are read from its config.json; --label and --kept say in words what it changed and
+whether that was kept. The detector is scored at score
 threshold 0.05 (what it finds at all) and at the preset's threshold (what reaches the panoptic map), for the runs
 named in --detector."""
 import argparse, json, sys

@@ -27,11 +27,17 @@ import torchvision
 from PIL import Image
 from ciae.engine.checkpoint import load_model
 from ciae.engine.evaluate import evaluate_split
+from ciae.engine.config import get_preset
 from ciae.data.coco import CocoPanoptic, split_paths
 from ciae.data.transforms import test_transform, collate
 from ciae.model.proposal_head import flatten_levels, centerness_target
 
 CENTRENESS_EDGES = (0.2, 0.4, 0.6, 0.8)
+
+def preset_test_transform():
+    "The synth preset's test geometry, which every run diagnosed here was evaluated at."
+    i = get_preset('synth').input
+    return test_transform(i.test_short, i.test_max)
 
 @torch.no_grad()
 def location_accuracy(model, ds, n: int) -> dict:
@@ -59,14 +65,14 @@ def cmd_locations(a) -> dict:
         model, _ = load_model(ckpt, 'cpu')
         model.eval()
         name = f'{ckpt.parent.name}/{ckpt.name}'
-        rows[name] = {split: location_accuracy(model, CocoPanoptic(a.data, split, transforms=test_transform(256, 320)), 100)
+        rows[name] = {split: location_accuracy(model, CocoPanoptic(a.data, split, transforms=preset_test_transform()), 100)
                       for split in ('val', 'train')}
         print(name, {s: r['by_centreness'] for s, r in rows[name].items()}, flush=True)
     return dict(locations=rows)
 
 def cmd_thresholds(a) -> dict:
     model, _ = load_model(Path(a.runs[0]) / 'model_final.pth', 'cpu', optimize=True)
-    ds = CocoPanoptic(a.data, 'train', transforms=test_transform(256, 320))
+    ds = CocoPanoptic(a.data, 'train', transforms=preset_test_transform())
     grid = []
     for st in (0.2, 0.3, 0.4):
         for nm in (0.4, 0.6):
@@ -80,7 +86,7 @@ def cmd_thresholds(a) -> dict:
 def cmd_oracle(a) -> dict:
     run = Path(a.runs[0])
     model, _ = load_model(run / 'model_final.pth', 'cpu')
-    ds = CocoPanoptic(a.data, 'val', transforms=test_transform(256, 320))
+    ds = CocoPanoptic(a.data, 'val', transforms=preset_test_transform())
     r = evaluate_split(model, ds, run / 'oracle', oracle=True, workers=0, progress=False)
     res = {k.lower(): round(100 * r[k]['pq'], 2) for k in ('All', 'Things', 'Stuff')}
     print(run.name, res, flush=True)
