@@ -17,14 +17,14 @@ from .engine.config import apply_overrides, get_preset, model_config, validate_c
 from .model.ciae import CIAEConfig
 from .data.coco import DatasetError, load_panoptic_json, split_paths
 from .data.panoptic_io import write_json_atomic, write_text_atomic
-from .data.synth import make_synthetic
+from .data.synth import ensure_synthetic
 
 # %% auto #0
 __all__ = ['TABLES', 'SWEEP_LR', 'SCHEMA', 'PRESET', 'SCHEDULE', 'P', 'Row', 'Table', 'Schedule', 'config_fields',
            'effective_model', 'model_diff', 'override_args', 'run_name', 'Job', 'plan', 'parse_tables', 'val_subset',
-           'ensure_data', 'Context', 'train_command', 'oracle_command', 'read_report', 'training_log', 'run_measured',
-           'execute', 'header', 'mismatch', 'table_json', 'table_path', 'load_results', 'summarize', 'row_label',
-           'format_table', 'sweep', 'plan_text', 'main']
+           'Context', 'train_command', 'oracle_command', 'read_report', 'training_log', 'run_measured', 'execute',
+           'header', 'mismatch', 'table_json', 'table_path', 'load_results', 'summarize', 'row_label', 'format_table',
+           'sweep', 'plan_text', 'main']
 
 # %% ../nbs/50_ablate.ipynb #46826c6b
 def P(pq: float | None, th: float | None, st: float | None, miou: float | None = None) -> dict:
@@ -225,17 +225,6 @@ def val_subset(root: str | Path, split: str, n: int, create: bool = True) -> str
             except OSError: shutil.copy2(src_dir / f, dst)
     write_json_atomic({**js, 'images': keep, 'annotations': anns}, sub_js)
     return name
-
-def ensure_data(root: str | Path, progress: bool = True):
-    """Generate the synthetic dataset (what `python -m ciae.data synth` writes) into `root` if it has no train split
-    and is missing or empty; a folder holding something else is left alone (ValueError, one line)."""
-    root = Path(root)
-    if split_paths(root, 'train')[1].is_file(): return
-    if root.exists() and any(root.iterdir()):
-        raise ValueError(f"--data {root}: no train split (annotations/panoptic_train.json) and the folder is not empty; "
-                         f"the ablations run on the synthetic dataset: python -m ciae.data synth --out {root}")
-    print(f"generating the synthetic dataset in {root} (about a minute)", flush=True)
-    make_synthetic(root, progress=progress)
 
 # %% ../nbs/50_ablate.ipynb #ae2ec89d
 @dataclass
@@ -443,7 +432,7 @@ def sweep(names: list, seeds: list = (0,), default_seeds: list = (0, 1, 2), sche
     if not seeds or not default_seeds: raise ValueError("--seeds and --default-seeds need at least one seed each")
     if schedule.iters < 1 or schedule.val_images < 1 or schedule.short < 32 or schedule.max_size < schedule.short:
         raise ValueError(f"bad schedule {schedule}: iterations and val images >= 1, 32 <= short side <= max size")
-    if not dry_run: ensure_data(data, progress)
+    if not dry_run: ensure_synthetic(data, get_preset(PRESET).synth_variant, progress)
     has_val = split_paths(data, 'val')[1].is_file()
     val_split = val_subset(data, 'val', schedule.val_images, create=not dry_run) if has_val else f'val_first{schedule.val_images}'
     ctx = Context(str(data), val_split, schedule, runs_dir, device, workers, max(1, (os.cpu_count() or 1) // jobs))

@@ -9,14 +9,15 @@ from __future__ import annotations
 import argparse, sys, time
 from collections import Counter
 from pathlib import Path
+import numpy as np
 from tqdm.auto import tqdm
 from .coco import (DatasetError, Categories, split_paths, load_panoptic_json, check_json, image_problem,
                             annotation_problem, check_png, missing_fields, COCO_HINT)
-from .panoptic_io import read_image, read_panoptic_png
-from .synth import make_synthetic
+from .panoptic_io import read_image, read_panoptic_png, instance_statistics, AREA_BINS
+from .synth import make_synthetic, VARIANTS
 
 # %% auto #0
-__all__ = ['derived_notes', 'check_split', 'format_summary', 'main']
+__all__ = ['derived_notes', 'check_split', 'format_summary', 'instance_lines', 'main']
 
 # %% ../../nbs/14_data_cli.ipynb #516aeb77
 def derived_notes(missing: Counter, json_path: Path) -> list:
@@ -40,6 +41,8 @@ def check_split(root: str | Path, split: str, progress: bool = True) -> tuple[di
     except DatasetError as e: problems.append(str(e))
     images = {im['id']: im for im in js['images'] if image_problem(im) is None}
     per_class, per_class_images, crowd, missing, n_segs = Counter(), Counter(), Counter(), Counter(), []
+    thing_ids = {c for c, t in zip(cats.ids, cats.isthing) if t}
+    n_inst, areas, touching = [], [], 0                                     # thing instances, from the PNGs
     for ann in tqdm(js['annotations'], desc=f'check {split}', disable=not progress):
         if annotation_problem(ann) is not None: continue                     # already reported by check_json
         im, infos = images.get(ann['image_id']), ann['segments_info']
@@ -60,13 +63,18 @@ def check_split(root: str | Path, split: str, progress: bool = True) -> tuple[di
             problems.append(str(e))
             continue
         problems += check_png(pan, infos, png)
+        a, t = instance_statistics(pan, infos, thing_ids)
+        n_inst.append(len(a))
+        areas += a
+        touching += t
         if size is None: continue
         if size != pan.shape[::-1]: problems.append(f"{png}: PNG size {pan.shape[::-1]} differs from image size {size}")
         elif (im.get('width'), im.get('height')) not in ((None, None), size):
             problems.append(f"{json_path}: image id {im['id']} has width x height {im.get('width')}x{im.get('height')} but {img.name} is {size[0]}x{size[1]}")
     summary = dict(root=str(root), split=split, images=len(js['images']), categories=cats,
                    segments_per_image=(min(n_segs, default=0), sum(n_segs) / max(len(n_segs), 1), max(n_segs, default=0)),
-                   per_class=per_class, per_class_images=per_class_images, crowd=crowd, notes=derived_notes(missing, json_path))
+                   per_class=per_class, per_class_images=per_class_images, crowd=crowd, notes=derived_notes(missing, json_path),
+                   instances_per_image=n_inst, instance_areas=areas, touching=touching)
     return summary, problems
 
 def format_summary(s: dict) -> str:
@@ -79,8 +87,21 @@ def format_summary(s: dict) -> str:
     for cid, name, thing in zip(cats.ids, cats.names, cats.isthing):
         rows.append(f"  {str(name)[:24]:24s} {'thing' if thing else 'stuff':5s} {cid:5d} {s['per_class'][cid]:9d} "
                     f"{s['per_class_images'][cid]:7d} {s['crowd'][cid]:6d}")
+    rows += instance_lines(s)
     rows += s['notes']
     return '\n'.join(rows)
+
+def instance_lines(s: dict) -> list:
+    "The thing-instance lines of a `check_split` summary: instances per image, share touching their own class, areas."
+    n, areas = s['instances_per_image'], np.asarray(s['instance_areas'])
+    if not len(areas): return []
+    counts = np.bincount(np.searchsorted(AREA_BINS, areas, side='right'), minlength=len(AREA_BINS) + 1)
+    edges = ['0', *(f"{int(round(b ** 0.5))}²" for b in AREA_BINS), '']
+    hist = ', '.join(f"{lo}–{hi} {100 * c / len(areas):.0f} %" if hi else f"≥ {lo} {100 * c / len(areas):.0f} %"
+                     for lo, hi, c in zip(edges[:-1], edges[1:], counts))
+    return [f"  thing instances: {len(areas)}, {np.mean(n):.1f} per image (min {min(n)}, max {max(n)}); "
+            f"{100 * s['touching'] / len(areas):.0f} % touch or overlap an instance of their own class",
+            f"  instance area (px): {hist}"]
 
 # %% ../../nbs/14_data_cli.ipynb #e4c8c180
 def main(argv: list | None = None) -> int:
@@ -94,6 +115,8 @@ def main(argv: list | None = None) -> int:
     sy.add_argument('--height', type=int, default=256)
     sy.add_argument('--width', type=int, default=320)
     sy.add_argument('--seed', type=int, default=0, help='random seed; the same seed gives the same dataset')
+    sy.add_argument('--variant', choices=VARIANTS, default='v2', help='v2: the default benchmark; hard: the earlier one, '
+                    'whose classes share colours (default: %(default)s)')
     ck = sub.add_parser('check', help='validate a split and print its summary, or one line per problem')
     ck.add_argument('--data', required=True, help='dataset root (holds <split>/ and annotations/)')
     ck.add_argument('--split', required=True, help='split name, e.g. train2017, val2017, train, val')
@@ -104,8 +127,8 @@ def main(argv: list | None = None) -> int:
             print('error: image counts must be >= 0 and sizes >= 32', file=sys.stderr)
             return 2
         t0 = time.perf_counter()
-        make_synthetic(a.out, a.train, a.val, a.height, a.width, a.seed)
-        print(f"wrote {a.train} train and {a.val} val images to {a.out} in {time.perf_counter() - t0:.1f} s")
+        make_synthetic(a.out, a.train, a.val, a.height, a.width, a.seed, variant=a.variant)
+        print(f"wrote {a.train} train and {a.val} val images ({a.variant}) to {a.out} in {time.perf_counter() - t0:.1f} s")
         splits = [s for s, n in (('train', a.train), ('val', a.val)) if n]
     else:
         splits = [a.split]

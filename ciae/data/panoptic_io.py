@@ -16,12 +16,11 @@ from torch import Tensor
 from PIL import Image, ImageOps
 from panopticapi.utils import id2rgb, rgb2id
 from torchvision.transforms.v2 import functional as TF
-from ..loss.box_filter import masks_to_edge_boxes
 
 # %% auto #0
-__all__ = ['DatasetError', 'network_size', 'read_image', 'read_panoptic_png', 'nearest_source', 'resized_segments',
+__all__ = ['AREA_BINS', 'DatasetError', 'network_size', 'read_image', 'read_panoptic_png', 'nearest_source', 'resized_segments',
            'panoptic_png', 'encode_panoptic_png', 'write_text_atomic', 'write_json_atomic', 'measure_segments',
-           'segments_from_maps', 'PanopticWriter', 'write_panoptic_split']
+           'segments_from_maps', 'PanopticWriter', 'write_panoptic_split', 'instance_statistics']
 
 # %% ../../nbs/15_panoptic_io.ipynb #77a47bb6
 class DatasetError(ValueError):
@@ -128,14 +127,16 @@ def write_json_atomic(obj, path: str | Path) -> Path:
 
 def measure_segments(pan: Tensor | np.ndarray) -> dict:
     """{id: dict(area, bbox)} of every segment of an (H, W) id map (0 = void): its area in pixels and the COCO
-    `bbox` [x, y, w, h] of its mask (`masks_to_edge_boxes`)."""
-    pan = torch.as_tensor(pan)
-    ids = pan.unique()
-    ids = ids[ids != 0]                                                         # (N,)
-    masks = pan[None] == ids[:, None, None]                                     # (N, H, W)
-    boxes = masks_to_edge_boxes(masks).long()                                   # (N, 4) xyxy, pixel edges
-    boxes[:, 2:] -= boxes[:, :2]                                                # (N, 4) xywh
-    return {i: dict(area=a, bbox=b) for i, a, b in zip(ids.tolist(), masks.sum((1, 2)).tolist(), boxes.tolist())}
+    `bbox` [x, y, w, h] of its mask (as `masks_to_edge_boxes` gives it)."""
+    pan = pan.cpu().numpy() if isinstance(pan, Tensor) else np.asarray(pan)   # numpy: torch.unique is slow on CPUs
+    ids, areas = np.unique(pan, return_counts=True)
+    out = {}
+    for i, a in zip(ids.tolist(), areas.tolist()):
+        if i == 0: continue                                                     # void
+        m = pan == i
+        rows, cols = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
+        out[i] = dict(area=a, bbox=[int(cols[0]), int(rows[0]), int(cols[-1] + 1 - cols[0]), int(rows[-1] + 1 - rows[0])])
+    return out
 
 def segments_from_maps(segment: Tensor, category: Tensor, category_ids: list | None = None,
                        iscrowd: Tensor | None = None) -> tuple[Tensor, list]:
@@ -203,3 +204,19 @@ def write_panoptic_split(folder: str | Path, json_path: str | Path, items: list,
         for image_id, file_name, pan, segs in items:
             out.add(image_id, file_name, pan, segs, png_name=Path(file_name).with_suffix('.png').name)
     return out.json_path
+
+# %% ../../nbs/15_panoptic_io.ipynb #4a9f1b15
+AREA_BINS = (16 ** 2, 32 ** 2, 64 ** 2, 96 ** 2)     # instance area histogram edges; COCO's small < 32² ≤ medium < 96²
+
+def instance_statistics(pan: np.ndarray, infos: list, thing_ids: set) -> tuple[list, int]:
+    """The thing instances (non-crowd segments of a thing category) of one panoptic map (H, W) → their areas in pixels
+    and how many of them touch (share an edge with) or overlap another instance of their own category."""
+    inst = {s['id']: s['category_id'] for s in infos if s['category_id'] in thing_ids and not s.get('iscrowd', 0)}
+    if not inst: return [], 0
+    ids, area = np.unique(pan, return_counts=True)
+    areas = [int(a) for i, a in zip(ids, area) if i in inst]
+    pairs = np.concatenate([np.stack([a[a != b], b[a != b]], 1) for a, b in ((pan[:, :-1], pan[:, 1:]), (pan[:-1], pan[1:]))])
+    touching = set()
+    for x, y in np.unique(pairs, axis=0).tolist():                          # neighbouring pixels of two segments
+        if x in inst and y in inst and inst[x] == inst[y]: touching |= {x, y}
+    return areas, len(touching)

@@ -1,4 +1,4 @@
-"""The embedded default: a generator that writes train and val splits in exact COCO panoptic format, hard enough that a model cannot cheat.
+"""The embedded default: a generator that writes train and val splits in exact COCO panoptic format, whose difficulty is where CIAE is tested: touching instances of one class.
 
 Docs: https://ciae.github.io/ciae/synthetic.html.md"""
 
@@ -6,17 +6,19 @@ Docs: https://ciae.github.io/ciae/synthetic.html.md"""
 
 # %% ../../nbs/11_synthetic.ipynb #9d309cae
 from __future__ import annotations
-import math
+import json, math
 from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 from panopticapi.utils import rgb2id
 from tqdm.auto import tqdm
 from .coco import write_split
-from .panoptic_io import measure_segments
+from .panoptic_io import measure_segments, write_json_atomic
 
 # %% auto #0
-__all__ = ['THING_CLASSES', 'STUFF_CLASSES', 'synth_categories', 'smooth_field', 'shape_mask', 'synth_image', 'make_synthetic']
+__all__ = ['THING_CLASSES', 'STUFF_CLASSES', 'VARIANTS', 'THING_HUES', 'HUE_BAND', 'synth_categories', 'smooth_field',
+           'shape_mask', 'hsv_to_rgb', 'class_colour', 'instance_colour', 'outline', 'synth_image_hard', 'synth_image',
+           'make_synthetic', 'ensure_synthetic']
 
 # %% ../../nbs/11_synthetic.ipynb #e19d3fd7
 THING_CLASSES = [dict(id=1, name='disc', color=[220, 20, 60]), dict(id=2, name='square', color=[0, 120, 220]),
@@ -74,6 +76,38 @@ def _thing_colour(rng, k: int) -> np.ndarray:
     rgb = [(val, t, p), (q, val, p), (p, val, t), (p, q, val), (t, p, val), (val, p, q)][i]
     return np.array(rgb, np.float32) * 255
 
+# %% ../../nbs/11_synthetic.ipynb #272105a3
+VARIANTS = ('v2', 'hard')               # python -m ciae.data synth --variant: the default benchmark, the earlier one
+THING_HUES = (0.0, 0.5, 0.14, 0.8)      # v2: centre of each thing class's hue band (disc red, square cyan,
+HUE_BAND = 0.035                        # triangle yellow, star magenta), ± HUE_BAND: the bands never overlap
+
+def hsv_to_rgb(hue: float, sat: float, val: float) -> np.ndarray:
+    "One HSV colour (each in [0, 1]) → (3,) float32 RGB in [0, 255]."
+    hue = hue % 1.0
+    i, f = int(hue * 6) % 6, hue * 6 - int(hue * 6)
+    p, q, t = val * (1 - sat), val * (1 - f * sat), val * (1 - (1 - f) * sat)
+    rgb = [(val, t, p), (q, val, p), (p, val, t), (p, q, val), (t, p, val), (val, p, q)][i]
+    return np.array(rgb, np.float32) * 255
+
+def class_colour(rng, k: int) -> tuple:
+    "v2: an image's (hue, sat, val) for thing class k, inside the class's own hue band."
+    return (THING_HUES[k] + rng.uniform(-HUE_BAND, HUE_BAND), rng.uniform(0.55, 0.95), rng.uniform(0.6, 1.0))
+
+def instance_colour(rng, hsv: tuple) -> np.ndarray:
+    "v2: an instance's RGB colour, a small step from its class's colour in this image: same-class neighbours look alike."
+    h, s, v = hsv
+    return hsv_to_rgb(h + rng.uniform(-0.008, 0.008), np.clip(s + rng.uniform(-0.04, 0.04), 0, 1),
+                      np.clip(v + rng.uniform(-0.04, 0.04), 0, 1))
+
+def outline(m: np.ndarray) -> np.ndarray:
+    "Bool (h, w): the pixels of mask m with a 4-neighbour outside it (its one-pixel rim)."
+    inner = m.copy()
+    inner[1:] &= m[:-1]
+    inner[:-1] &= m[1:]
+    inner[:, 1:] &= m[:, :-1]
+    inner[:, :-1] &= m[:, 1:]
+    return m & ~inner
+
 # %% ../../nbs/11_synthetic.ipynb #1833f48d
 def _unique_id(color, taken: set, rng) -> int:
     "A segment id whose RGB encoding is near `color` (like panopticapi's IdGenerator) and not yet taken."
@@ -85,10 +119,9 @@ def _unique_id(color, taken: set, rng) -> int:
             return i
         c = np.asarray(color) + rng.integers(-30, 31, 3)
 
-def synth_image(rng, h: int = 256, w: int = 320, min_size: float = 12, max_size: float = 120,
-                touch_prob: float = 0.6, crowd_prob: float = 0.25, void_prob: float = 0.4) -> dict:
-    "One synthetic image: image (h, w, 3) uint8, pan (h, w) int64 ids, segments_info, instances (kind, visible mask)."
-    # stuff: 2-3 classes, regions = argmax of smooth fields
+def _background(rng, h: int, w: int, void_prob: float) -> tuple:
+    """2-3 stuff classes as the arg-max of smooth fields, textured, and sometimes a void blob (an unlabelled thing) →
+    stuff classes used, region (h, w) stuff index, image (h, w, 3) float, owner (h, w): -1 stuff, -2 void."""
     n_st = rng.integers(2, 4)
     st = rng.choice(len(STUFF_CLASSES), n_st, replace=False)
     fields = np.stack([smooth_field(rng, h, w, int(rng.integers(48, 112))) + rng.normal(0, 0.3) for _ in st])
@@ -97,21 +130,68 @@ def synth_image(rng, h: int = 256, w: int = 320, min_size: float = 12, max_size:
     for k in st:
         img[region == k] = _texture(rng, STUFF_CLASSES[k]['name'], h, w, STUFF_CLASSES[k]['color'])[region == k]
     owner = np.full((h, w), -1)                                                # -1 stuff, -2 void, -3 crowd, j instance
-    # void blobs (unlabelled things)
-    if rng.random() < void_prob:
+    if rng.random() < void_prob:                                               # void blob (an unlabelled thing)
         m = shape_mask('disc', rng.uniform(0, w), rng.uniform(0, h), rng.uniform(15, 50), 0, rng.uniform(0.6, 1.6), h, w)
         img[m] = rng.normal(128, 50, (int(m.sum()), 3))
         owner[m] = -2
-    # a crowd: a cluster of small shapes of one class, one segment
-    crowd_cls = None
-    if rng.random() < crowd_prob:
-        crowd_cls = int(rng.integers(len(THING_CLASSES)))
-        cx, cy = rng.uniform(30, w - 30), rng.uniform(30, h - 30)
-        for _ in range(rng.integers(4, 9)):
-            m = shape_mask(THING_CLASSES[crowd_cls]['name'], cx + rng.normal(0, 12), cy + rng.normal(0, 12),
-                           rng.uniform(6, 12), rng.uniform(0, 6.3), 1.0, h, w)
-            img[m] = _thing_colour(rng, crowd_cls)
-            owner[m] = -3
+    return st, region, img, owner
+
+def _crowd(rng, img: np.ndarray, owner: np.ndarray, prob: float, colour) -> int | None:
+    """With probability `prob`, a crowd: a cluster of 4-8 small shapes of one class, drawn into img and marked -3 in
+    owner (one `iscrowd` segment); `colour(k)` gives each shape's RGB. Returns the crowd's class or None."""
+    if rng.random() >= prob: return None
+    h, w = owner.shape
+    k = int(rng.integers(len(THING_CLASSES)))
+    cx, cy = rng.uniform(30, w - 30), rng.uniform(30, h - 30)
+    for _ in range(rng.integers(4, 9)):
+        m = shape_mask(THING_CLASSES[k]['name'], cx + rng.normal(0, 12), cy + rng.normal(0, 12),
+                       rng.uniform(6, 12), rng.uniform(0, 6.3), 1.0, h, w)
+        img[m] = colour(k)
+        owner[m] = -3
+    return k
+
+def _panoptic(rng, img: np.ndarray, region: np.ndarray, st, owner: np.ndarray, classes: list, crowd_cls) -> dict:
+    """The segments of a drawn scene: one per stuff class present, one per instance j (class `classes[j]`, pixels
+    owner == j) unless fewer than 20 pixels stay visible (then void), one crowd segment (owner == -3) → `synth_image`'s dict."""
+    h, w = owner.shape
+    taken, infos = set(), []
+    pan = np.zeros((h, w), np.int64)
+    cat_index = np.full((h, w), -1)                                            # index into synth_categories(), -1 void
+    for k in st:
+        m = (region == k) & (owner == -1)
+        if m.any():
+            sid = _unique_id(STUFF_CLASSES[k]['color'], taken, rng)
+            pan[m] = sid
+            cat_index[m] = len(THING_CLASSES) + k
+            infos.append(dict(id=sid, category_id=STUFF_CLASSES[k]['id'], iscrowd=0))
+    instances = []
+    for j, k in enumerate(classes):
+        m = owner == j
+        if m.sum() < 20:  # mostly occluded: void
+            owner[m] = -2
+            continue
+        sid = _unique_id(THING_CLASSES[k]['color'], taken, rng)
+        pan[m] = sid
+        cat_index[m] = k
+        infos.append(dict(id=sid, category_id=THING_CLASSES[k]['id'], iscrowd=0))
+        instances.append((k, m))
+    if crowd_cls is not None and (owner == -3).any():
+        m = owner == -3
+        sid = _unique_id(THING_CLASSES[crowd_cls]['color'], taken, rng)
+        pan[m] = sid
+        cat_index[m] = crowd_cls
+        infos.append(dict(id=sid, category_id=THING_CLASSES[crowd_cls]['id'], iscrowd=1))
+    measured = measure_segments(pan)
+    for s in infos: s.update(measured[s['id']])                                # area and bbox as COCO stores them
+    return dict(image=np.clip(img, 0, 255).astype(np.uint8), pan=pan, segments_info=infos,
+                cat_index=cat_index, instances=instances)
+
+def synth_image_hard(rng, h: int = 256, w: int = 320, min_size: float = 12, max_size: float = 120,
+                     touch_prob: float = 0.6, crowd_prob: float = 0.25, void_prob: float = 0.4) -> dict:
+    """The earlier benchmark (`--variant hard`), unchanged: the classes' colours overlap, so naming a shape is the hard
+    part. Returns what `synth_image` returns."""
+    st, region, img, owner = _background(rng, h, w, void_prob)
+    crowd_cls = _crowd(rng, img, owner, crowd_prob, lambda k: _thing_colour(rng, k))
     # instances, drawn in order (later ones occlude)
     n = int(rng.integers(2, 11))
     placed = []                                                                # (class, cx, cy, size)
@@ -133,50 +213,75 @@ def synth_image(rng, h: int = 256, w: int = 320, min_size: float = 12, max_size:
         img[m] = (col + shade)[m]
         owner[m] = len(placed)
         placed.append((k, cx, cy, size))
-    # segments: stuff per class, visible instances (tiny remnants become void), crowd
-    taken, infos = set(), []
-    pan = np.zeros((h, w), np.int64)
-    cat_index = np.full((h, w), -1)                                            # index into synth_categories(), -1 void
-    for k in st:
-        m = (region == k) & (owner == -1)
-        if m.any():
-            sid = _unique_id(STUFF_CLASSES[k]['color'], taken, rng)
-            pan[m] = sid
-            cat_index[m] = len(THING_CLASSES) + k
-            infos.append(dict(id=sid, category_id=STUFF_CLASSES[k]['id'], iscrowd=0))
-    instances = []
-    for j, (k, *_) in enumerate(placed):
-        m = owner == j
-        if m.sum() < 20:  # mostly occluded: void
-            owner[m] = -2
-            continue
-        sid = _unique_id(THING_CLASSES[k]['color'], taken, rng)
-        pan[m] = sid
-        cat_index[m] = k
-        infos.append(dict(id=sid, category_id=THING_CLASSES[k]['id'], iscrowd=0))
-        instances.append((k, m))
-    if crowd_cls is not None and (owner == -3).any():
-        m = owner == -3
-        sid = _unique_id(THING_CLASSES[crowd_cls]['color'], taken, rng)
-        pan[m] = sid
-        cat_index[m] = crowd_cls
-        infos.append(dict(id=sid, category_id=THING_CLASSES[crowd_cls]['id'], iscrowd=1))
-    measured = measure_segments(pan)
-    for s in infos: s.update(measured[s['id']])                                # area and bbox as COCO stores them
-    return dict(image=np.clip(img, 0, 255).astype(np.uint8), pan=pan, segments_info=infos,
-                cat_index=cat_index, instances=instances)
+    return _panoptic(rng, img, region, st, owner, [k for k, *_ in placed], crowd_cls)
+
+def synth_image(rng, h: int = 256, w: int = 320, variant: str = 'v2', groups: tuple = (1, 5), tiny_prob: float = 0.1,
+                crowd_prob: float = 0.25, void_prob: float = 0.4) -> dict:
+    """One synthetic image → dict: image (h, w, 3) uint8, pan (h, w) int64 ids, segments_info, cat_index (h, w) index
+    into `synth_categories()` (-1 void), instances [(class, visible mask)]. `variant='hard'` is `synth_image_hard`.
+    v2: 1-4 groups (`groups` is numpy's [low, high)) of 1-4 instances of one class, each touching or overlapping an
+    earlier member; a group is tiny (12-30 px) with probability `tiny_prob`, else 42-120 px. Each class has its own hue
+    band; in one image a class's instances differ only a little in colour, each with its own shading and a dark rim."""
+    if variant == 'hard': return synth_image_hard(rng, h, w, crowd_prob=crowd_prob, void_prob=void_prob)
+    if variant != 'v2': raise ValueError(f"unknown synthetic variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    st, region, img, owner = _background(rng, h, w, void_prob)
+    hsv = [class_colour(rng, k) for k in range(len(THING_CLASSES))]           # this image's colour of each class
+    crowd_cls = _crowd(rng, img, owner, crowd_prob, lambda k: instance_colour(rng, hsv[k]))
+    classes = []                                                               # class of instance j (owner == j)
+    for _ in range(rng.integers(*groups)):
+        k = int(rng.integers(len(THING_CLASSES)))
+        lo, hi = (12, 30) if rng.random() < tiny_prob else (42, 120)
+        base = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+        members = []                                                           # (cx, cy, size) drawn so far
+        for _ in range(rng.choice(4, p=[0.2, 0.35, 0.3, 0.15]) + 1):
+            size = base * rng.uniform(0.8, 1.25)
+            if members:                                                        # touch or overlap a group member
+                px, py, ps = members[int(rng.integers(len(members)))]
+                a, d = rng.uniform(0, 2 * math.pi), (ps + size) / 2 * rng.uniform(0.45, 0.95)
+                cx, cy = px + d * math.cos(a), py + d * math.sin(a)
+            else: cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+            m = shape_mask(THING_CLASSES[k]['name'], cx, cy, size, rng.uniform(0, 2 * math.pi), rng.uniform(0.75, 1.33), h, w)
+            if not m.any(): continue
+            ys, xs = np.nonzero(m)
+            box = np.s_[ys.min():ys.max() + 1, xs.min():xs.max() + 1]              # shade only the shape's box
+            bh, bw = box[0].stop - box[0].start, box[1].stop - box[1].start
+            shade = smooth_field(rng, bh, bw, 24)[..., None] * 18 + rng.normal(0, 8, (bh, bw, 3))
+            img[box][m[box]] = (instance_colour(rng, hsv[k]) + shade)[m[box]]
+            img[outline(m)] *= 0.6                                             # the shape's rim, darker
+            owner[m] = len(classes)
+            classes.append(k)
+            members.append((cx, cy, size))
+    return _panoptic(rng, img, region, st, owner, classes, crowd_cls)
 
 # %% ../../nbs/11_synthetic.ipynb #25f0522b
 def make_synthetic(out: str | Path, train: int = 1000, val: int = 100, height: int = 256, width: int = 320,
-                   seed: int = 0, progress: bool = True) -> Path:
-    "Write `out/train` and `out/val` splits (COCO panoptic layout) of synthetic images; deterministic per seed."
+                   seed: int = 0, progress: bool = True, variant: str = 'v2') -> Path:
+    """Write `out/train` and `out/val` splits (COCO panoptic layout) of synthetic images (`variant`: see `synth_image`),
+    deterministic per seed, and `out/synth.json`, which says how they were made."""
+    if variant not in VARIANTS: raise ValueError(f"unknown synthetic variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     out = Path(out)
     for s_idx, (split, n) in enumerate([('train', train), ('val', val)]):
         items = []
         for i in tqdm(range(n), desc=f'synth {split}', disable=not progress):
             rng = np.random.default_rng([seed, s_idx, i])
-            r = synth_image(rng, height, width)
+            r = synth_image(rng, height, width, variant)
             image_id = s_idx * 1_000_000 + i + 1
             items.append((image_id, f'{image_id:012d}.jpg', r['image'], r['pan'], r['segments_info']))
         write_split(out, split, items, synth_categories())
+    write_json_atomic(dict(variant=variant, train=train, val=val, height=height, width=width, seed=seed), out / 'synth.json')
     return out
+
+def ensure_synthetic(root: str | Path, variant: str = 'v2', progress: bool = True, generate: bool = True) -> Path:
+    """Generate the synthetic dataset (1000 train and 100 val images of `variant`) into `root` unless it is there;
+    ValueError (one line) if `root` holds something else: other files, or another variant (or a dataset written
+    before the variants, which has no `synth.json`). `generate=False` only checks (the other ranks of a DDP run)."""
+    root = Path(root)
+    made = json.loads((root / 'synth.json').read_text()).get('variant') if (root / 'synth.json').is_file() else None
+    if made == variant: return root
+    if made is not None or (root.exists() and any(root.iterdir())):
+        what = f"the synthetic variant {made!r}" if made else "files that this generator did not write (no synth.json)"
+        raise ValueError(f"{root} holds {what}, not the {variant!r} variant this run asks for; delete the folder to "
+                         f"generate it, or choose another --data folder")
+    if not generate: return root
+    print(f"generating the synthetic dataset ({variant}) in {root} (about a minute)", flush=True)
+    return make_synthetic(root, progress=progress, variant=variant)

@@ -50,6 +50,7 @@ class TrainConfig:
     train_split: str = 'train2017'
     val_split: str = 'val2017'
     synth: bool = False                   # generate the synthetic dataset into `data` if it is missing
+    synth_variant: str = 'v2'             # which one (`ciae.data.synth.VARIANTS`): 'v2', or 'hard', the earlier benchmark
     output: str = 'runs/train'
     checkpoint_period: int = 5000
     eval_period: int = 0                  # 0: evaluate only at the end
@@ -74,15 +75,22 @@ def _3x(backbone: str, dcn: bool, output: str) -> TrainConfig:
                   input=InputConfig(short_sizes=tuple(range(640, 801, 32))),
                   model=dict(backbone=backbone, pretrained=True, dcn=dcn))
 
-PRESETS = {
-    'synth': lambda: TrainConfig(
-        preset='synth', data='data/synth', train_split='train', val_split='val', synth=True, output='runs/synth',
+def _synth(variant: str = 'v2') -> TrainConfig:
+    "The embedded CPU default on the synthetic dataset `variant` (generated into data/synth or data/synth_<variant>)."
+    name = 'synth' if variant == 'v2' else f'synth_{variant}'
+    return TrainConfig(
+        preset=name, data=f'data/{name}', train_split='train', val_split='val', synth=True, synth_variant=variant,
+        output=f'runs/{name}',
         model=dict(backbone='resnet18', fpn_channels=64, head_convs=2, embed_channels=64, embed_dim=16,
                    memory_momentum=0.999, min_stuff_area=400, score_thresh=0.3, nms_thresh=0.4),
         solver=SolverConfig(optimizer='adamw', base_lr=1e-3, weight_decay=1e-4, schedule='cosine', max_iter=900,
                             steps=(), warmup_iters=45, batch_size=4, reference_batch=4, clip_grad=10.0),
         input=InputConfig(short_sizes=(256,), max_size=320, test_short=256, test_max=320, flip=0.5),
-        checkpoint_period=100, log_period=10),
+        checkpoint_period=100, log_period=10)
+
+PRESETS = {
+    'synth': _synth,
+    'synth_hard': lambda: _synth('hard'),
     'r50_1x': lambda: _paper(preset='r50_1x', output='runs/r50_1x'),
     'r50_3x': lambda: _3x('resnet50', False, 'runs/r50_3x'),
     'r101_3x': lambda: _3x('resnet101', False, 'runs/r101_3x'),

@@ -28,7 +28,7 @@ def _rank_world() -> tuple[int, int]:
     return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
 
 def predict_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = False, max_images: int | None = None,
-                  workers: int = 2, progress: bool = True) -> dict | None:
+                  workers: int = 2, progress: bool = True, boxes_only: bool = False) -> dict | None:
     """Predict every image of `ds` (batch 1) into COCO panoptic files under out_dir/predictions (`PanopticWriter`: a PNG
     and a `.jsonl` line per image as it is predicted, the JSON at the end); returns paths and timings.
     Prediction PNGs are named by image id, so images with the same file stem in different folders never collide.
@@ -47,7 +47,8 @@ def predict_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = F
     with writer as out:
         for k, batch in zip(mine, tqdm(dl, total=len(mine), desc=f'evaluate {ds.split}', disable=not progress or rank > 0)):
             batch = to_device(batch, device)
-            p = model.predict(batch, oracle=oracle, out_sizes=batch['orig_size'], category_ids=cats.ids, timer=timer)[0]   # (H, W)
+            p = model.predict(batch, oracle=oracle, out_sizes=batch['orig_size'], category_ids=cats.ids, timer=timer,
+                              boxes_only=boxes_only)[0]                                                       # (H, W)
             rec = dict(index=k, image=(batch['image_id'][0], batch['file_name'][0]), segments_info=p['segments_info'],
                        size=batch['orig_size'][0], network_ms=p['timings']['network_ms'],
                        fusion_ms=p['timings']['fusion_ms'], warm=bool(records))
@@ -65,14 +66,15 @@ def predict_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = F
     return dict(pred_json=out.json_path, pred_dir=pred_dir, images=n, network_ms=mean('network_ms'), fusion_ms=mean('fusion_ms'))
 
 def evaluate_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = False, max_images: int | None = None,
-                   workers: int = 2, progress: bool = True) -> dict:
+                   workers: int = 2, progress: bool = True, boxes_only: bool = False) -> dict:
     """predict_split + the official PQ (restricted to the predicted images when max_images is set); writes pq_<split>.json.
     The ground truth is scored as the reader sees it: a copy with the fields the reader derives filled in
     (`complete_json`) is written to out_dir/predictions/gt_<split>.json when any is missing
     the dataset's own files
     are never changed. Under DDP all ranks predict and rank 0 scores; the other ranks return {}."""
     out_dir = Path(out_dir)
-    p = predict_split(model, ds, out_dir, oracle, max_images, workers, progress)
+    if oracle and boxes_only: raise ValueError("--oracle and --boxes-only are two different evaluations: choose one")
+    p = predict_split(model, ds, out_dir, oracle, max_images, workers, progress, boxes_only)
     if p is None: return {}
     gt = load_panoptic_json(ds.json_path)
     if p['images'] < len(ds):                                           # score only what was predicted
@@ -85,18 +87,20 @@ def evaluate_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = 
     res = evaluate_pq(gt_json, p['pred_json'], ds.png_dir, p['pred_dir'])
     sem = semantic_miou(gt_json, p['pred_json'], ds.png_dir, p['pred_dir'])      # Tables I and II
     names = dict(zip(ds.categories.ids, ds.categories.names))
-    report = dict(split=ds.split, images=p['images'], oracle=oracle, **{k: res[k] for k in ('All', 'Things', 'Stuff')},
+    report = dict(split=ds.split, images=p['images'], oracle=oracle, boxes_only=boxes_only,
+                  **{k: res[k] for k in ('All', 'Things', 'Stuff')},
                   per_class={names[c]: r for c, r in res['per_class'].items()}, miou=sem['miou'],
                   per_class_iou={names[c]: v for c, v in sem['per_class'].items()},
                   network_ms=p['network_ms'], fusion_ms=p['fusion_ms'], device=str(next(model.parameters()).device),
                   processes=_rank_world()[1], ground_truth=str(gt_json))
-    write_json_atomic(report, out_dir / f'pq_{ds.split}{"_oracle" if oracle else ""}.json')
+    write_json_atomic(report, out_dir / f'pq_{ds.split}{"_oracle" * oracle}{"_boxes" * boxes_only}.json')
     return report
 
 def format_report(r: dict) -> str:
     "PQ table, mIoU (when the report has it) and timing line of an evaluation report."
     miou = f"\nmIoU {100 * r['miou']:.1f}" if r.get('miou') is not None else ''
-    return (pq_table(r) + miou + f"\n{r['images']} images{' (oracle)' if r['oracle'] else ''}; per image: network "
+    kind = ' (oracle)' if r['oracle'] else ' (boxes only)' if r.get('boxes_only') else ''
+    return (pq_table(r) + miou + f"\n{r['images']} images{kind}; per image: network "
             f"{r['network_ms']:.1f} ms, fusion {r['fusion_ms']:.1f} ms on {r['device']}")
 
 # %% ../../nbs/32_evaluate.ipynb #151272ff
@@ -124,7 +128,10 @@ def main(argv: list | None = None) -> int:
     ap.add_argument('--short', type=int, help='test shorter side (default: from the checkpoint config)')
     ap.add_argument('--max-size', type=int, help='test longer-side cap (default: from the checkpoint config)')
     ap.add_argument('--max-images', type=int, help='evaluate only the first N images')
-    ap.add_argument('--oracle', action='store_true', help='Table IV oracle: ground-truth boxes and mean-embedding queries')
+    how = ap.add_mutually_exclusive_group()
+    how.add_argument('--oracle', action='store_true', help='Table IV oracle: ground-truth boxes and mean-embedding queries')
+    how.add_argument('--boxes-only', action='store_true', help='baseline without the instance embedding: each thing pixel '
+                     'goes to the best-scoring detection whose box holds it')
     ap.add_argument('--workers', type=int, default=2)
     a = ap.parse_args(argv)
     try: device = resolve_device(a.device)
@@ -144,7 +151,7 @@ def main(argv: list | None = None) -> int:
         print(f"error: {ds.json_path}: categories differ from the checkpoint's", file=sys.stderr)
         return 2
     out = Path(a.output) if a.output else Path(a.checkpoint if Path(a.checkpoint).is_dir() else Path(a.checkpoint).parent) / 'eval'
-    try: r = evaluate_split(model, ds, out, a.oracle, a.max_images, a.workers)
+    try: r = evaluate_split(model, ds, out, a.oracle, a.max_images, a.workers, boxes_only=a.boxes_only)
     except DatasetError as err:                                         # e.g. an unreadable image, also from a worker
         print(f"error: {error_message(err)}", file=sys.stderr)
         return 2

@@ -18,9 +18,9 @@ from .config import (TrainConfig, get_preset, apply_overrides, validate_config, 
 from .checkpoint import (save_checkpoint, load_latest, set_aside, point_last, write_text_atomic, set_rng_state,
                                     CheckpointError)
 from ..model.ciae import CIAE, CIAEConfig
-from ..data.coco import CocoPanoptic, DatasetError, split_paths, error_message, COCO_HINT
+from ..data.coco import CocoPanoptic, DatasetError, error_message, COCO_HINT
 from ..data.transforms import train_transform, test_transform, collate, to_device
-from ..data.synth import make_synthetic
+from ..data.synth import ensure_synthetic
 from .evaluate import evaluate_split, format_report
 
 # %% auto #0
@@ -179,11 +179,11 @@ def sync_bn_stats(model: nn.Module, world: int):
                 b /= world
 
 def ensure_dataset(cfg: TrainConfig, rank: int, world: int):
-    "Generate the synthetic dataset when the config asks for it and it is missing (rank 0; others wait)."
-    missing = not split_paths(cfg.data, cfg.train_split)[1].is_file()
-    if cfg.synth and missing and rank == 0:
-        print(f"generating the synthetic dataset in {cfg.data} (about a minute)", flush=True)
-        make_synthetic(cfg.data)
+    """Generate the synthetic dataset when the config asks for it and it is missing (rank 0; others wait). Every rank
+    checks first that the folder holds nothing else, so a refusal stops all of them at once."""
+    if not cfg.synth: return
+    if world > 1: dist.barrier()                                          # all ranks look before rank 0 writes
+    ensure_synthetic(cfg.data, cfg.synth_variant, generate=rank == 0)
     if world > 1: dist.barrier()
 
 # %% ../../nbs/33_train.ipynb #9bf779d9
@@ -484,7 +484,7 @@ def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespac
     for opt, key in [('data', 'data'), ('train_split', 'train_split'), ('val_split', 'val_split'), ('output', 'output'),
                      ('device', 'device'), ('workers', 'workers'), ('seed', 'seed')]:
         if getattr(a, opt) is not None: setattr(cfg, key, getattr(a, opt))
-    if a.data is not None and a.preset == 'synth' and Path(a.data) != Path('data/synth'): cfg.synth = False
+    if a.data is not None and Path(a.data) != Path(get_preset(a.preset).data): cfg.synth = False   # the user's own data
     if a.max_iter is not None: cfg.solver.max_iter = a.max_iter
     if a.batch_size is not None: cfg.solver.batch_size = a.batch_size
     if a.amp is not None: cfg.amp = a.amp

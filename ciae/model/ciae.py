@@ -15,7 +15,7 @@ from ..loss.cosine import l2_normalize
 from ..loss.segment_means import segment_means
 from ..loss.ciae_loss import CIAELoss, autocast_off
 from .fusion import (panoptic_from_embedding, resize_panoptic, drop_small_stuff, proposal_queries, embedding_labels,
-                               panoptic_from_semantic)
+                               panoptic_from_semantic, instances_from_boxes)
 from .fast_inference import panoptic_from_lowres, lowres_queries, bilinear_at, fold_batchnorm
 from .backbone import ResNetFPN, fpn_levels
 from .proposal_head import (ProposalHead, level_locations, proposal_targets, proposal_losses, detect,
@@ -227,7 +227,7 @@ class CIAE(nn.Module):
     @torch.no_grad()
     def predict(self, batch: dict | Tensor, oracle: bool = False, return_embedding: bool = False,
                 out_sizes: list | None = None, category_ids: list | None = None, fast: bool | None = None, timer=None,
-                keep_size: bool = False) -> list:
+                keep_size: bool = False, boxes_only: bool = False) -> list:
         """Panoptic inference (IV-C) for a collated batch (or a (B, 3, H, W) tensor of same-size images). Per image:
         panoptic (H, W) ids, segments_info, detections; optionally the embedding map. With a `timer` (an object with
         `mark(name) -> milliseconds`, e.g. `ciae.engine.timing.SyncTimer`) also timings {network_ms, fusion_ms}, Table IX's
@@ -243,7 +243,7 @@ class CIAE(nn.Module):
         depend on its batch-mates (group norm statistics span the whole padded canvas).
         Ablations: `cfg.category_from='embedding'` labels each detection with its nearest thing memory (Table II; the
         oracle keeps the ground-truth classes); `cfg.stuff_head` takes stuff from the FCN head (Table I,
-        `panoptic_from_semantic`)."""
+        `panoptic_from_semantic`). `boxes_only`: the baseline without the instance embedding (`instances_from_boxes`)."""
         batch = dict(images=batch) if isinstance(batch, Tensor) else batch
         images = batch['images']
         sizes = batch.get('image_sizes') or [tuple(images.shape[-2:])] * len(images)
@@ -253,7 +253,8 @@ class CIAE(nn.Module):
             for canvas, idx in groups.items():
                 sub = _sub_batch(batch, idx, canvas, len(images))
                 outs = None if out_sizes is None else [out_sizes[i] for i in idx]
-                sub_preds = self.predict(sub, oracle, return_embedding, outs, category_ids, fast, timer, keep_size)
+                sub_preds = self.predict(sub, oracle, return_embedding, outs, category_ids, fast, timer, keep_size,
+                                         boxes_only)
                 for i, p in zip(idx, sub_preds): preds[i] = p
             return preds
         full = _canvas(images.shape[-2:])                                       # padded size the map is up-sampled to
@@ -285,6 +286,7 @@ class CIAE(nn.Module):
                 pan, segs = panoptic_from_embedding(P[b, :, :h, :w], stuff, *args, category_ids=category_ids,
                                                     instance_queries=d.get('queries'))
             else: pan, segs = panoptic_from_lowres(raw[b], full, (h, w), stuff, *args, category_ids=category_ids)
+            if boxes_only: pan, segs = instances_from_boxes(pan, d['boxes'], args[2], d['scores'], cfg.num_stuff, category_ids)
             if out_sizes is not None and keep_size:                                 # IV-C's threshold at the output size ...
                 pan, segs = drop_small_stuff(pan, resized_segments(pan, segs, out_sizes[b]), cfg.min_stuff_area)
             elif out_sizes is not None:                                             # ... on the map resized to it

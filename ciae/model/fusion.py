@@ -15,7 +15,7 @@ from ..data.panoptic_io import nearest_source, resized_segments
 
 # %% auto #0
 __all__ = ['proposal_queries', 'assign_pixels', 'panoptic_from_embedding', 'panoptic_segments', 'resize_panoptic',
-           'drop_small_stuff', 'embedding_labels', 'panoptic_from_semantic']
+           'drop_small_stuff', 'instances_from_boxes', 'embedding_labels', 'panoptic_from_semantic']
 
 # %% ../../nbs/07_assign.ipynb #a772ea49
 def proposal_queries(emb: Tensor, locations: Tensor) -> Tensor:
@@ -78,6 +78,23 @@ def drop_small_stuff(pan: Tensor, segments: list, min_stuff_area: int) -> tuple[
     small = [s['id'] for s in segments if not s['isthing'] and s['area'] < min_stuff_area]
     if not small: return pan, segments
     return pan.masked_fill(torch.isin(pan, pan.new_tensor(small)), 0), [s for s in segments if s['id'] not in small]
+
+# %% ../../nbs/07_assign.ipynb #275365f5
+def instances_from_boxes(pan: Tensor, boxes: Tensor, labels: Tensor, scores: Tensor, num_stuff: int,
+                         category_ids: list | None = None) -> tuple[Tensor, list]:
+    """The box-only baseline. pan (H, W): ids as `panoptic_from_embedding` makes them (query + 1, 0 void); detections:
+    boxes (N, 4) xyxy, labels (N,) contiguous ids (things ≥ num_stuff), scores (N,). Every pixel of a detection goes to
+    the highest-scoring detection whose box holds it; stuff and void stay. → the new map and `segments_info`."""
+    H, W = pan.shape
+    K = num_stuff + len(labels)
+    index = torch.where(pan > 0, pan - 1, K)                                       # (H, W) query index, K: void
+    if len(labels):
+        inside = boxes_inside(boxes.float(), H, W)                                 # (N, H, W)
+        ranked = torch.where(inside, scores.float()[:, None, None], -1.0)          # scores lie in [0, 1]
+        best_score, best = ranked.max(0)                                           # (H, W) each
+        thing = (index >= num_stuff) & (index < K) & (best_score >= 0)
+        index = torch.where(thing, num_stuff + best, index)
+    return panoptic_segments(index, num_stuff, labels, scores, 0, category_ids, void=True)
 
 # %% ../../nbs/07_assign.ipynb #9d111a36
 def embedding_labels(queries: Tensor, thing_memory: Tensor) -> Tensor:
