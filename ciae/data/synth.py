@@ -150,9 +150,10 @@ def _crowd(rng, img: np.ndarray, owner: np.ndarray, prob: float, colour) -> int 
         owner[m] = -3
     return k
 
-def _panoptic(rng, img: np.ndarray, region: np.ndarray, st, owner: np.ndarray, classes: list, crowd_cls) -> dict:
+def _panoptic(rng, img: np.ndarray, region: np.ndarray, st, owner: np.ndarray, classes: list, crowd_cls,
+              min_visible: int = 20) -> dict:
     """The segments of a drawn scene: one per stuff class present, one per instance j (class `classes[j]`, pixels
-    owner == j) unless fewer than 20 pixels stay visible (then void), one crowd segment (owner == -3) → `synth_image`'s dict."""
+    owner == j) unless fewer than `min_visible` pixels stay visible (then void), one crowd segment (owner == -3) → `synth_image`'s dict."""
     h, w = owner.shape
     taken, infos = set(), []
     pan = np.zeros((h, w), np.int64)
@@ -167,7 +168,7 @@ def _panoptic(rng, img: np.ndarray, region: np.ndarray, st, owner: np.ndarray, c
     instances = []
     for j, k in enumerate(classes):
         m = owner == j
-        if m.sum() < 20:  # mostly occluded: void
+        if m.sum() < min_visible:                                             # mostly occluded: void
             owner[m] = -2
             continue
         sid = _unique_id(THING_CLASSES[k]['color'], taken, rng)
@@ -215,12 +216,12 @@ def synth_image_hard(rng, h: int = 256, w: int = 320, min_size: float = 12, max_
         placed.append((k, cx, cy, size))
     return _panoptic(rng, img, region, st, owner, [k for k, *_ in placed], crowd_cls)
 
-def synth_image(rng, h: int = 256, w: int = 320, variant: str = 'v2', groups: tuple = (1, 5), tiny_prob: float = 0.1,
+def synth_image(rng, h: int = 256, w: int = 320, variant: str = 'v2', groups: tuple = (1, 5), tiny_prob: float = 0.05,
                 crowd_prob: float = 0.25, void_prob: float = 0.4) -> dict:
     """One synthetic image → dict: image (h, w, 3) uint8, pan (h, w) int64 ids, segments_info, cat_index (h, w) index
     into `synth_categories()` (-1 void), instances [(class, visible mask)]. `variant='hard'` is `synth_image_hard`.
     v2: 1-4 groups (`groups` is numpy's [low, high)) of 1-4 instances of one class, each touching or overlapping an
-    earlier member; a group is tiny (12-30 px) with probability `tiny_prob`, else 42-120 px. Each class has its own hue
+    earlier member (an instance left with fewer than 64 visible pixels becomes void); a group is tiny (12-30 px) with probability `tiny_prob`, else 42-120 px. Each class has its own hue
     band; in one image a class's instances differ only a little in colour, each with its own shading and a dark rim."""
     if variant == 'hard': return synth_image_hard(rng, h, w, crowd_prob=crowd_prob, void_prob=void_prob)
     if variant != 'v2': raise ValueError(f"unknown synthetic variant {variant!r}; choose one of {', '.join(VARIANTS)}")
