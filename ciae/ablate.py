@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from .engine.config import apply_overrides, get_preset, model_config, validate_config
 from .model.ciae import CIAEConfig
 from .data.coco import DatasetError, load_panoptic_json, split_paths
-from .data.panoptic_io import write_json_atomic, write_text_atomic
+from .ops.runtime import write_json_atomic, write_text_atomic
 from .data.synth import ensure_synthetic
 
 # %% auto #0

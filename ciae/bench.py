@@ -18,15 +18,17 @@ from torch.utils.flop_counter import FlopCounterMode
 from torchvision.models.detection.backbone_utils import BackboneWithFPN
 from torchvision.ops.feature_pyramid_network import LastLevelP6P7
 from .model.ciae import CIAE, CIAEConfig
+from .loss.ciae_loss import BACKENDS
+from .engine.config import get_preset
 from .model.proposal_head import detect
 from .model.fusion import panoptic_from_embedding
 from .model.fast_inference import fold_batchnorm, panoptic_from_lowres, assign_pixels_lowres, lowres_queries
-from .loss.cosine import l2_normalize
-from .loss.box_filter import masks_to_edge_boxes
+from .ops.cosine import l2_normalize
+from .ops.boxes import masks_to_edge_boxes
 from .data.coco import Categories, decode_targets
 from .data.synth import synth_image, synth_categories
 from .data.transforms import collate, to_device
-from .data.panoptic_io import write_json_atomic
+from .ops.runtime import write_json_atomic
 from .engine.timing import SyncTimer, synchronize
 
 # %% auto #0
@@ -402,6 +404,8 @@ def main(argv: list | None = None) -> int:
     ap.add_argument('--profile', action='store_true', help="print torch.profiler's operator table for ciae at the largest size (--train: of one training step)")
     ap.add_argument('--train', action='store_true', help='benchmark training steps instead of inference (the inference sections are skipped)')
     ap.add_argument('--train-configs', nargs='+', metavar='NAME', help="of synth, r50 (TRAIN_CONFIGS; default: synth; on CUDA synth r50)")
+    ap.add_argument('--loss-backend', default='auto', choices=BACKENDS, help="--train: how the CIAE loss is computed "
+                    "(model.loss_backend; default: %(default)s, the Triton kernels on a GPU)")
     ap.add_argument('--output', default='bench.json', help='JSON results (default: %(default)s)')
     try:
         a = ap.parse_args(argv)
@@ -437,10 +441,11 @@ def main(argv: list | None = None) -> int:
             f"step (forward, losses, backward, SGD), median of {runs} rounds after {warmup} warm-up")
         rows = []
         for name in configs:
-            rows.append(bench_train_config(name, TRAIN_CONFIGS[name], device, amp, runs, warmup, progress=True))
+            spec = dict(TRAIN_CONFIGS[name], model={**TRAIN_CONFIGS[name]['model'], 'loss_backend': a.loss_backend})
+            rows.append(bench_train_config(name, spec, device, amp, runs, warmup, progress=True))
             save(train=rows)
             say('\n' + format_train(rows[-1:]))
-            if a.profile: say(f"\nciae training step, {name}:\n" + profile_train(TRAIN_CONFIGS[name], device, amp))
+            if a.profile: say(f"\nciae training step, {name}:\n" + profile_train(spec, device, amp))
         save(complete=True)
         say(f"\npeak memory: {res['memory']}; wrote {a.output}")
         return 0
@@ -557,10 +562,16 @@ def segments_per_image(batch: dict) -> list:
     return [int((s.unique() >= 0).sum()) for s in batch['segment']]
 
 # %% ../nbs/40_bench.ipynb #9c80ebc1
+def _preset_spec(preset: str, num_stuff: int, num_thing: int, batch: int, size: tuple, data: str) -> dict:
+    "A training configuration of the bench from a preset's model settings (no pretrained download: weights are random)."
+    return dict(model={**get_preset(preset).model, 'pretrained': False}, num_stuff=num_stuff, num_thing=num_thing,
+                batch=batch, size=size, data=data)
+
+_synth = get_preset('synth')
 TRAIN_CONFIGS = {                                   # name → ciae model settings, categories, batch, input size, data
-    'synth': dict(model=dict(backbone='resnet18', fpn_channels=64, head_convs=2, embed_channels=64, embed_dim=16),
-                  num_stuff=4, num_thing=4, batch=4, size=(256, 320), data='synth'),     # python -m ciae.train's default
-    'r50': dict(model=dict(), num_stuff=53, num_thing=80, batch=8, size=(800, 1088), data='coco'),  # the paper's R50-FPN
+    'synth': _preset_spec('synth', 4, 4, _synth.solver.batch_size, (_synth.input.short_sizes[0], _synth.input.max_size),
+                          'synth'),                 # python -m ciae.train's default
+    'r50': _preset_spec('r50_1x', 53, 80, 8, (800, 1088), 'coco'),   # the paper's R50-FPN, 8 images per GPU
 }
 
 def fcos_peer(cfg: CIAEConfig, size: tuple) -> torch.nn.Module:

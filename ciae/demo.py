@@ -11,12 +11,14 @@ from pathlib import Path
 import torch
 from torch import Tensor
 from tqdm.auto import tqdm
-from .loss.cosine import l2_normalize
+from .ops.cosine import l2_normalize
 from .toy import toy_scene
 from .viz import plot_demo
-from .loss.ciae_loss import CIAELoss, instance_masks
+from .loss.ciae_loss import CIAELoss
+from .ops.segments import instance_masks
 from .model.fusion import panoptic_from_embedding
-from .data.panoptic_io import segments_from_maps, write_panoptic_split, write_json_atomic
+from .data.panoptic_io import segments_from_maps, write_panoptic_split
+from .ops.runtime import write_json_atomic
 from .engine.pq import evaluate_pq, pq_table
 
 # %% auto #0

@@ -15,7 +15,7 @@ from .data.panoptic_io import read_image, PanopticWriter
 from .data.transforms import collate, to_device
 from .data.coco import DatasetError, Categories, load_panoptic_json, split_paths
 from .engine.checkpoint import load_model, CheckpointError
-from .engine.evaluate import resolve_device
+from .ops.runtime import resolve_device
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'list_images', 'dataset_images', 'overlay', 'predict_images', 'main']

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import torch
 from torch import Tensor
-from .data.coco import IGNORE
+from .ops.segments import IGNORE
 
 # %% auto #0
 __all__ = ['ToyScene', 'toy_scene']

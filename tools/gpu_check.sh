@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # GPU checks of ciae in one command, for a bare H100/H200 machine (Python 3.12 with torch, torchvision, numpy, scipy,
-# matplotlib, tqdm, pillow; panopticapi-lite and pycocotools as wheels in .whl/, see the device notes in DEVELOPERS.md):
-#   0. the fused Triton kernels of the CIAE loss against the PyTorch versions on the GPU (ciae.gpu_kernels.self_test);
+# matplotlib, tqdm, pillow; panopticapi-lite and pycocotools as wheels in .whl/, see the device notes in CONTRIBUTING.md):
+#   0. the fused Triton kernels of the CIAE loss against the PyTorch versions on the GPU (tools/kernel_check.py);
 #   1. python -m ciae.bench --train: one training step of ciae vs torchvision FCOS, synth and R50-FPN at 800 (batch 8),
 #      bf16, with host syncs per step, the CIAE-loss share on a COCO-like batch and a profile of the R50 step;
 #   2. the synth preset (python -m ciae.train) trained to the end in bf16, with its PQ;
 #   3. 200 iterations in fp16 (GradScaler), with its PQ;
 #   4. the inference bench at shorter side 800: per-stage table, syncs per image, and compiled copies of ciae and FCOS
 #      (--compile reduce-overhead: torch.compile with CUDA graphs), issue 17's table;
-#   5. the R50 training step again with the kernels switched off (CIAE_FUSED_LOSS=off), on the same machine;
+#   5. the R50 training step again without the kernels (--loss-backend fast), on the same machine;
 #   6. the per-pixel top-K of the CIAE loss: torch.topk against K passes of max, at the R50 size.
 # Each step has its own time limit; everything goes to $OUT (default gpu_out/): gpu_check.log and the JSON results.
 # The whole script stays under 8 minutes on an H100; ONLY="env bench_infer" runs only the named steps (issue 17's
@@ -43,7 +43,7 @@ step env 60 $PY -c "import torch, torchvision, panopticapi, ciae; print('torch',
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.max.sm,temperature.gpu --format=csv >> "$LOG" 2>&1
 
 if [ "$DEV" = cuda ]; then
-  step kernels 90 $PY -c "import json; from ciae.loss.gpu_kernels import self_test; print('kernels vs PyTorch, largest relative differences:', json.dumps(self_test('cuda', large=True)))"
+  step kernels 90 $PY tools/kernel_check.py cuda --large
 fi
 
 step bench_train 150 $PY -m ciae.bench --train --device "$DEV" --amp bf16 --train-configs $TRAIN_CFGS $BENCH_RUNS --profile \
@@ -59,7 +59,7 @@ cp "$RUNS/synth_$F16/metrics.jsonl" "$OUT/synth_${F16}_metrics.jsonl" 2>/dev/nul
 
 step bench_infer "$INFER_LIMIT" $PY -m ciae.bench --device "$DEV" $INFER --no-literal --no-steps $COMPILE --output "$OUT/bench_infer.json"
 
-[ "$SMOKE" = 1 ] || step bench_train_unfused 90 env CIAE_FUSED_LOSS=off $PY -m ciae.bench --train --device "$DEV" --amp bf16 \
+[ "$SMOKE" = 1 ] || step bench_train_unfused 90 $PY -m ciae.bench --train --loss-backend fast --device "$DEV" --amp bf16 \
   --train-configs r50 $BENCH_RUNS --output "$OUT/bench_train_unfused.json"
 
 step topk 30 $PY - "$DEV" "$TOPK_N" <<'EOF'

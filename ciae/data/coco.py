@@ -14,18 +14,16 @@ import numpy as np
 import torch
 from torch import Tensor
 from PIL import Image
-from ..loss.ciae_loss import merge_thing_classes, instance_masks
-from ..loss.box_filter import masks_to_edge_boxes
+from ..ops.segments import IGNORE, merge_thing_classes, instance_masks
+from ..ops.boxes import masks_to_edge_boxes
 from .panoptic_io import DatasetError, read_image, read_panoptic_png, measure_segments, write_panoptic_split
 
 # %% auto #0
-__all__ = ['IGNORE', 'COCO_HINT', 'DERIVED_FIELDS', 'split_paths', 'Categories', 'error_message', 'load_panoptic_json',
-           'name_problem', 'image_problem', 'annotation_problem', 'check_json', 'check_png', 'decode_targets',
-           'missing_fields', 'complete_segments', 'complete_json', 'CocoPanoptic', 'item_masks', 'write_split']
+__all__ = ['COCO_HINT', 'DERIVED_FIELDS', 'split_paths', 'Categories', 'error_message', 'load_panoptic_json', 'name_problem',
+           'image_problem', 'annotation_problem', 'check_json', 'check_png', 'decode_targets', 'missing_fields',
+           'complete_segments', 'complete_json', 'CocoPanoptic', 'item_masks', 'write_split']
 
 # %% ../../nbs/10_coco_panoptic.ipynb #8b56ae6b
-IGNORE = -1  # id of void and crowd pixels in category and segment maps (Section III-A)
-
 COCO_HINT = ("for COCO panoptic, download train2017.zip / val2017.zip and panoptic_annotations_trainval2017.zip "
              "from cocodataset.org and lay them out as ROOT/<split>/*.jpg, ROOT/annotations/panoptic_<split>.json "
              "and ROOT/annotations/panoptic_<split>/*.png (see data/README.md)")

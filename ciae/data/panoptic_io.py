@@ -6,21 +6,21 @@ Docs: https://ciae.github.io/ciae/panoptic_io.html.md"""
 
 # %% ../../nbs/15_panoptic_io.ipynb #c7be5a79
 from __future__ import annotations
-import io, json, os, warnings
+import io, json, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 from PIL import Image, ImageOps
 from panopticapi.utils import id2rgb, rgb2id
 from torchvision.transforms.v2 import functional as TF
+from ..ops.segments import nearest_source, resized_segments
+from ..ops.runtime import write_json_atomic
 
 # %% auto #0
-__all__ = ['AREA_BINS', 'DatasetError', 'network_size', 'read_image', 'read_panoptic_png', 'nearest_source', 'resized_segments',
-           'panoptic_png', 'encode_panoptic_png', 'write_text_atomic', 'write_json_atomic', 'measure_segments',
-           'segments_from_maps', 'PanopticWriter', 'write_panoptic_split', 'instance_statistics']
+__all__ = ['AREA_BINS', 'DatasetError', 'network_size', 'read_image', 'read_panoptic_png', 'panoptic_png', 'encode_panoptic_png',
+           'measure_segments', 'segments_from_maps', 'PanopticWriter', 'write_panoptic_split', 'instance_statistics']
 
 # %% ../../nbs/15_panoptic_io.ipynb #77a47bb6
 class DatasetError(ValueError):
@@ -73,20 +73,6 @@ def read_panoptic_png(path: str | Path) -> np.ndarray:
     return rgb2id(rgb.permute(1, 2, 0).numpy()).astype(np.int64)
 
 # %% ../../nbs/15_panoptic_io.ipynb #582639fe
-def nearest_source(out_len: int, in_len: int, device=None) -> Tensor:
-    "The input index nearest-neighbour `F.interpolate` reads for each of `out_len` output positions along one axis: (out_len,) int64."
-    return F.interpolate(torch.arange(in_len, dtype=torch.float32, device=device)[None, None], size=out_len, mode='nearest')[0, 0].long()
-
-def resized_segments(pan: Tensor, segments: list, size) -> list:
-    """`segments` with the areas they would have in `pan` resized to `size` (h, w) by nearest neighbour, vanished ones
-    dropped; counted on `pan` itself (each pixel weighs the number of output pixels that read it), no map at `size` is built."""
-    rows = torch.bincount(nearest_source(size[0], pan.shape[0], pan.device), minlength=pan.shape[0])
-    cols = torch.bincount(nearest_source(size[1], pan.shape[1], pan.device), minlength=pan.shape[1])
-    ids, inverse = pan.flatten().unique(return_inverse=True)
-    area = torch.zeros(len(ids), dtype=torch.long, device=pan.device).index_add_(0, inverse, (rows[:, None] * cols).flatten())
-    area = {i: a for i, a in zip(ids.tolist(), area.tolist()) if a > 0}
-    return [dict(s, area=area[s['id']]) for s in segments if s['id'] in area]
-
 def panoptic_png(pan: Tensor | np.ndarray, size=None) -> Image.Image:
     """The picture of the COCO panoptic PNG of an (h, w) id map (panopticapi `id2rgb`), resized to `size` (H, W) by
     nearest neighbour as `resize_panoptic` resizes it: the small map is encoded to 8-bit RGB first and expanded strip by
@@ -107,24 +93,6 @@ def encode_panoptic_png(pan: Tensor | np.ndarray, size=None) -> bytes:
     return buf.getvalue()
 
 # %% ../../nbs/15_panoptic_io.ipynb #1e015028
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    "Write a small text file through a temporary file and a rename; the temporary file is removed if that fails."
-    path = Path(path)
-    tmp = path.with_name(f'.{path.name}.tmp')
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-def write_json_atomic(obj, path: str | Path) -> Path:
-    "Write JSON through a temporary file and a rename (`write_text_atomic`), so a crash never leaves a half-written file."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return write_text_atomic(path, json.dumps(obj))
-
 def measure_segments(pan: Tensor | np.ndarray) -> dict:
     """{id: dict(area, bbox)} of every segment of an (H, W) id map (0 = void): its area in pixels and the COCO
     `bbox` [x, y, w, h] of its mask (as `masks_to_edge_boxes` gives it)."""

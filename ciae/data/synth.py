@@ -13,7 +13,8 @@ from PIL import Image, ImageDraw
 from panopticapi.utils import rgb2id
 from tqdm.auto import tqdm
 from .coco import write_split
-from .panoptic_io import measure_segments, write_json_atomic
+from .panoptic_io import measure_segments
+from ..ops.runtime import write_json_atomic
 
 # %% auto #0
 __all__ = ['THING_CLASSES', 'STUFF_CLASSES', 'VARIANTS', 'THING_HUES', 'HUE_BAND', 'synth_categories', 'smooth_field',

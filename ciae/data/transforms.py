@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 from torchvision import tv_tensors
 from torchvision.transforms import v2
-from .coco import IGNORE
+from ..ops.segments import IGNORE
 
 # %% auto #0
 __all__ = ['JITTER_SIZES', 'PanopticTransform', 'train_transform', 'test_transform', 'pad_to', 'collate', 'to_device']

@@ -10,7 +10,7 @@ import os, random
 from pathlib import Path
 import numpy as np
 import torch
-from ..data.panoptic_io import write_text_atomic
+from ..ops.runtime import write_text_atomic
 
 # %% auto #0
 __all__ = ['CheckpointError', 'rng_state', 'set_rng_state', 'save_checkpoint', 'point_last', 'checkpoint_candidates',

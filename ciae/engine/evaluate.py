@@ -14,14 +14,15 @@ import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
 from .pq import evaluate_pq, pq_table
-from ..data.panoptic_io import PanopticWriter, encode_panoptic_png, write_json_atomic, read_panoptic_png
+from ..data.panoptic_io import PanopticWriter, encode_panoptic_png, read_panoptic_png
+from ..ops.runtime import write_json_atomic, resolve_device
 from ..data.coco import CocoPanoptic, DatasetError, error_message, load_panoptic_json, complete_json
 from ..data.transforms import test_transform, collate, to_device
 from .checkpoint import load_model, CheckpointError
 from .timing import SyncTimer
 
 # %% auto #0
-__all__ = ['predict_split', 'evaluate_split', 'format_report', 'resolve_device', 'main', 'semantic_miou']
+__all__ = ['predict_split', 'evaluate_split', 'format_report', 'main', 'semantic_miou']
 
 # %% ../../nbs/32_evaluate.ipynb #6ac9dce5
 def _rank_world() -> tuple[int, int]:
@@ -104,17 +105,6 @@ def format_report(r: dict) -> str:
             f"{r['network_ms']:.1f} ms, fusion {r['fusion_ms']:.1f} ms on {r['device']}")
 
 # %% ../../nbs/32_evaluate.ipynb #151272ff
-def resolve_device(name: str = 'auto') -> torch.device:
-    """A `--device` value → torch.device: 'auto' is the GPU when there is one, else the CPU. ValueError (one line) for
-    a name torch does not know, or a CUDA device where there is no GPU. Used by `python -m ciae.evaluate` and
-    `python -m ciae.predict`."""
-    if name == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    try: device = torch.device(name)
-    except (RuntimeError, ValueError): raise ValueError(f"--device {name}: not a device ('auto', 'cpu', 'cuda', 'cuda:1', ...)") from None
-    if device.type == 'cuda' and not torch.cuda.is_available():
-        raise ValueError(f"--device {name}: no CUDA GPU is available here (torch.cuda.is_available() is False)")
-    return device
-
 def main(argv: list | None = None) -> int:
     "python -m ciae.evaluate --checkpoint CKPT [--data ROOT --split S] [--output DIR] ...; exit code 0 ok, 2 bad input."
     ap = argparse.ArgumentParser(prog='python -m ciae.evaluate', description=(

@@ -15,8 +15,8 @@ from torch import nn
 from tqdm.auto import tqdm
 from .config import (TrainConfig, get_preset, apply_overrides, validate_config, scale_for_batch, model_config,
                          config_dict, PRESETS)
-from .checkpoint import (save_checkpoint, load_latest, set_aside, point_last, write_text_atomic, set_rng_state,
-                                    CheckpointError)
+from .checkpoint import save_checkpoint, load_latest, set_aside, point_last, set_rng_state, CheckpointError
+from ..ops.runtime import write_text_atomic
 from ..model.ciae import CIAE, CIAEConfig
 from ..data.coco import CocoPanoptic, DatasetError, error_message, COCO_HINT
 from ..data.transforms import train_transform, test_transform, collate, to_device
@@ -155,7 +155,7 @@ def _category_count(cats: list) -> str: return f"{sum(not c['isthing'] for c in 
 
 def resume_mismatch(ck: dict, meta: dict) -> list[str]:
     """What differs between the run a checkpoint was trained in and this one: the dataset's categories, or a model
-    setting (all but `pretrained` and `channels_last`, which do not change what is trained). A setting the checkpoint
+    setting (all but `pretrained`, `channels_last` and `loss_backend`, which do not change what is trained). A setting the checkpoint
     does not name (it predates it) counts as its default."""
     old, diffs = ck.get('meta', {}), []
     if 'categories' in old and _category_key(old['categories']) != _category_key(meta['categories']):
@@ -166,7 +166,7 @@ def resume_mismatch(ck: dict, meta: dict) -> list[str]:
         defaults = {f.name: f.default for f in fields(CIAEConfig) if f.default is not MISSING}
         a, b = _plain({**defaults, **old['model_config']}), _plain(meta['model_config'])
         diffs += [f"model.{k}: {a.get(k)!r} in the checkpoint, {b.get(k)!r} now" for k in sorted(a.keys() | b.keys())
-                  if k not in ('pretrained', 'channels_last', 'num_stuff', 'num_thing') and a.get(k) != b.get(k)]
+                  if k not in ('pretrained', 'channels_last', 'loss_backend', 'num_stuff', 'num_thing') and a.get(k) != b.get(k)]
     return diffs
 
 def sync_bn_stats(model: nn.Module, world: int):

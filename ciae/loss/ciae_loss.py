@@ -6,40 +6,22 @@ Docs: https://ciae.github.io/ciae/ciae_loss.html.md"""
 
 # %% ../../nbs/06_ciae_loss.ipynb #da0fd0ff
 from __future__ import annotations
-import contextlib
+import warnings
 import torch
 from torch import Tensor, nn
-from .cosine import l2_normalize, flatten_pixels
-from .segment_means import segment_sums, segment_means
+from ..ops.cosine import l2_normalize, flatten_pixels
+from ..ops.segments import segment_sums, segment_means
 from .memory import CategoryMemory
-from .box_filter import expand_boxes, box_ranges, masks_to_edge_boxes
-from .gpu_kernels import FusedSelectedLogHinge, fused_loss_enabled, fused_failed
+from ..ops.boxes import expand_boxes, box_ranges, masks_to_edge_boxes
+from .gpu_kernels import FusedSelectedLogHinge, FusedSegmentSums, triton_available
+from ..ops.runtime import autocast_off
+from ..ops.segments import _instance_count, instance_masks, merge_thing_classes
 
 # %% auto #0
-__all__ = ['ABSENT', 'merge_thing_classes', 'instance_masks', 'autocast_off', 'filter_outside_', 'top_k', 'SelectedLogHinge',
-           'log_hinge_topk', 'selected_log_hinge', 'ciae_loss', 'CIAELoss', 'ciae_loss_map']
+__all__ = ['ABSENT', 'BACKENDS', 'filter_outside_', 'top_k', 'SelectedLogHinge', 'log_hinge_topk', 'resolve_backend',
+           'selected_log_hinge', 'sums_fn', 'ciae_loss', 'CIAELoss', 'ciae_loss_map']
 
 # %% ../../nbs/06_ciae_loss.ipynb #e27ec05b
-def merge_thing_classes(category: Tensor, num_stuff: int) -> Tensor:
-    "Map every thing category (id ≥ num_stuff) to the single category `num_stuff`; ignore ids stay (Table II 'Merge')."
-    return torch.where(category >= num_stuff, torch.full_like(category, num_stuff), category)
-
-def _instance_count(segment: Tensor, num_stuff: int) -> int:
-    return max(int(segment.max()) - num_stuff + 1, 0) if segment.numel() else 0
-
-def instance_masks(segment: Tensor, num_stuff: int, count: int | None = None) -> Tensor:
-    """(H, W) segment map → (N_th, H, W) bool masks of thing instances num_stuff + j, j = 0..N_th-1. N_th is `count`
-    (a dataset item's number of boxes, which keeps an instance that vanished in resizing as an empty mask) or, by
-    default, read from the map (its highest instance id)."""
-    n = _instance_count(segment, num_stuff) if count is None else count
-    ids = num_stuff + torch.arange(n, device=segment.device)
-    return segment[None] == ids[:, None, None]
-
-def autocast_off(device: torch.device | str):
-    "A context in which autocast is off on `device` (losses run in full precision); a no-op for devices without autocast."
-    kind = torch.device(device).type
-    return torch.autocast(kind, enabled=False) if kind in ('cuda', 'cpu', 'xpu', 'mps') else contextlib.nullcontext()
-
 ABSENT = -4.0   # similarity given to padded / empty instance columns: below any cosine, so its hinge (eq. 7) is 0
 
 def filter_outside_(sim: Tensor, keep, first: int, fill: float) -> Tensor:
@@ -131,18 +113,30 @@ def log_hinge_topk(sim: Tensor, target: Tensor, margin: float = 0.15, k: int | N
         return torch.zeros(B, N, dtype=l.dtype, device=l.device).scatter_add_(1, top.indices // Q, top.values)
     return l.sum(-1)
 
+BACKENDS = ('auto', 'literal', 'fast', 'triton')   # how eqs. 3–9 are computed; all give the same loss and gradients
+
+def resolve_backend(backend: str, device) -> str:
+    """The implementation a `backend` setting runs on `device`: 'literal' (autograd through `log_hinge_topk`, the
+    equations as written), 'fast' (`SelectedLogHinge`: no autograd over the similarity matrix) or 'triton' (its fused
+    GPU kernels, `ciae.loss.gpu_kernels`); 'auto' is 'triton' on a CUDA device with Triton, else 'fast'."""
+    if backend not in BACKENDS: raise ValueError(f"loss backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == 'auto': return 'triton' if triton_available(device) else 'fast'
+    return backend
+
 def selected_log_hinge(p: Tensor, q: Tensor, target: Tensor, weight: Tensor, margin: float = 0.15, k: int | None = 5,
                        mode: str = 'pixel', keep=None, first: int = 0, fill: float = 0.0, present: Tensor | None = None,
-                       eps: float = 1e-6, boxes: Tensor | None = None, width: int | None = None) -> Tensor:
+                       eps: float = 1e-6, boxes: Tensor | None = None, width: int | None = None,
+                       backend: str = 'fast') -> Tensor:
     """Σ_i weight_i · (eq. 9's selected log-hinge terms of pixel i) for unit pixels p (B, N, D) and queries q (B, Q, D).
     The box filter of the columns from `first` on is `keep` (see `filter_outside_`) or `boxes` (B, n, 4) on an image
-    `width` pixels wide. Per-pixel selection runs in the Triton kernels on a GPU (`FusedSelectedLogHinge`), else in
-    `SelectedLogHinge`; 'global' selection runs through autograd (`log_hinge_topk`)."""
-    if mode == 'pixel' and k is not None and k < q.shape[1] and keep is None and fused_loss_enabled(p.device):
-        try: return FusedSelectedLogHinge.apply(p, q, target, weight, margin, k, boxes, width, first, fill, present, eps, ABSENT)
-        except Exception as e: fused_failed(e)                       # e.g. no compiler for this GPU: PyTorch from now on
+    `width` pixels wide. `backend` (see `resolve_backend`, not 'auto'): per-pixel selection runs in `SelectedLogHinge`
+    ('fast') or its Triton kernels ('triton', which needs `boxes`, not `keep`); 'literal', and the 'global' selection
+    of every backend, run through autograd (`log_hinge_topk`)."""
+    if backend == 'triton' and mode == 'pixel' and k is not None and k < q.shape[1] and keep is None:
+        return FusedSelectedLogHinge.apply(p, q, target, weight, margin, k, boxes, width, first, fill, present, eps, ABSENT)
     if keep is None and boxes is not None: keep = box_ranges(boxes, p.shape[1] // width, width)
-    if mode == 'pixel': return SelectedLogHinge.apply(p, q, target, weight, margin, k, keep, first, fill, present, eps)
+    if mode == 'pixel' and backend != 'literal':
+        return SelectedLogHinge.apply(p, q, target, weight, margin, k, keep, first, fill, present, eps)
     sim = torch.bmm(p, q.transpose(1, 2))                              # (B, N, Q)
     if keep is not None and q.shape[1] > first:
         mask = torch.ones_like(sim, dtype=torch.bool)                  # where the similarity is kept
@@ -152,11 +146,21 @@ def selected_log_hinge(p: Tensor, q: Tensor, target: Tensor, weight: Tensor, mar
     if present is not None: sim = torch.where(present[:, None, :], sim, ABSENT)
     return (log_hinge_topk(sim, target, margin, k, mode, eps) * weight).sum()
 
+def _triton_sums(emb: Tensor, ids: Tensor, num_ids: int, check: bool = True) -> tuple[Tensor, Tensor]:
+    "`segment_sums` in one Triton kernel (checks as `segment_sums` does)."
+    if check: segment_sums(emb[..., :0, :0], ids[..., :0, :0], num_ids)          # shapes only: cheap
+    sums, counts = FusedSegmentSums.apply(flatten_pixels(emb), ids.flatten(1), num_ids)
+    return sums.to(emb.dtype), counts.long()
+
+def sums_fn(backend: str):
+    "The segment sums (eqs. 3–4) of a resolved backend: the Triton kernel for 'triton', else `segment_sums`."
+    return _triton_sums if backend == 'triton' else segment_sums
+
 def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, num_stuff: int,
               inside: list | Tensor | tuple | None = None, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
               alpha: float = 2.0, thing_weight: float = 5.0, fill: float = 0.0, num_instances: int | None = None,
               normalizer: Tensor | float | None = None, check: bool = True, boxes: Tensor | None = None,
-              cae_things: bool = True) -> dict:
+              cae_things: bool = True, backend: str = 'fast') -> dict:
     """Eqs. 10–12 on a batch, all images at once, in float32 (float64 stays float64) whatever the autocast state.
     emb (B, D, H, W) raw embeddings (before L2 norm)
     category (B, H, W) ids into `memory` (C, D)
@@ -169,7 +173,9 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
     the GPU kernel reads them directly); num_instances: n, the most instances of an image (default: from `inside` or
     the segment ids); normalizer: N of eq. 9 (default: the batch's non-ignored pixels). `check` validates the ids on the
     host; without it (training) the loss needs no host-device synchronisation. cae_things=False: thing pixels
-    (category ≥ num_stuff) get weight 0 in L_CAE (Table II, 'None'); L_IAE and N are unchanged."""
+    (category ≥ num_stuff) get weight 0 in L_CAE (Table II, 'None'); L_IAE and N are unchanged. `backend`: see
+    `resolve_backend` ('auto' is resolved for `emb`'s device)."""
+    backend = resolve_backend(backend, emb.device)
     if mode not in ('pixel', 'global'): raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")
     with autocast_off(emb.device):
         emb = emb.float() if emb.dtype in (torch.float16, torch.bfloat16) else emb   # float32 (or the float64 of the tests)
@@ -192,7 +198,7 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
         else: n = max((_instance_count(s, num_stuff) for s in segment), default=0)
         keep = inside.flatten(2).transpose(1, 2) if isinstance(inside, Tensor) else inside   # (B, N, n) or (rows, cols)
         if not n: keep = None
-        means, present = segment_means(emb, segment, num_stuff + n, check)  # (B, ns + n, D) eq. 4 on the raw map
+        means, present = segment_means(emb, segment, num_stuff + n, check, sums_fn(backend))   # (B, ns + n, D) eq. 4
         p = l2_normalize(flatten_pixels(emb), -1).contiguous()             # (B, HW, D) normalised pixel embeddings
         mem = l2_normalize(memory, -1)                                     # (C, D)
         # ignored pixels get a dummy target and weight 0: no boolean indexing, no host sync
@@ -201,13 +207,13 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
         norm = w.sum().clamp(min=1) if normalizer is None else normalizer
         # L_CAE (eq. 10): the queries are the category memories
         w_cae = w if cae_things else w * (cat_t < num_stuff).to(w.dtype)  # (B, HW) Table II 'None': no thing pixels
-        cae = selected_log_hinge(p, mem.expand(B, -1, -1), cat_t, w_cae, margin, k, mode) / norm
+        cae = selected_log_hinge(p, mem.expand(B, -1, -1), cat_t, w_cae, margin, k, mode, backend=backend) / norm
         # L_IAE (eq. 11): stuff memories + the instance means of each image; thing pixels weigh 5×
         queries = torch.cat([mem[:num_stuff].expand(B, -1, -1), means[:, num_stuff:]], 1)   # (B, ns + n, D)
         present = torch.cat([torch.ones_like(present[:, :num_stuff]), present[:, num_stuff:]], 1)   # stuff memories always
         w_iae = w * torch.where(seg_t >= num_stuff, thing_weight, 1.0)
         iae = selected_log_hinge(p, queries, seg_t, w_iae, margin, k, mode, keep, num_stuff, fill, present,
-                                 boxes=boxes if n and keep is None else None, width=W) / norm
+                                 boxes=boxes if n and keep is None else None, width=W, backend=backend) / norm
     return dict(loss=cae + alpha * iae, cae=cae, iae=iae)
 
 # %% ../../nbs/06_ciae_loss.ipynb #9c7e2f0c
@@ -216,11 +222,13 @@ class CIAELoss(nn.Module):
     def __init__(self, num_stuff: int, num_thing: int, dim: int = 32, margin: float = 0.15, k: int | None = 5,
                  mode: str = 'pixel', alpha: float = 2.0, thing_weight: float = 5.0, merge_things: bool = True,
                  box_expand: float | None = 1.5, base_momentum: float = 0.9999, fill: float = 0.0, seed: int | None = None,
-                 cae_things: bool = True):
+                 cae_things: bool = True, backend: str = 'auto'):
         super().__init__()
         self.num_stuff, self.num_thing, self.merge_things = num_stuff, num_thing, merge_things
         self.kw = dict(margin=margin, k=k, mode=mode, alpha=alpha, thing_weight=thing_weight, fill=fill, cae_things=cae_things)
         self.box_expand = box_expand
+        resolve_backend(backend, 'cpu')                              # a misspelt backend fails here, not in the first step
+        self.backend, self.triton_error = backend, None             # a failure of the kernels is kept here, warned once
         self.memory = CategoryMemory(num_stuff + (1 if merge_things else num_thing), dim, base_momentum, seed)
 
     def instance_boxes(self, segment: Tensor) -> list:
@@ -235,8 +243,10 @@ class CIAELoss(nn.Module):
         B, _, H, W = emb.shape
         cat = merge_thing_classes(category, self.num_stuff) if self.merge_things else category
         cat = torch.where(segment >= 0, cat, torch.full_like(cat, -1))
+        backend = resolve_backend(self.backend, emb.device)
+        if backend == 'triton' and self.triton_error is not None: backend = 'fast'
         if self.training:
-            sums, counts = segment_sums(emb.detach().float(), cat, self.memory.embeddings.shape[0], check=False)
+            sums, counts = self._sums(backend)(emb.detach().float(), cat, self.memory.embeddings.shape[0], check=False)
             self.memory.update(sums.sum(0), counts.sum(0), step, total_steps)
         boxes = self.instance_boxes(segment) if boxes is None else boxes
         n = max((len(b) for b in boxes), default=0)                 # list lengths: known on the host
@@ -244,8 +254,29 @@ class CIAELoss(nn.Module):
         if self.box_expand is not None and n:
             padded = torch.nn.utils.rnn.pad_sequence([b.float().reshape(-1, 4) for b in boxes], batch_first=True)   # (B, n, 4)
             expanded = expand_boxes(padded.flatten(0, 1), self.box_expand).view(B, n, 4)   # zero rows stay empty
-        return ciae_loss(emb, cat, segment, self.memory.embeddings, self.num_stuff, boxes=expanded, num_instances=n,
-                         normalizer=normalizer, check=False, **self.kw)
+        args = (emb, cat, segment, self.memory.embeddings, self.num_stuff)
+        kw = dict(boxes=expanded, num_instances=n, normalizer=normalizer, check=False, **self.kw)
+        if backend != 'triton': return ciae_loss(*args, backend=backend, **kw)
+        try: return ciae_loss(*args, backend='triton', **kw)
+        except Exception as e:                                       # e.g. no compiler for this GPU
+            self._triton_failed(e)
+            return ciae_loss(*args, backend='fast', **kw)
+
+    def _sums(self, backend: str):
+        "The segment sums of `backend`; a failing kernel falls back to PyTorch (and is remembered, see `_triton_failed`)."
+        if backend != 'triton': return sums_fn(backend)
+        def sums(*a, **kw):
+            try: return sums_fn('triton')(*a, **kw)
+            except Exception as e:
+                self._triton_failed(e)
+                return segment_sums(*a, **kw)
+        return sums
+
+    def _triton_failed(self, err: Exception):
+        "Keep the kernels' error on this loss (which uses PyTorch from now on) and warn once."
+        self.triton_error = err
+        warnings.warn(f"ciae: the fused Triton CIAE loss failed ({type(err).__name__}: {str(err).splitlines()[0][:200]}); "
+                      "this loss uses the PyTorch version from now on")
 
 # %% ../../nbs/06_ciae_loss.ipynb #65b03d3f
 def ciae_loss_map(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, num_stuff: int,

@@ -6,14 +6,13 @@ Docs: https://ciae.github.io/ciae/gpu_kernels.html.md"""
 
 # %% ../../nbs/06b_gpu_kernels.ipynb #074272d3
 from __future__ import annotations
-import os, warnings
+import os
 import torch
-from torch import Tensor
 try: import triton, triton.language as tl               # module globals: Triton resolves `tl` there
 except ImportError: triton = tl = None
 
 # %% auto #0
-__all__ = ['kernels', 'FusedSelectedLogHinge', 'FusedSegmentSums', 'fused_loss_enabled', 'fused_failed', 'self_test']
+__all__ = ['kernels', 'FusedSelectedLogHinge', 'FusedSegmentSums', 'triton_available']
 
 # %% ../../nbs/06b_gpu_kernels.ipynb #8223bbe2
 _KERNELS = {}
@@ -170,7 +169,7 @@ class FusedSelectedLogHinge(torch.autograd.Function):
 class FusedSegmentSums(torch.autograd.Function):
     """Eq. 3/4's per-image sums of raw embeddings by id, as one-hot products per block of pixels added atomically per
     block (not per pixel, as `index_add_` does, whose atomics all hit the same few rows). emb (B, N, D) (any strides),
-    ids (B, N) (ids outside 0..K-1 ignored) → sums (B, K, D) float32; counts (B, K) come from `fused_segment_sums`."""
+    ids (B, N) (ids outside 0..K-1 ignored) → sums (B, K, D) float32; counts (B, K) likewise."""
     @staticmethod
     def forward(ctx, emb, ids, num_ids):
         B, N, D = emb.shape
@@ -193,85 +192,6 @@ class FusedSegmentSums(torch.autograd.Function):
         g = grad_sums.gather(1, ids.clamp(0, ctx.num_ids - 1)[..., None].expand(-1, -1, grad_sums.shape[-1]))   # (B, N, D)
         return g * ok[..., None], None, None
 
-_FAILED = []
-
-def fused_loss_enabled(device: torch.device) -> bool:
-    """Whether `ciae_loss` uses the Triton kernels: on CUDA with Triton installed, unless CIAE_FUSED_LOSS=off (or a
-    compilation failed earlier in this process); CIAE_FUSED_LOSS=on forces them (on a CPU with TRITON_INTERPRET=1)."""
-    mode = os.environ.get('CIAE_FUSED_LOSS', 'auto')
-    if mode == 'off' or _FAILED: return False
-    if mode == 'on': return True
+def triton_available(device) -> bool:
+    "Whether the kernels can run on `device`: a CUDA device, with Triton installed (the CUDA builds of PyTorch bring it)."
     return torch.device(device).type == 'cuda' and triton is not None
-
-def fused_failed(err: Exception):
-    "Remember that the kernels failed here (one warning), so the PyTorch version is used from now on."
-    _FAILED.append(err)
-    warnings.warn(f"ciae: the fused Triton CIAE loss failed ({type(err).__name__}: {str(err).splitlines()[0][:200]}); "
-                  "using the PyTorch version")
-
-# %% ../../nbs/06b_gpu_kernels.ipynb #2354098e
-def _close(a: Tensor, b: Tensor) -> float:
-    "Largest difference relative to the largest magnitude."
-    a, b = a.detach().float(), b.detach().float()
-    return float((a - b).abs().max() / b.abs().max().clamp(min=1e-12)) if b.numel() else 0.0
-
-def self_test(device='cuda', large: bool = False) -> dict:
-    """The kernels against the PyTorch versions on `device` (a CPU needs TRITON_INTERPRET=1 set before Triton is
-    imported): largest relative differences of losses, gradients and sums by case; AssertionError if one exceeds 1e-4."""
-    from ciae.loss.ciae_loss import SelectedLogHinge, CIAELoss, ABSENT
-    from ciae.loss.segment_means import segment_sums
-    from ciae.loss.box_filter import box_ranges
-    from ciae.loss.cosine import l2_normalize
-    dev, out = torch.device(device), {}
-    shapes = [dict(), dict(D=16, k=3), dict(B=1, H=9, W=11, n=9, D=32), dict(n=0)]
-    if large: shapes.append(dict(B=8, H=200, W=272, D=32, ns=53, n=40))      # 435 K pixels × 93 queries
-    for c, s in enumerate(shapes):
-        B, H, W, D, ns, n, k = (s.get(x, v) for x, v in dict(B=2, H=5, W=7, D=24, ns=3, n=4, k=5).items())
-        g = torch.Generator().manual_seed(c)
-        N, Q = H * W, ns + n
-        p = l2_normalize(torch.randn(B, N, D, generator=g), -1)             # (B, N, D)
-        q = l2_normalize(torch.randn(B, Q, D, generator=g), -1)             # (B, Q, D)
-        target = torch.randint(0, Q, (B, N), generator=g)
-        weight = torch.rand(B, N, generator=g) * (torch.rand(B, N, generator=g) > 0.2)   # some pixels ignored
-        xy = torch.rand(B, n, 2, generator=g) * torch.tensor([W, H]) * 0.7
-        boxes = torch.cat([xy, xy + 1 + torch.rand(B, n, 2, generator=g) * torch.tensor([W, H]) * 0.6], -1)   # (B, n, 4)
-        present = torch.ones(B, Q, dtype=torch.bool)
-        present[-1, -1] = False
-        p, q, target, weight, boxes, present = (x.to(dev) for x in (p, q, target, weight, boxes, present))
-        p1, q1, p2, q2 = [x.clone().requires_grad_(True) for x in (p, q, p, q)]
-        ref = SelectedLogHinge.apply(p1, q1, target, weight, 0.15, k, box_ranges(boxes, H, W) if n else None, ns, 0.0, present, 1e-6)
-        got = FusedSelectedLogHinge.apply(p2, q2, target, weight, 0.15, k, boxes if n else None, W, ns, 0.0, present, 1e-6, ABSENT)
-        ref.backward(torch.tensor(1.7, device=dev))
-        got.backward(torch.tensor(1.7, device=dev))
-        out[f'loss {B}×{H}×{W}, Q={Q}, D={D}'] = max(_close(got, ref), _close(p2.grad, p1.grad), _close(q2.grad, q1.grad))
-    g = torch.Generator().manual_seed(4)
-    seg = torch.randint(0, 6, (2, 12, 16), generator=g)
-    seg[0, 0, :3] = -1
-    cat = torch.where(seg >= 3, 3, seg)
-    bx = [torch.tensor([[1., 1., 9., 8.], [4., 2., 15., 11.], [0., 5., 6., 12.]]), torch.tensor([[2., 0., 12., 10.], [5., 3., 16., 12.], [0., 0., 3., 3.]])]
-    emb = torch.randn(2, 8, 12, 16, generator=g)
-    ids = torch.randint(-1, 8, (2, 12, 16), generator=g)  # -1 ignored, 11 out of range (7 slots)
-    ids[0, 0, 0] = 11
-    seg, cat, bx, emb, ids = seg.to(dev), cat.to(dev), [b.to(dev) for b in bx], emb.to(dev), ids.to(dev)
-    crit = CIAELoss(3, 3, dim=8, seed=0).to(dev).eval()
-    res, old = {}, os.environ.get('CIAE_FUSED_LOSS')
-    try:
-        for mode in ('off', 'on'):
-            os.environ['CIAE_FUSED_LOSS'] = mode
-            e = emb.clone().requires_grad_(True)
-            l = crit(e, cat, seg, bx)['loss']
-            l.backward()
-            e2 = emb.clone().requires_grad_(True)
-            sums, counts = segment_sums(e2, ids, 7, check=False)
-            (sums * torch.arange(7., device=dev)[None, :, None]).sum().backward()
-            res[mode] = (l.detach(), e.grad, sums.detach(), counts, e2.grad)
-    finally:
-        if old is None: os.environ.pop('CIAE_FUSED_LOSS', None)
-        else: os.environ['CIAE_FUSED_LOSS'] = old
-    out['CIAELoss'] = max(_close(res['on'][0], res['off'][0]), _close(res['on'][1], res['off'][1]))
-    out['segment sums'] = max(_close(res['on'][2], res['off'][2]), _close(res['on'][4], res['off'][4]))
-    assert torch.equal(res['on'][3], res['off'][3]) and res['on'][3].dtype == torch.long, 'segment counts differ'
-    assert not _FAILED, f'the kernels failed: {_FAILED[0]}'
-    bad = {k: v for k, v in out.items() if not v <= 1e-4}
-    assert not bad, f'kernels differ from PyTorch: {bad}'
-    return out

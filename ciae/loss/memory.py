@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.distributed as dist
 from torch import Tensor, nn
-from .cosine import l2_normalize
+from ..ops.cosine import l2_normalize
 
 # %% auto #0
 __all__ = ['memory_momentum', 'CategoryMemory']

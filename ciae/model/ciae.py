@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
-import torch.distributed as dist
 from torch import nn, Tensor
-from ..loss.cosine import l2_normalize
-from ..loss.segment_means import segment_means
-from ..loss.ciae_loss import CIAELoss, autocast_off
+from ..ops.cosine import l2_normalize
+from ..ops.segments import segment_means
+from ..loss.ciae_loss import CIAELoss
+from ..ops.runtime import autocast_off, mean_over_ranks
 from .fusion import (panoptic_from_embedding, resize_panoptic, drop_small_stuff, proposal_queries, embedding_labels,
                                panoptic_from_semantic, instances_from_boxes)
 from .fast_inference import panoptic_from_lowres, lowres_queries, bilinear_at, fold_batchnorm
@@ -21,10 +21,10 @@ from .backbone import ResNetFPN, fpn_levels
 from .proposal_head import (ProposalHead, level_locations, proposal_targets, proposal_losses, detect,
                                       class_agnostic_targets)
 from .embedding_branch import EmbeddingBranch, stuff_loss
-from ..data.panoptic_io import resized_segments
+from ..ops.segments import resized_segments
 
 # %% auto #0
-__all__ = ['CIAEConfig', 'mean_over_ranks', 'lowres_fusion', 'CIAE']
+__all__ = ['CIAEConfig', 'lowres_fusion', 'CIAE']
 
 # %% ../../nbs/23_ciae_model.ipynb #ce3cec80
 @dataclass
@@ -66,6 +66,7 @@ class CIAEConfig:
     pixel_mean: tuple = (123.675, 116.28, 103.53)
     pixel_std: tuple = (58.395, 57.12, 57.375)
     channels_last: bool = False          # NHWC also for training (GPU + AMP); inference switches in optimize_for_inference
+    loss_backend: str = 'auto'           # eqs. 3–9 computed 'literal', 'fast' or 'triton' (GPU); 'auto': triton on CUDA, else fast
 
     def __post_init__(self):
         """The geometry as tuples (a config read from JSON has lists), checked against the pyramid, and the ablation
@@ -91,13 +92,6 @@ class CIAEConfig:
         if self.category_from == 'embedding' and self.merge_things is True:
             bad.append("category_from='embedding' needs one memory per thing class: set merge_things=False (Table II, 'Spec.')")
         if bad: raise ValueError('; '.join(bad))
-
-def mean_over_ranks(t: Tensor) -> Tensor:
-    "A loss normaliser (a count or sum of this rank's batch) → its mean over the DDP ranks; unchanged in one process."
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1: return t
-    t = t.detach().clone()
-    dist.all_reduce(t)
-    return t / dist.get_world_size()
 
 def _canvas(size) -> tuple:
     "(h, w) → the padded (multiple of 32) size the network runs on."
@@ -142,7 +136,7 @@ class CIAE(nn.Module):
                                      semantic_classes=cfg.num_stuff + 1 if cfg.stuff_head else 0)   # Table I's FCN head
         self.criterion = CIAELoss(cfg.num_stuff, cfg.num_thing, cfg.embed_dim, cfg.margin, cfg.topk, cfg.topk_mode, cfg.alpha,
                                   cfg.thing_weight, cfg.merge_things, cfg.box_expand, cfg.memory_momentum,
-                                  cae_things=cfg.cae_things)
+                                  cae_things=cfg.cae_things, backend=cfg.loss_backend)
         self.register_buffer('pixel_mean', torch.tensor(cfg.pixel_mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer('pixel_std', torch.tensor(cfg.pixel_std).view(1, 3, 1, 1), persistent=False)
         self.nhwc = cfg.channels_last                                            # layout of the convolutions

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from .layers import conv_gn_relu
-from ..loss.ciae_loss import merge_thing_classes
+from ..ops.segments import merge_thing_classes
 
 # %% auto #0
 __all__ = ['coord_channels', 'CoordConv', 'EmbeddingBranch', 'semantic_targets', 'stuff_loss']

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 from torchvision.ops import FrozenBatchNorm2d
-from ..loss.cosine import l2_normalize
+from ..ops.cosine import l2_normalize
 from .fusion import panoptic_segments
 
 # %% auto #0

@@ -9,9 +9,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from ..loss.cosine import l2_normalize
-from ..loss.box_filter import boxes_inside, filter_similarity
-from ..data.panoptic_io import nearest_source, resized_segments
+from ..ops.cosine import l2_normalize
+from ..ops.boxes import boxes_inside, filter_similarity
+from ..ops.segments import nearest_source, resized_segments
 
 # %% auto #0
 __all__ = ['proposal_queries', 'assign_pixels', 'panoptic_from_embedding', 'panoptic_segments', 'resize_panoptic',
