@@ -234,26 +234,26 @@ def bench_fusion(model: CIAE, device, detections=(10, 50, 100, 200, 500), sizes=
     bar.close()
     return out
 
-def profile_ciae(model: CIAE, device, short: int = 800, rows: int = 15, fast: bool = True) -> str:
-    "torch.profiler table (self time per operator) of one ciae prediction at `short` (`fast=False`: the literal fusion)."
+def profile_ciae(model: CIAE, device, short: int = 800, rows: int = 15, fusion: str = 'lowres') -> str:
+    "torch.profiler table (self time per operator) of one ciae prediction at `short` with `fusion` (see `make_fusion`)."
     from torch.profiler import profile, ProfilerActivity
     img = bench_image(short, device)
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda' else [])
     with torch.no_grad():
-        model.predict(img, fast=fast)
-        with profile(activities=acts) as prof: model.predict(img, fast=fast)
+        model.predict(img, fusion=fusion)
+        with profile(activities=acts) as prof: model.predict(img, fusion=fusion)
     key = 'self_cuda_time_total' if device.type == 'cuda' else 'self_cpu_time_total'
     return prof.key_averages().table(sort_by=key, row_limit=rows)
 
 # %% ../nbs/40_bench.ipynb #3ad379b5
 def step_models(model: CIAE) -> dict:
     """Copies of one `model` (same weights) with ciae's inference optimisations added one at a time:
-    step name → (model, fast) for `model.predict(images, fast=fast)`."""
+    step name → (model, fusion) for `model.predict(images, fusion=fusion)`."""
     model = model.eval()
     nhwc = copy.deepcopy(model).to(memory_format=torch.channels_last)
     nhwc.nhwc = True                                                        # network() feeds NHWC input
-    return {'literal': (model, False), '1/4-scale fusion': (model, True), '+ channels-last': (nhwc, True),
-            '+ folded BN': (copy.deepcopy(model).optimize_for_inference(), True)}
+    return {'literal': (model, 'literal'), '1/4-scale fusion': (model, 'lowres'), '+ channels-last': (nhwc, 'lowres'),
+            '+ folded BN': (copy.deepcopy(model).optimize_for_inference(), 'lowres')}
 
 @torch.no_grad()
 def bench_steps(model: CIAE, device, short: int = 800, runs: int = 3, warmup: int = 1, progress: bool = False) -> list:
@@ -266,10 +266,10 @@ def bench_steps(model: CIAE, device, short: int = 800, runs: int = 3, warmup: in
     pans = {}
     bar = tqdm(total=(warmup + runs) * len(steps), desc='optimisation steps', disable=not progress)
     for r in range(warmup + runs):
-        for k, (m, fast) in steps.items():
+        for k, (m, fusion) in steps.items():
             _tick(bar, k)
             timer = SyncTimer(device)
-            p = m.predict(img, fast=fast, timer=timer)[0]
+            p = m.predict(img, fusion=fusion, timer=timer)[0]
             timer.mark('rest')
             pans[k] = p['panoptic']
             if r < warmup: continue

@@ -37,6 +37,7 @@ def predict_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = F
     files and returns the result; the other ranks return None."""
     rank, world = _rank_world()
     device = next(model.parameters()).device
+    fusion = 'oracle' if oracle else 'boxes' if boxes_only else None             # None: the model's own (cfg.fusion)
     cats = ds.categories
     pred_dir = Path(out_dir) / 'predictions' / f'panoptic_{ds.split}'
     n = len(ds) if max_images is None else min(max_images, len(ds))
@@ -48,8 +49,7 @@ def predict_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = F
     with writer as out:
         for k, batch in zip(mine, tqdm(dl, total=len(mine), desc=f'evaluate {ds.split}', disable=not progress or rank > 0)):
             batch = to_device(batch, device)
-            p = model.predict(batch, oracle=oracle, out_sizes=batch['orig_size'], category_ids=cats.ids, timer=timer,
-                              boxes_only=boxes_only)[0]                                                       # (H, W)
+            p = model.predict(batch, batch['orig_size'], cats.ids, fusion=fusion, timer=timer)[0]         # (H, W)
             rec = dict(index=k, image=(batch['image_id'][0], batch['file_name'][0]), segments_info=p['segments_info'],
                        size=batch['orig_size'][0], network_ms=p['timings']['network_ms'],
                        fusion_ms=p['timings']['fusion_ms'], warm=bool(records))

@@ -11,20 +11,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from ..ops.cosine import l2_normalize
-from ..ops.segments import segment_means
-from ..loss.ciae_loss import CIAELoss
+from ..ops.segments import segment_means, resized_segments
 from ..ops.runtime import autocast_off, mean_over_ranks
-from .fusion import (panoptic_from_embedding, resize_panoptic, drop_small_stuff, proposal_queries, embedding_labels,
-                               panoptic_from_semantic, instances_from_boxes)
-from .fast_inference import panoptic_from_lowres, lowres_queries, bilinear_at, fold_batchnorm
+from ..loss.ciae_loss import CIAELoss
+from .fusion import (LiteralFusion, resize_panoptic, drop_small_stuff, embedding_labels, panoptic_from_semantic,
+                               instances_from_boxes)
+from .fast_inference import LowResFusion, fold_batchnorm
 from .backbone import ResNetFPN, fpn_levels
 from .proposal_head import (ProposalHead, level_locations, proposal_targets, proposal_losses, detect,
                                       class_agnostic_targets)
 from .embedding_branch import EmbeddingBranch, stuff_loss
-from ..ops.segments import resized_segments
 
 # %% auto #0
-__all__ = ['CIAEConfig', 'lowres_fusion', 'CIAE']
+__all__ = ['FUSIONS', 'CIAEConfig', 'lowres_fusion', 'OracleFusion', 'BoxesOnlyFusion', 'make_fusion', 'CIAE']
 
 # %% ../../nbs/23_ciae_model.ipynb #ce3cec80
 @dataclass
@@ -67,6 +66,7 @@ class CIAEConfig:
     pixel_std: tuple = (58.395, 57.12, 57.375)
     channels_last: bool = False          # NHWC also for training (GPU + AMP); inference switches in optimize_for_inference
     loss_backend: str = 'auto'           # eqs. 3–9 computed 'literal', 'fast' or 'triton' (GPU); 'auto': triton on CUDA, else fast
+    fusion: str = 'auto'                 # eq. 16 at inference: 'literal', 'lowres', 'oracle', 'boxes' (FUSIONS); 'auto' per device
 
     def __post_init__(self):
         """The geometry as tuples (a config read from JSON has lists), checked against the pyramid, and the ablation
@@ -80,6 +80,8 @@ class CIAEConfig:
             bad.append(f"size_bounds must be {len(s) - 1} increasing numbers > 0, one between each two head levels, got {b}")
         for k in ('merge_things', 'cae_things', 'stuff_head'):
             if not isinstance(getattr(self, k), bool): bad.append(f"{k} must be True or False, got {getattr(self, k)!r}")
+        if self.fusion not in ('auto', 'literal', 'lowres', 'oracle', 'boxes'):
+            bad.append(f"fusion must be 'auto', 'literal', 'lowres', 'oracle' or 'boxes', got {self.fusion!r}")
         if self.detector_classes not in ('specific', 'merged'):
             bad.append(f"detector_classes must be 'specific' or 'merged', got {self.detector_classes!r}")
         if self.category_from not in ('detector', 'embedding'):
@@ -120,6 +122,33 @@ def lowres_fusion(device) -> bool:
     issue 17) because the fast path's block bookkeeping runs on the host. Both give the same map (tested below)."""
     return torch.device(device).type == 'cpu'
 
+class OracleFusion(LiteralFusion):
+    """Table IV's oracle: the ground-truth boxes and classes of the batch (which must hold 'segment', 'boxes' and
+    'labels'), each query the mean raw embedding inside the instance's mask (eq. 4), on the literal map."""
+    name, gt_labels = 'oracle', True
+    def detections(self, model, out: dict, raw: Tensor, batch: dict, sizes: list) -> list:
+        return [model.oracle_detections(raw[b], batch['segment'][b], batch['boxes'][b], batch['labels'][b])
+                for b in range(len(raw))]
+
+class BoxesOnlyFusion:
+    """The baseline without the instance embedding: the result of `fusion`, then every pixel of a detection to the
+    best-scoring detection whose box holds it (`instances_from_boxes`); stuff and void stay as eq. 16 made them."""
+    name = 'boxes'
+    def __init__(self, fusion): self.fusion = fusion
+    def __getattr__(self, key): return getattr(self.fusion, key)
+    def finish(self, pan: Tensor, segs: list, labels: Tensor, det: dict, num_stuff: int, category_ids=None) -> tuple:
+        return instances_from_boxes(pan, det['boxes'], labels, det['scores'], num_stuff, category_ids)
+
+FUSIONS = ('auto', 'literal', 'lowres', 'oracle', 'boxes')
+
+def make_fusion(fusion, device='cpu'):
+    """A fusion object from a name of `FUSIONS` (an object is returned as it is): 'auto' is the faster of the literal
+    and the 1/4-scale fusion on `device` (`lowres_fusion`); 'boxes' is the box-only baseline on top of 'auto'."""
+    if not isinstance(fusion, str): return fusion
+    if fusion not in FUSIONS: raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {fusion!r}")
+    if fusion == 'auto': fusion = 'lowres' if lowres_fusion(device) else 'literal'
+    if fusion == 'boxes': return BoxesOnlyFusion(make_fusion('auto', device))
+    return dict(literal=LiteralFusion, lowres=LowResFusion, oracle=OracleFusion)[fusion]()
 
 # %% ../../nbs/23_ciae_model.ipynb #39888a22
 class CIAE(nn.Module):
@@ -218,26 +247,24 @@ class CIAE(nn.Module):
         return detect(out, image_sizes, c.head_strides, c.score_thresh, c.pre_nms_topk, c.nms_thresh, c.detections_per_image,
                       c.class_agnostic_nms)
 
+    def resolve_fusion(self, fusion=None, device='cpu'):
+        "The fusion object of a `predict` call: `fusion` (a name of `FUSIONS` or an object), by default `cfg.fusion`."
+        return make_fusion(self.cfg.fusion if fusion is None else fusion, device)
+
     @torch.no_grad()
-    def predict(self, batch: dict | Tensor, oracle: bool = False, return_embedding: bool = False,
-                out_sizes: list | None = None, category_ids: list | None = None, fast: bool | None = None, timer=None,
-                keep_size: bool = False, boxes_only: bool = False) -> list:
-        """Panoptic inference (IV-C) for a collated batch (or a (B, 3, H, W) tensor of same-size images). Per image:
-        panoptic (H, W) ids, segments_info, detections; optionally the embedding map. With a `timer` (an object with
-        `mark(name) -> milliseconds`, e.g. `ciae.engine.timing.SyncTimer`) also timings {network_ms, fusion_ms}, Table IX's
-        split; without one, predict never waits for the device.
-        `fast` assigns pixels from the 1/4-scale map (`panoptic_from_lowres`, same result); `fast=False` (and the
-        oracle, whose queries are mask means) builds the full-resolution map P as the paper writes it; `None` picks the
-        faster of the two for the images' device (`lowres_fusion`: the 1/4-scale path on a CPU, the literal one on a GPU). With `out_sizes`
-        ((h, w) per image) the maps are resized to those sizes, and IV-C's smallest stuff area (`cfg.min_stuff_area`) is
-        counted there, as detectron2 counts it on the original image (`drop_small_stuff`); with `keep_size` the map stays at
-        the network's size and only the decision and the segments' areas are made at `out_sizes` (`resized_segments`: a
-        writer that expands the map in strips never holds a full-size map, see `ciae.predict`). Images whose sizes
-        round up to different multiples of 32 run through the network separately, so that an image's result does not
-        depend on its batch-mates (group norm statistics span the whole padded canvas).
-        Ablations: `cfg.category_from='embedding'` labels each detection with its nearest thing memory (Table II; the
-        oracle keeps the ground-truth classes); `cfg.stuff_head` takes stuff from the FCN head (Table I,
-        `panoptic_from_semantic`). `boxes_only`: the baseline without the instance embedding (`instances_from_boxes`)."""
+    def predict(self, batch: dict | Tensor, out_sizes: list | None = None, category_ids: list | None = None, *,
+                fusion=None, return_embedding: bool = False, keep_size: bool = False, timer=None) -> list:
+        """Panoptic inference (IV-C) for a collated batch (or a (B, 3, H, W) tensor of same-size images), in four steps:
+        embed (`network`), detect (`fusion.detections`), fuse (`fuse`: eq. 16) and segments at the output size
+        (`at_output_size`). Per image: panoptic (H, W) ids, segments_info, detections; optionally the unit embedding
+        map. `fusion` (default `cfg.fusion`, see `make_fusion`): how eq. 16 is computed, or Table IV's oracle, or the
+        box-only baseline. `out_sizes` ((h, w) per image): the maps are resized to those sizes and IV-C's smallest stuff
+        area is counted there, as detectron2 counts it on the original image; with `keep_size` the map stays at the
+        network's size and only the decision and the areas are made at `out_sizes` (a writer that expands the map in
+        strips never holds a full-size map, see `ciae.predict`). With a `timer` (`mark(name) -> milliseconds`, e.g.
+        `ciae.engine.timing.SyncTimer`) also timings {network_ms, fusion_ms}, Table IX's split; without one, predict never
+        waits for the device. Images whose sizes round up to different multiples of 32 run through the network
+        separately, so that an image's result does not depend on its batch-mates (group norm spans the padded canvas)."""
         batch = dict(images=batch) if isinstance(batch, Tensor) else batch
         images = batch['images']
         sizes = batch.get('image_sizes') or [tuple(images.shape[-2:])] * len(images)
@@ -245,54 +272,61 @@ class CIAE(nn.Module):
         if len(groups) > 1 or next(iter(groups)) != _canvas(images.shape[-2:]):       # batch-independent results:
             preds = [None] * len(images)                                            # run each canvas size on its own
             for canvas, idx in groups.items():
-                sub = _sub_batch(batch, idx, canvas, len(images))
                 outs = None if out_sizes is None else [out_sizes[i] for i in idx]
-                sub_preds = self.predict(sub, oracle, return_embedding, outs, category_ids, fast, timer, keep_size,
-                                         boxes_only)
-                for i, p in zip(idx, sub_preds): preds[i] = p
+                sub = self.predict(_sub_batch(batch, idx, canvas, len(images)), outs, category_ids, fusion=fusion,
+                                   return_embedding=return_embedding, keep_size=keep_size, timer=timer)
+                for i, p in zip(idx, sub): preds[i] = p
             return preds
+        fusion = self.resolve_fusion(fusion, images.device)
         full = _canvas(images.shape[-2:])                                       # padded size the map is up-sampled to
-        cfg, literal = self.cfg, oracle or not (lowres_fusion(images.device) if fast is None else fast)
         if timer is not None: timer.mark('start')                                # what was queued before is not timed
-        out, raw = self.network(images, full_res=literal, image_sizes=sizes)     # (B, D, H, W) or (B, D, H'/4, W'/4)
-        if oracle: dets = [self.oracle_detections(raw[b], batch['segment'][b], batch['boxes'][b], batch['labels'][b]) for b in range(len(images))]
-        else: dets = self.detections(out, sizes)
-        P = l2_normalize(raw, 1) if literal else None                             # (B, D, H, W)
+        out, raw = self.network(images, full_res=fusion.full_res, image_sizes=sizes)   # (B, D, H, W) or (B, D, H'/4, W'/4)
+        dets = fusion.detections(self, out, raw, batch, sizes)
+        P = l2_normalize(raw, 1) if fusion.full_res else None                   # (B, D, H, W)
         network_ms = timer.mark('network') / len(images) if timer is not None else None
-        preds, stuff = [], self.memory[:cfg.num_stuff]
-        for b, (h, w) in enumerate(sizes):
-            d = dets[b]
-            if cfg.category_from == 'embedding' or cfg.stuff_head:                 # the detections' queries (N, D)
-                if d.get('queries') is not None: q = d['queries']
-                elif literal: q = proposal_queries(P[b, :, :h, :w], d['locations'])
-                else: q = lowres_queries(raw[b], full, (h, w), d['locations'])
-                if cfg.category_from == 'embedding' and not oracle:                # Table II: nearest thing memory
-                    d = dict(d, labels=embedding_labels(q, self.memory[cfg.num_stuff:]))
-            min_area = cfg.min_stuff_area if out_sizes is None else 0                # with out_sizes: decided at that size
-            args = (d['boxes'], d.get('locations'), d['labels'] + cfg.num_stuff, d['scores'], min_area)
-            if cfg.stuff_head:                                                      # Table I: stuff from the FCN head
-                semantic = F.interpolate(out['sem'][b:b + 1].float(), full, mode='bilinear', align_corners=False)[0, :, :h, :w].argmax(0)
-                def at(ys: Tensor, xs: Tensor, b: int = b) -> Tensor:               # (n, D) unit embeddings at pixels
-                    return P[b][:, ys, xs].T if literal else l2_normalize(bilinear_at(raw[b], full, ys, xs), -1)
-                pan, segs = panoptic_from_semantic(semantic, cfg.num_stuff, at, q, d['boxes'], *args[2:],
-                                                   category_ids=category_ids)
-            elif literal:
-                pan, segs = panoptic_from_embedding(P[b, :, :h, :w], stuff, *args, category_ids=category_ids,
-                                                    instance_queries=d.get('queries'))
-            else: pan, segs = panoptic_from_lowres(raw[b], full, (h, w), stuff, *args, category_ids=category_ids)
-            if boxes_only: pan, segs = instances_from_boxes(pan, d['boxes'], args[2], d['scores'], cfg.num_stuff, category_ids)
-            if out_sizes is not None and keep_size:                                 # IV-C's threshold at the output size ...
-                pan, segs = drop_small_stuff(pan, resized_segments(pan, segs, out_sizes[b]), cfg.min_stuff_area)
-            elif out_sizes is not None:                                             # ... on the map resized to it
-                pan, segs = drop_small_stuff(*resize_panoptic(pan, segs, out_sizes[b]), cfg.min_stuff_area)
+        preds = []
+        for b, size in enumerate(sizes):
+            Pb, sem = None if P is None else P[b], out['sem'][b:b + 1] if self.cfg.stuff_head else None
+            min_area = self.cfg.min_stuff_area if out_sizes is None else 0      # with out_sizes: decided at that size
+            pan, segs, d = self.fuse(fusion, raw[b], Pb, full, size, dets[b], sem, category_ids, min_area)
+            pan, segs = self.at_output_size(pan, segs, None if out_sizes is None else out_sizes[b], keep_size)
             p = dict(panoptic=pan, segments_info=segs, detections={k: v for k, v in d.items() if k != 'queries'})
             if timer is not None: p['timings'] = dict(network_ms=network_ms, fusion_ms=timer.mark('fusion'))
             if return_embedding:
-                p['embedding'] = P[b, :, :h, :w] if literal else l2_normalize(
-                    F.interpolate(raw[b:b + 1], full, mode='bilinear', align_corners=False)[0, :, :h, :w], 0)
+                p['embedding'] = fusion.embedding(raw[b], Pb, full, size)
                 if timer is not None: timer.mark('embedding')                   # not part of the next image's fusion
             preds.append(p)
         return preds
+
+    def fuse(self, fusion, raw: Tensor, P: Tensor | None, full, size, det: dict, sem: Tensor | None = None,
+             category_ids: list | None = None, min_stuff_area: int = 0) -> tuple[Tensor, list, dict]:
+        """Eq. 16 for one image → (panoptic (h, w) ids, segments_info, detections): raw (D, H, W) or (D, H'/4, W'/4) and
+        P (see `fusion`), `full` the padded canvas, `size` (h, w) the image, `det` its detections. Ablations:
+        `cfg.category_from='embedding'` labels each detection with its nearest thing memory (Table II; the oracle keeps
+        the ground-truth classes); `cfg.stuff_head` takes stuff from the FCN head's logits `sem` (1, C_st + 1, H'/4, W'/4)
+        (Table I, `panoptic_from_semantic`)."""
+        cfg = self.cfg
+        if cfg.category_from == 'embedding' or cfg.stuff_head:                     # the detections' queries (N, D)
+            q = det['queries'] if det.get('queries') is not None else fusion.queries(raw, P, full, size, det['locations'])
+            if cfg.category_from == 'embedding' and not fusion.gt_labels:          # Table II: nearest thing memory
+                det = dict(det, labels=embedding_labels(q, self.memory[cfg.num_stuff:]))
+        args = (det['boxes'], det.get('locations'), det['labels'] + cfg.num_stuff, det['scores'], min_stuff_area)
+        if cfg.stuff_head:                                                          # Table I: stuff from the FCN head
+            h, w = size
+            semantic = F.interpolate(sem.float(), full, mode='bilinear', align_corners=False)[0, :, :h, :w].argmax(0)
+            pan, segs = panoptic_from_semantic(semantic, cfg.num_stuff, lambda ys, xs: fusion.at(raw, P, full, ys, xs), q,
+                                               det['boxes'], *args[2:], category_ids=category_ids)
+        else:
+            pan, segs = fusion.panoptic(raw, P, full, size, self.memory[:cfg.num_stuff], args, category_ids,
+                                        det.get('queries'))
+        return (*fusion.finish(pan, segs, args[2], det, cfg.num_stuff, category_ids), det)
+
+    def at_output_size(self, pan: Tensor, segs: list, out_size=None, keep_size: bool = False) -> tuple[Tensor, list]:
+        """The image's segments at its output size (h, w), IV-C's smallest stuff area counted there: the map resized
+        (`resize_panoptic`), or with `keep_size` left at the network's size with the areas counted at `out_size`."""
+        if out_size is None: return pan, segs
+        if keep_size: return drop_small_stuff(pan, resized_segments(pan, segs, out_size), self.cfg.min_stuff_area)
+        return drop_small_stuff(*resize_panoptic(pan, segs, out_size), self.cfg.min_stuff_area)
 
     def oracle_detections(self, raw: Tensor, segment: Tensor, boxes: Tensor, labels: Tensor) -> dict:
         "Table IV oracle: ground-truth boxes and classes; query = L2-normalised mean raw embedding inside each GT mask."

@@ -12,10 +12,11 @@ from torch import nn, Tensor
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 from torchvision.ops import FrozenBatchNorm2d
 from ..ops.cosine import l2_normalize
-from .fusion import panoptic_segments
+from .fusion import panoptic_segments, LiteralFusion
 
 # %% auto #0
-__all__ = ['bilinear_source', 'bilinear_at', 'lowres_queries', 'assign_pixels_lowres', 'panoptic_from_lowres', 'fold_batchnorm']
+__all__ = ['bilinear_source', 'bilinear_at', 'lowres_queries', 'assign_pixels_lowres', 'panoptic_from_lowres', 'LowResFusion',
+           'fold_batchnorm']
 
 # %% ../../nbs/43_cpu_inference.ipynb #f6514cc4
 def bilinear_source(out_len: int, in_len: int, device=None) -> tuple[Tensor, Tensor, Tensor]:
@@ -104,6 +105,27 @@ def panoptic_from_lowres(raw: Tensor, full_size, size, stuff_queries: Tensor, bo
     queries = torch.cat([stuff_queries.to(raw), lowres_queries(raw, full_size, size, locations)])   # (K, D)
     index = assign_pixels_lowres(raw, full_size, size, queries, num_stuff, boxes if filter_boxes else None)
     return panoptic_segments(index, num_stuff, labels, scores, min_stuff_area, category_ids)
+
+# %% ../../nbs/43_cpu_inference.ipynb #7f8c06a9
+class LowResFusion(LiteralFusion):
+    """`LiteralFusion`'s map computed from the 1/4-scale raw map (D, h', w') of the padded canvas `full`, never building
+    the full-resolution P (`panoptic_from_lowres`, `lowres_queries`, `bilinear_at`): the same result, several times
+    faster on a CPU. P is None here."""
+    name, full_res = 'lowres', False
+
+    def embedding(self, raw: Tensor, P, full, size) -> Tensor:
+        return l2_normalize(F.interpolate(raw[None], full, mode='bilinear', align_corners=False)[0, :, :size[0], :size[1]], 0)
+
+    def queries(self, raw: Tensor, P, full, size, locations: Tensor) -> Tensor:
+        return lowres_queries(raw, full, size, locations)
+
+    def at(self, raw: Tensor, P, full, ys: Tensor, xs: Tensor) -> Tensor:
+        return l2_normalize(bilinear_at(raw, full, ys, xs), -1)
+
+    def panoptic(self, raw: Tensor, P, full, size, stuff: Tensor, detections: tuple, category_ids: list | None = None,
+                 queries: Tensor | None = None) -> tuple[Tensor, list]:
+        if queries is not None: raise ValueError("LowResFusion reads the queries at the detections' locations")
+        return panoptic_from_lowres(raw, full, size, stuff, *detections, category_ids=category_ids)
 
 # %% ../../nbs/43_cpu_inference.ipynb #719c2426
 def fold_batchnorm(resnet: nn.Module) -> int:

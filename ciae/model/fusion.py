@@ -14,8 +14,8 @@ from ..ops.boxes import boxes_inside, filter_similarity
 from ..ops.segments import nearest_source, resized_segments
 
 # %% auto #0
-__all__ = ['proposal_queries', 'assign_pixels', 'panoptic_from_embedding', 'panoptic_segments', 'resize_panoptic',
-           'drop_small_stuff', 'instances_from_boxes', 'embedding_labels', 'panoptic_from_semantic']
+__all__ = ['proposal_queries', 'assign_pixels', 'panoptic_from_embedding', 'panoptic_segments', 'LiteralFusion',
+           'resize_panoptic', 'drop_small_stuff', 'instances_from_boxes', 'embedding_labels', 'panoptic_from_semantic']
 
 # %% ../../nbs/07_assign.ipynb #a772ea49
 def proposal_queries(emb: Tensor, locations: Tensor) -> Tensor:
@@ -65,6 +65,40 @@ def panoptic_segments(index: Tensor, num_stuff: int, labels: Tensor, scores: Ten
                      isthing=int(q >= num_stuff), iscrowd=0, area=int(area[q]), score=float(scores[q]))
                 for q in range(num_stuff + n) if keep[q]]
     return pan, segments
+
+# %% ../../nbs/07_assign.ipynb #5a4685c1
+class LiteralFusion:
+    """Eq. 16 as the paper writes it (IV-C), for one image: raw (D, H, W) is the full-resolution raw map of the padded
+    canvas `full`, P (D, H, W) its L2 normalisation; the image is its top-left `size` (h, w). `full_res`: the network
+    must return the full-resolution map (`CIAE.network(full_res=True)`)."""
+    name, full_res, gt_labels = 'literal', True, False
+
+    def detections(self, model, out: dict, raw: Tensor, batch: dict, sizes: list) -> list:
+        "The detections the fusion assigns pixels to: the network's (`model.detections`)."
+        return model.detections(out, sizes)
+
+    def finish(self, pan: Tensor, segs: list, labels: Tensor, det: dict, num_stuff: int, category_ids=None) -> tuple:
+        "A last step on the image's result (the box-only baseline replaces it); here none."
+        return pan, segs
+
+    def embedding(self, raw: Tensor, P: Tensor, full, size) -> Tensor:
+        "The unit embedding map of the image, (D, h, w)."
+        return P[:, :size[0], :size[1]]
+
+    def queries(self, raw: Tensor, P: Tensor, full, size, locations: Tensor) -> Tensor:
+        "The detections' queries (N, D): the unit embeddings at their source locations (N, 2) (x, y)."
+        return proposal_queries(self.embedding(raw, P, full, size), locations)
+
+    def at(self, raw: Tensor, P: Tensor, full, ys: Tensor, xs: Tensor) -> Tensor:
+        "Unit embeddings (n, D) at pixels ys, xs (n,)."
+        return P[:, ys, xs].T
+
+    def panoptic(self, raw: Tensor, P: Tensor, full, size, stuff: Tensor, detections: tuple,
+                 category_ids: list | None = None, queries: Tensor | None = None) -> tuple[Tensor, list]:
+        """`panoptic_from_embedding` of the image: stuff (C_st, D) memories; detections (boxes, locations, labels,
+        scores, min_stuff_area); `queries` (N, D) replaces the queries read at the locations (the oracle)."""
+        return panoptic_from_embedding(self.embedding(raw, P, full, size), stuff, *detections, category_ids=category_ids,
+                                       instance_queries=queries)
 
 # %% ../../nbs/07_assign.ipynb #7f661735
 def resize_panoptic(pan: Tensor, segments: list, size) -> tuple[Tensor, list]:
