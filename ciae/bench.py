@@ -7,6 +7,7 @@ Docs: https://ciae.github.io/ciae/bench.html.md"""
 # %% ../nbs/40_bench.ipynb #a232ebad
 from __future__ import annotations
 import argparse, copy, math, statistics, sys, time, warnings
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -564,7 +565,8 @@ def segments_per_image(batch: dict) -> list:
 # %% ../nbs/40_bench.ipynb #9c80ebc1
 def _preset_spec(preset: str, num_stuff: int, num_thing: int, batch: int, size: tuple, data: str) -> dict:
     "A training configuration of the bench from a preset's model settings (no pretrained download: weights are random)."
-    return dict(model={**get_preset(preset).model, 'pretrained': False}, num_stuff=num_stuff, num_thing=num_thing,
+    model = {k: v for k, v in asdict(get_preset(preset).model).items() if k not in ('num_stuff', 'num_thing', 'channels_last')}
+    return dict(model={**model, 'pretrained': False}, num_stuff=num_stuff, num_thing=num_thing,
                 batch=batch, size=size, data=data)
 
 _synth = get_preset('synth')

@@ -40,6 +40,7 @@ def main(argv=None) -> int:
     ap.add_argument('overrides', nargs='*')
     ap.add_argument('--max-iter', type=int)
     ap.add_argument('--runs', default='runs/recipe_v2')
+    ap.add_argument('--data-note', default='v2: 2-5 groups per image, members overlapping by 0.6-1.0 of their radii')
     a = ap.parse_args(argv)
     done = json.loads(OUT.read_text()) if OUT.is_file() else {}
     if a.name in done: print(f"{a.name}: already in {OUT}"); return 0
@@ -52,7 +53,7 @@ def main(argv=None) -> int:
     wall = time.perf_counter() - t0
     val = json.loads((run / 'pq_val.json').read_text())
     import torch
-    entry = dict(overrides=a.overrides, max_iter=a.max_iter, wall_s=round(wall, 1), tune=sweep(run),
+    entry = dict(data=a.data_note, overrides=a.overrides, max_iter=a.max_iter, wall_s=round(wall, 1), tune=sweep(run),
                  val_at_preset_thresholds=[round(100 * val[k]['pq'], 2) for k in ('All', 'Things', 'Stuff')],
                  machine=dict(cores=os.cpu_count(), torch=torch.__version__, python=platform.python_version()),
                  finished=time.strftime('%Y-%m-%dT%H:%M:%S'))

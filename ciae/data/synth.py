@@ -217,11 +217,11 @@ def synth_image_hard(rng, h: int = 256, w: int = 320, min_size: float = 12, max_
         placed.append((k, cx, cy, size))
     return _panoptic(rng, img, region, st, owner, [k for k, *_ in placed], crowd_cls)
 
-def synth_image(rng, h: int = 256, w: int = 320, variant: str = 'v2', groups: tuple = (1, 5), tiny_prob: float = 0.05,
+def synth_image(rng, h: int = 256, w: int = 320, variant: str = 'v2', groups: tuple = (2, 6), tiny_prob: float = 0.05,
                 crowd_prob: float = 0.25, void_prob: float = 0.4) -> dict:
     """One synthetic image → dict: image (h, w, 3) uint8, pan (h, w) int64 ids, segments_info, cat_index (h, w) index
     into `synth_categories()` (-1 void), instances [(class, visible mask)]. `variant='hard'` is `synth_image_hard`.
-    v2: 1-4 groups (`groups` is numpy's [low, high)) of 1-4 instances of one class, each touching or overlapping an
+    v2: 2-5 groups (`groups` is numpy's [low, high)) of 1-4 instances of one class, each touching or overlapping an
     earlier member (an instance left with fewer than 64 visible pixels becomes void); a group is tiny (12-30 px) with probability `tiny_prob`, else 42-120 px. Each class has its own hue
     band; in one image a class's instances differ only a little in colour, each with its own shading and a dark rim."""
     if variant == 'hard': return synth_image_hard(rng, h, w, crowd_prob=crowd_prob, void_prob=void_prob)
@@ -239,7 +239,7 @@ def synth_image(rng, h: int = 256, w: int = 320, variant: str = 'v2', groups: tu
             size = base * rng.uniform(0.8, 1.25)
             if members:                                                        # touch or overlap a group member
                 px, py, ps = members[int(rng.integers(len(members)))]
-                a, d = rng.uniform(0, 2 * math.pi), (ps + size) / 2 * rng.uniform(0.45, 0.95)
+                a, d = rng.uniform(0, 2 * math.pi), (ps + size) / 2 * rng.uniform(0.6, 1.0)
                 cx, cy = px + d * math.cos(a), py + d * math.sin(a)
             else: cx, cy = rng.uniform(0, w), rng.uniform(0, h)
             m = shape_mask(THING_CLASSES[k]['name'], cx, cy, size, rng.uniform(0, 2 * math.pi), rng.uniform(0.75, 1.33), h, w)

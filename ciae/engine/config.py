@@ -6,7 +6,7 @@ Docs: https://ciae.github.io/ciae/config.html.md"""
 
 # %% ../../nbs/30_config.ipynb #e288e18b
 from __future__ import annotations
-import ast, copy, math, operator, types, typing
+import ast, copy, dataclasses, math, operator, types, typing
 import torch
 from dataclasses import dataclass, field, fields, asdict, is_dataclass
 from ..model.ciae import CIAEConfig
@@ -42,7 +42,7 @@ class InputConfig:
 
 @dataclass
 class TrainConfig:
-    model: dict = field(default_factory=dict)   # CIAEConfig overrides (num_stuff / num_thing come from the data)
+    model: CIAEConfig = field(default_factory=CIAEConfig)   # the network, loss and inference (class counts: the data's)
     solver: SolverConfig = field(default_factory=SolverConfig)
     input: InputConfig = field(default_factory=InputConfig)
     preset: str = 'synth'
@@ -66,14 +66,14 @@ class TrainConfig:
 # %% ../../nbs/30_config.ipynb #a1baf697
 def _paper(**kw) -> TrainConfig:
     "The COCO recipe of Section V-C (R50-FPN, ImageNet init, SGD 0.01, 90K, batch 16, 800 px)."
-    kw.setdefault('model', dict(backbone='resnet50', pretrained=True))
+    kw.setdefault('model', CIAEConfig(backbone='resnet50', pretrained=True, channels_last=True))
     return TrainConfig(data='data/coco', train_split='train2017', val_split='val2017', **kw)
 
 def _3x(backbone: str, dcn: bool, output: str) -> TrainConfig:
     return _paper(preset=output.split('/')[-1], output=output,
                   solver=SolverConfig(max_iter=180_000, steps=(120_000, 160_000)),
                   input=InputConfig(short_sizes=tuple(range(640, 801, 32))),
-                  model=dict(backbone=backbone, pretrained=True, dcn=dcn))
+                  model=CIAEConfig(backbone=backbone, pretrained=True, dcn=dcn, channels_last=True))
 
 def _synth(variant: str = 'v2') -> TrainConfig:
     "The embedded CPU default on the synthetic dataset `variant` (generated into data/synth or data/synth_<variant>)."
@@ -81,8 +81,8 @@ def _synth(variant: str = 'v2') -> TrainConfig:
     return TrainConfig(
         preset=name, data=f'data/{name}', train_split='train', val_split='val', synth=True, synth_variant=variant,
         output=f'runs/{name}',
-        model=dict(backbone='resnet18', fpn_channels=64, head_convs=2, embed_channels=64, embed_dim=16,
-                   memory_momentum=0.999, min_stuff_area=400, score_thresh=0.3, nms_thresh=0.4),
+        model=CIAEConfig(backbone='resnet18', fpn_channels=64, head_convs=2, embed_channels=64, embed_dim=16,
+                         memory_momentum=0.999, min_stuff_area=400, score_thresh=0.3, nms_thresh=0.4, channels_last=True),
         solver=SolverConfig(optimizer='adamw', base_lr=1e-3, weight_decay=1e-4, schedule='cosine', max_iter=900,
                             steps=(), warmup_iters=45, batch_size=4, reference_batch=4, clip_grad=10.0),
         input=InputConfig(short_sizes=(256,), max_size=320, test_short=256, test_max=320, flip=0.5),
@@ -143,20 +143,15 @@ def _typed_value(key: str, text: str, tp, like):
     except TypeError as e: raise ValueError(f"override {key}={text}: expected {e}") from None
 
 def apply_overrides(cfg: TrainConfig, overrides: list) -> TrainConfig:
-    "Apply 'a.b=value' overrides to a copy of `cfg`; model.* keys must be CIAEConfig fields, values of the field's type."
+    """Apply 'a.b=value' overrides (any field of the dataclass tree, e.g. model.margin=0.2) to a copy of `cfg`; each
+    value is parsed and checked against its field's type (ValueError, one line). The class counts come from the data."""
     cfg = copy.deepcopy(cfg)
-    model_fields = {f.name: f for f in fields(CIAEConfig)}
-    model_types = typing.get_type_hints(CIAEConfig)
     for item in overrides:
         if '=' not in item: raise ValueError(f"override {item!r} is not KEY=VALUE")
         key, text = item.split('=', 1)
         parts = key.strip().split('.')
-        if parts[0] == 'model' and len(parts) == 2:
-            if parts[1] in ('num_stuff', 'num_thing') or parts[1] not in model_fields:
-                raise ValueError(f"unknown model key {parts[1]!r}; valid: {', '.join(k for k in model_fields if k not in ('num_stuff', 'num_thing'))}")
-            default = cfg.model.get(parts[1], model_fields[parts[1]].default)
-            cfg.model[parts[1]] = _typed_value(key.strip(), text, model_types[parts[1]], default)
-            continue
+        if parts[:1] == ['model'] and parts[1:] in (['num_stuff'], ['num_thing']):
+            raise ValueError(f"override {key.strip()}: the class counts come from the dataset's categories")
         obj = cfg
         for p in parts[:-1]:
             if not is_dataclass(obj) or p not in {f.name for f in fields(obj)}: raise ValueError(f"unknown config key {key!r}")
@@ -237,8 +232,8 @@ def scale_for_batch(cfg: TrainConfig) -> TrainConfig:
     return cfg
 
 def model_config(cfg: TrainConfig, num_stuff: int, num_thing: int) -> CIAEConfig:
-    "The CIAEConfig of a run, with the class counts of its dataset."
-    return CIAEConfig(num_stuff=num_stuff, num_thing=num_thing, **cfg.model)
+    "The CIAEConfig of a run, with the class counts of its dataset (checked: `CIAEConfig.check`)."
+    return dataclasses.replace(cfg.model, num_stuff=num_stuff, num_thing=num_thing)
 
 def config_dict(cfg: TrainConfig) -> dict:
     "Plain (JSON- and checkpoint-safe) dict of a TrainConfig."
@@ -248,5 +243,6 @@ def config_from_dict(d: dict) -> TrainConfig:
     "Inverse of `config_dict`."
     d = copy.deepcopy(d)
     if isinstance(d.get('amp'), bool): d['amp'] = 'auto' if d['amp'] else 'off'      # checkpoints from before the AMP modes
-    return TrainConfig(**{**d, 'solver': SolverConfig(**{k: tuple(v) if k == 'steps' else v for k, v in d['solver'].items()}),
+    return TrainConfig(**{**d, 'model': CIAEConfig(**d.get('model', {})),   # older runs stored only the model overrides
+                          'solver': SolverConfig(**{k: tuple(v) if k == 'steps' else v for k, v in d['solver'].items()}),
                           'input': InputConfig(**{k: tuple(v) if k == 'short_sizes' else v for k, v in d['input'].items()})})

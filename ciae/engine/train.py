@@ -240,7 +240,6 @@ class Trainer:
         cats.require_trainable(str(self.ds.json_path))                        # one line if no thing or no stuff class
         torch.manual_seed(cfg.seed)
         mcfg = model_config(cfg, cats.num_stuff, cats.num_thing)
-        if 'channels_last' not in cfg.model: mcfg.channels_last = True      # NHWC: GPU tensor cores; oneDNN's faster CPU kernels
         self.model = CIAE(mcfg).to(device)
         if self.world > 1 and device.type == 'cuda': self.model = nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
         s = cfg.solver

@@ -28,9 +28,10 @@ __all__ = ['FUSIONS', 'CIAEConfig', 'lowres_fusion', 'OracleFusion', 'BoxesOnlyF
 # %% ../../nbs/23_ciae_model.ipynb #ce3cec80
 @dataclass
 class CIAEConfig:
-    "Every setting of the network, the loss and inference; defaults are the paper's (Sections III–V)."
-    num_stuff: int
-    num_thing: int
+    """Every setting of the network, the loss and inference; defaults are the paper's (Sections III–V). The class
+    counts come from the dataset (`build_model`); a training configuration leaves them None."""
+    num_stuff: int | None = None
+    num_thing: int | None = None
     backbone: str = 'resnet50'           # resnet18/34/50/101, resnext101_32x8d
     pretrained: bool = False             # torchvision ImageNet weights (needs the internet once)
     dcn: bool = False                    # deformable convs in C3–C5
@@ -68,9 +69,12 @@ class CIAEConfig:
     loss_backend: str = 'auto'           # eqs. 3–9 computed 'literal', 'fast' or 'triton' (GPU); 'auto': triton on CUDA, else fast
     fusion: str = 'auto'                 # eq. 16 at inference: 'literal', 'lowres', 'oracle', 'boxes' (FUSIONS); 'auto' per device
 
-    def __post_init__(self):
+    def __post_init__(self): self.check()
+
+    def check(self) -> CIAEConfig:
         """The geometry as tuples (a config read from JSON has lists), checked against the pyramid, and the ablation
-        switches checked alone and together: ValueError, one line, the problems joined by '; ', each naming its field."""
+        switches checked alone and together: ValueError, one line, the problems joined by '; ', each naming its field.
+        Run when the config is made and again after overrides (`validate_config`). Returns the config."""
         self.head_strides, self.size_bounds = tuple(self.head_strides), tuple(self.size_bounds)
         s, b, bad = self.head_strides, self.size_bounds, []
         try: fpn_levels(s)
@@ -94,6 +98,7 @@ class CIAEConfig:
         if self.category_from == 'embedding' and self.merge_things is True:
             bad.append("category_from='embedding' needs one memory per thing class: set merge_things=False (Table II, 'Spec.')")
         if bad: raise ValueError('; '.join(bad))
+        return self
 
 def _canvas(size) -> tuple:
     "(h, w) → the padded (multiple of 32) size the network runs on."
@@ -155,6 +160,9 @@ class CIAE(nn.Module):
     "The CIAE panoptic segmentation network (Fig. 3): ResNet-FPN, FCOS proposal head, embedding branch, CIAE loss and memory."
     def __init__(self, cfg: CIAEConfig):
         super().__init__()
+        if cfg.num_stuff is None or cfg.num_thing is None:
+            raise ValueError("CIAEConfig needs num_stuff and num_thing (the dataset's class counts): build the model with "
+                             "ciae.engine.config.build_model(cfg, categories), or set them")
         self.cfg = cfg
         self.backbone = ResNetFPN(cfg.backbone, cfg.pretrained, cfg.fpn_channels, cfg.dcn, cfg.norm, cfg.trainable_layers)
         self.levels = fpn_levels(cfg.head_strides)                              # the pyramid levels the head reads
