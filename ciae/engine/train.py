@@ -6,62 +6,25 @@ Docs: https://ciae.github.io/ciae/train.html.md"""
 
 # %% ../../nbs/33_train.ipynb #b1eed89b
 from __future__ import annotations
-import argparse, datetime, json, math, os, re, sys, time, warnings
+import json, math, os, re, warnings
 from dataclasses import MISSING, asdict, fields
 from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch import nn
-from tqdm.auto import tqdm
-from .config import (TrainConfig, get_preset, apply_overrides, validate_config, scale_for_batch, model_config,
-                         config_dict, PRESETS)
+from .config import TrainConfig, validate_config, scale_for_batch, model_config, config_dict
 from .checkpoint import save_checkpoint, load_latest, set_aside, point_last, set_rng_state, CheckpointError
-from ..ops.runtime import write_text_atomic
+from .launch import setup_distributed, amp_dtype, IterationSampler, SeededDataset, ensure_dataset
+from .hooks import NonFiniteLoss, MetricLogger, trim_metrics, default_hooks, _last_good
 from ..model.ciae import CIAE, CIAEConfig
-from ..data.coco import CocoPanoptic, DatasetError, error_message, COCO_HINT
-from ..data.transforms import train_transform, test_transform, collate, to_device
-from ..data.synth import ensure_synthetic
-from .evaluate import evaluate_split, format_report
+from ..data.coco import CocoPanoptic
+from ..data.transforms import train_transform, collate, to_device
+from ..ops.runtime import write_text_atomic
 
 # %% auto #0
-__all__ = ['NonFiniteLoss', 'IterationSampler', 'SeededDataset', 'lr_factor', 'build_optimizer', 'setup_distributed', 'amp_dtype',
-           'MetricLogger', 'trim_metrics', 'earlier_run', 'resume_mismatch', 'sync_bn_stats', 'ensure_dataset',
-           'finite_state', 'Trainer', 'HookBase', 'LogMetrics', 'Checkpointer', 'Evaluator', 'Pictures',
-           'default_hooks', 'train', 'run_eval', 'save_pictures', 'parse_args', 'main']
+__all__ = ['lr_factor', 'build_optimizer', 'earlier_run', 'resume_mismatch', 'Trainer', 'train']
 
 # %% ../../nbs/33_train.ipynb #bfc97f1d
-class NonFiniteLoss(RuntimeError):
-    "Raised when a loss becomes NaN or inf; training stops without writing a checkpoint."
-
-class IterationSampler(torch.utils.data.Sampler):
-    "Endless (index, augmentation seed) stream for one rank, a pure function of (seed, iteration): exact resume."
-    def __init__(self, size: int, batch_per_rank: int, world: int = 1, rank: int = 0, seed: int = 0, start_iter: int = 0):
-        if size == 0: raise ValueError("the training split has no images")
-        self.size, self.b, self.world, self.rank, self.seed, self.start_iter = size, batch_per_rank, world, rank, seed, start_iter
-        self._perm = (None, None)
-
-    def perm(self, epoch: int):
-        if self._perm[0] != epoch:
-            self._perm = (epoch, torch.randperm(self.size, generator=torch.Generator().manual_seed(self.seed * 100_003 + epoch)))
-        return self._perm[1]
-
-    def __iter__(self):
-        it = self.start_iter
-        while True:
-            for k in range(self.b):
-                pos = (it * self.world + self.rank) * self.b + k             # position in the global image stream
-                yield int(self.perm(pos // self.size)[pos % self.size]), (self.seed * 1_000_003 + pos) % 2 ** 31
-            it += 1
-
-class SeededDataset(torch.utils.data.Dataset):
-    "Wraps a dataset so that item (index, seed) is transformed with torch RNG seeded by `seed`."
-    def __init__(self, ds): self.ds = ds
-    def __len__(self): return len(self.ds)
-    def __getitem__(self, key):
-        i, seed = key
-        torch.manual_seed(seed)
-        return self.ds[i]
-
 def lr_factor(it: int, s) -> float:
     "Warm-up (linear from warmup_factor) times the multi-step or cosine schedule, at iteration `it`."
     w = 1.0 if it >= s.warmup_iters else s.warmup_factor + (1 - s.warmup_factor) * it / max(s.warmup_iters, 1)
@@ -76,68 +39,6 @@ def build_optimizer(model: nn.Module, s) -> torch.optim.Optimizer:
     raise ValueError(f"solver.optimizer must be 'sgd' or 'adamw', got {s.optimizer!r}")
 
 # %% ../../nbs/33_train.ipynb #17da9c45
-def setup_distributed(device: str = 'auto', timeout_min: float = 60.0) -> tuple[int, int, torch.device]:
-    """Initialise torch.distributed under torchrun (NCCL on GPU, gloo on CPU) → (rank, world size, device).
-    `timeout_min` bounds every collective (NCCL's default is 10 minutes): a rank that waits longer fails the run
-    instead of hanging it."""
-    world = int(os.environ.get('WORLD_SIZE', 1))
-    rank, local = int(os.environ.get('RANK', 0)), int(os.environ.get('LOCAL_RANK', 0))
-    if device.startswith('cuda') and not torch.cuda.is_available():
-        raise ValueError(f"--device {device}: no CUDA GPU is available here (torch.cuda.is_available() is False)")
-    if device in ('auto', 'cuda'): dev = torch.device(f'cuda:{local}' if torch.cuda.is_available() else 'cpu')
-    else: dev = torch.device(device)
-    if dev.type == 'cuda': torch.cuda.set_device(dev)
-    if world > 1 and not dist.is_initialized():
-        dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo', timeout=datetime.timedelta(minutes=timeout_min))
-    return rank, world, dev
-
-def amp_dtype(mode, device: torch.device) -> torch.dtype | None:
-    """The autocast dtype of an AMP mode: 'auto' → bfloat16 on GPUs that support it, float16 on older GPUs, none on
-    CPU; 'bf16', 'fp16' (CUDA only) or 'off'."""
-    mode = {True: 'auto', False: 'off', None: 'off'}.get(mode, mode)
-    if mode == 'off': return None
-    if mode == 'auto':
-        if device.type != 'cuda': return None
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if mode == 'bf16': return torch.bfloat16
-    if mode == 'fp16':
-        if device.type != 'cuda': raise ValueError("amp=fp16 needs a CUDA device (on CPU use amp=bf16 or off)")
-        return torch.float16
-    raise ValueError(f"amp must be 'auto', 'bf16', 'fp16' or 'off', got {mode!r}")
-
-class MetricLogger:
-    "Scalars to metrics.jsonl (always) and TensorBoard (when installed); rank 0 only."
-    def __init__(self, out: Path, enabled: bool, start: int = 0):
-        self.enabled, self.f, self.tb = enabled, None, None
-        if not enabled: return
-        self.f = open(out / 'metrics.jsonl', 'a')
-        try:
-            from torch.utils.tensorboard import SummaryWriter
-            self.tb = SummaryWriter(str(out / 'tb'), purge_step=start + 1 if start else None)   # resumed: drop later events
-        except Exception: self.tb = None
-    def log(self, it: int, scalars: dict):
-        if not self.enabled: return
-        self.f.write(json.dumps(dict(iteration=it, **scalars)) + '\n')
-        self.f.flush()
-        if self.tb:
-            for k, v in scalars.items(): self.tb.add_scalar(k, v, it)
-    def close(self):
-        if self.f: self.f.close()
-        if self.tb: self.tb.close()
-
-def trim_metrics(path: Path, iteration: int) -> int:
-    """Drop the lines of `metrics.jsonl` logged after `iteration` (and a line cut short by a kill), atomically; a run
-    resumed from the checkpoint at `iteration` logs them again. Returns the number of lines dropped."""
-    if not path.is_file(): return 0
-    keep, dropped = [], 0
-    for line in path.read_text().splitlines():
-        try: ok = json.loads(line)['iteration'] <= iteration
-        except (ValueError, KeyError, TypeError): ok = False
-        if ok: keep.append(line)
-        else: dropped += 1
-    if dropped: write_text_atomic(path, ''.join(l + '\n' for l in keep))
-    return dropped
-
 def earlier_run(out: Path) -> list[str]:
     "The files in `out` that hold an earlier run: checkpoints, `last_checkpoint`, a non-empty `metrics.jsonl`."
     if not out.is_dir(): return []
@@ -169,34 +70,7 @@ def resume_mismatch(ck: dict, meta: dict) -> list[str]:
                   if k not in ('pretrained', 'channels_last', 'loss_backend', 'num_stuff', 'num_thing') and a.get(k) != b.get(k)]
     return diffs
 
-def sync_bn_stats(model: nn.Module, world: int):
-    "Average batch-norm running statistics over ranks (DDP keeps them per rank), so every rank saves the same model."
-    if world < 2: return
-    for m in model.modules():
-        if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats:
-            for b in (m.running_mean, m.running_var):
-                dist.all_reduce(b)
-                b /= world
-
-def ensure_dataset(cfg: TrainConfig, rank: int, world: int):
-    """Generate the synthetic dataset when the config asks for it and it is missing (rank 0; others wait). Every rank
-    checks first that the folder holds nothing else, so a refusal stops all of them at once."""
-    if not cfg.synth: return
-    if world > 1: dist.barrier()                                          # all ranks look before rank 0 writes
-    ensure_synthetic(cfg.data, cfg.synth_variant, generate=rank == 0)
-    if world > 1: dist.barrier()
-
 # %% ../../nbs/33_train.ipynb #9bf779d9
-def finite_state(model: nn.Module) -> bool:
-    "True if every floating-point parameter and buffer (weights, memory, norm statistics) is finite: one host sync."
-    flags = [torch.isfinite(t).all() for t in model.state_dict().values() if t.is_floating_point()]
-    return bool(torch.stack(flags).all()) if flags else True
-
-def _last_good(out: Path) -> str:
-    "The checkpoint `last_checkpoint` names, for the message of a stopped run."
-    last = out / 'last_checkpoint'
-    return str(out / last.read_text().strip()) if last.is_file() else 'none yet'
-
 class Trainer:
     """One training run. Building it checks the configuration, sets up the processes, dataset, model, optimizer and
     AMP, resumes, and only then writes to `--output`; `run(hooks)` calls `step` up to `max_iter` and the hooks around
@@ -216,37 +90,63 @@ class Trainer:
         if not resume and (found := earlier_run(self.out)):
             raise ValueError(f"--output {self.out} already holds a run ({', '.join(found[:3])}{', ...' if len(found) > 3 else ''}); "
                              f"pass --resume to continue it, or choose a new --output folder")
-        self._build()
+        self.build()
         ck, unreadable = self._resume() if resume else (None, [])
         self.iter = ck['iteration'] if ck is not None else 0
         if self.main: self._start_output(resume, ck, unreadable)             # the checks passed: now write
         self.ddp = self.model if self.world == 1 else nn.parallel.DistributedDataParallel(
             self.model, device_ids=[self.device.index] if self.device.type == 'cuda' else None)
-        b = cfg.solver.batch_size // self.world
-        self.loader = torch.utils.data.DataLoader(
-            SeededDataset(self.ds), batch_size=b, sampler=IterationSampler(len(self.ds), b, self.world, self.rank, cfg.seed, self.iter),
-            num_workers=cfg.workers, collate_fn=collate, pin_memory=self.device.type == 'cuda', persistent_workers=cfg.workers > 0)
+        self.loader = self.build_train_loader()
         self.log = MetricLogger(self.out, self.main, self.iter)
         self.losses, self.report, self.skipped = {}, {}, 0                    # last step's losses, final evaluation
         self.bad_at = torch.zeros((), dtype=torch.long, device=self.device)  # first iteration with a non-finite loss
         self.bad_losses = None                                                # (T,) the loss terms at that iteration
 
-    def _build(self):
-        "Dataset (generated first if the config asks for it), model (the same initial weights on every rank), optimizer, schedule, AMP scaler."
+    def build(self):
+        """Dataset (generated first if the config asks for it), model (the same initial weights on every rank),
+        optimizer, schedule and AMP scaler, each from a `build_*` method a subclass may replace."""
         cfg, device = self.cfg, self.device
         ensure_dataset(cfg, self.rank, self.world)
-        self.ds = CocoPanoptic(cfg.data, cfg.train_split, transforms=train_transform(cfg.input.short_sizes, cfg.input.max_size, cfg.input.flip))
+        self.ds = self.build_dataset(cfg)
         cats = self.ds.categories
         cats.require_trainable(str(self.ds.json_path))                        # one line if no thing or no stuff class
         torch.manual_seed(cfg.seed)
-        mcfg = model_config(cfg, cats.num_stuff, cats.num_thing)
-        self.model = CIAE(mcfg).to(device)
+        self.model = self.build_model(cfg, cats).to(device)
         if self.world > 1 and device.type == 'cuda': self.model = nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
-        s = cfg.solver
-        self.opt = build_optimizer(self.model, s)
-        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda it: lr_factor(it, s))
+        self.opt = self.build_optimizer(cfg, self.model)
+        self.sched = self.build_scheduler(cfg, self.opt)
         self.scaler = torch.amp.GradScaler(device.type, enabled=self.half == torch.float16)   # bfloat16 needs no scaling
-        self.meta = dict(config=config_dict(cfg), model_config=asdict(mcfg), categories=cats.coco())
+        self.meta = dict(config=config_dict(cfg), model_config=asdict(self.model.cfg), categories=cats.coco())
+
+    def build_dataset(self, cfg: TrainConfig) -> CocoPanoptic:
+        "The training split, with the training transforms (resize, flip) of `cfg.input`."
+        i = cfg.input
+        return CocoPanoptic(cfg.data, cfg.train_split, transforms=train_transform(i.short_sizes, i.max_size, i.flip))
+
+    def build_model(self, cfg: TrainConfig, categories) -> nn.Module:
+        "The CIAE network of `cfg.model` for the dataset's categories (any module with `cfg` that returns a loss dict)."
+        return CIAE(model_config(cfg, categories.num_stuff, categories.num_thing))
+
+    def build_optimizer(self, cfg: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
+        "The optimizer of `cfg.solver` (`build_optimizer`: SGD or AdamW over the trainable parameters)."
+        return build_optimizer(model, cfg.solver)
+
+    def build_scheduler(self, cfg: TrainConfig, opt: torch.optim.Optimizer):
+        "Warm-up times the multi-step or cosine schedule of `cfg.solver` (`lr_factor`), stepped once per iteration."
+        return torch.optim.lr_scheduler.LambdaLR(opt, lambda it: lr_factor(it, cfg.solver))
+
+    def build_train_loader(self) -> torch.utils.data.DataLoader:
+        "This rank's share of the global batches from the resumed iteration on (`IterationSampler`)."
+        cfg, b = self.cfg, self.cfg.solver.batch_size // self.world
+        sampler = IterationSampler(len(self.ds), b, self.world, self.rank, cfg.seed, self.iter)
+        return torch.utils.data.DataLoader(SeededDataset(self.ds), batch_size=b, sampler=sampler, num_workers=cfg.workers,
+                                           collate_fn=collate, pin_memory=self.device.type == 'cuda',
+                                           persistent_workers=cfg.workers > 0)
+
+    def build_hooks(self, save_all_ranks: bool = False) -> list:
+        """The hooks of every run, in the order they are called: logging (it reads the non-finite flag), checkpoints
+        (before the evaluation, so a failing evaluation still leaves a checkpoint), evaluation, pictures."""
+        return default_hooks(save_all_ranks)
 
     def _resume(self) -> tuple[dict | None, list]:
         "The newest checkpoint in `--output` that loads, checked against this run and loaded into it (None if none), and the unreadable ones."
@@ -347,164 +247,10 @@ class Trainer:
         return self.out / ('model_final.pth' if i == self.max_iter else f'model_{i:07d}.pth')
 
 # %% ../../nbs/33_train.ipynb #c0b41cd5
-class HookBase:
-    "What `Trainer.run` calls: before the first step, after every step (`t.iter` steps done), after the last step, and at the end even after an error."
-    def before_train(self, t: Trainer): pass
-    def after_step(self, t: Trainer): pass
-    def after_train(self, t: Trainer): pass
-    def close(self, t: Trainer): pass
-
-def _due(t: Trainer, period: int) -> bool:
-    "Whether a periodic hook acts after this step: every `period` iterations and after the last."
-    return t.iter % period == 0 or t.iter == t.max_iter
-
-class LogMetrics(HookBase):
-    """Every `log_period` iterations and at the end: the non-finite check, then (rank 0) the loss terms, learning rate,
-    seconds per iteration and skipped float16 steps to metrics.jsonl / TensorBoard, and the tqdm bar."""
-    bar = None
-    def before_train(self, t: Trainer):
-        self.bar = tqdm(total=t.max_iter, initial=t.iter, desc='train', disable=not (t.main and t.progress), dynamic_ncols=True)
-        self.t_last = time.perf_counter()
-
-    def after_step(self, t: Trainer):
-        if _due(t, t.cfg.log_period):
-            t.check_finite()
-            if t.main:
-                sc = {k: float(v.detach()) for k, v in t.losses.items()}
-                sc.update(lr=t.opt.param_groups[0]['lr'], sec_per_iter=(time.perf_counter() - self.t_last) / t.cfg.log_period,
-                          skipped_steps=t.skipped)
-                self.t_last = time.perf_counter()
-                t.log.log(t.iter, sc)
-                self.bar.set_postfix({k: f"{sc[k]:.3f}" for k in ('loss', 'loss_cls', 'loss_reg', 'loss_ctr', 'loss_ciae')}, refresh=False)
-        self.bar.update(1)
-
-    def after_train(self, t: Trainer): self.close(t)                         # before the evaluation prints its table
-    def close(self, t: Trainer):
-        if self.bar is not None: self.bar.close()                             # an error message gets its own line
-
-class Checkpointer(HookBase):
-    """Every `checkpoint_period` iterations and at the end: the non-finite check, batch-norm statistics averaged over the
-    ranks, the weights checked finite, then rank 0 writes the checkpoint. At the end, each rank's weights if asked."""
-    def __init__(self, all_ranks: bool = False): self.all_ranks = all_ranks
-    def after_step(self, t: Trainer):
-        if not _due(t, t.cfg.checkpoint_period): return
-        t.check_finite()
-        sync_bn_stats(t.model, t.world)
-        if not finite_state(t.model):
-            raise NonFiniteLoss(f"non-finite weights after iteration {t.iter} (the losses were finite); training stopped, "
-                                f"no checkpoint written; last good checkpoint: {_last_good(t.out)}")
-        if t.main: t.save(t.iter)
-
-    def after_train(self, t: Trainer):
-        if self.all_ranks: torch.save(dict(model=t.model.state_dict()), t.out / f'rank{t.rank}.pth')
-        if t.main and not t.checkpoint_path(t.max_iter).exists(): t.save(t.max_iter)
-
-class Evaluator(HookBase):
-    """Every `eval_period` iterations (if set) into `eval_<iteration>/`, and at the end into the output folder: the val
-    split, each rank predicting its share and rank 0 scoring, PQ logged. The final report is what `train` returns."""
-    def after_step(self, t: Trainer):
-        if not t.cfg.eval_period or t.iter % t.cfg.eval_period or t.iter == t.max_iter: return
-        sync_bn_stats(t.model, t.world)
-        self.evaluate(t, t.out / f'eval_{t.iter:07d}', t.iter)
-        t.model.train()
-
-    def after_train(self, t: Trainer): t.report = self.evaluate(t, t.out, t.max_iter)
-
-    def evaluate(self, t: Trainer, out: Path, it: int) -> dict:
-        r = run_eval(t.model, t.cfg, out, t.progress)
-        if t.main: t.log.log(it, {f'val/{k}_pq': r[k]['pq'] for k in ('All', 'Things', 'Stuff')})
-        return r
-
-class Pictures(HookBase):
-    "At the end, rank 0: `vis_images` val predictions drawn into `<output>/pictures`."
-    def after_train(self, t: Trainer):
-        if t.main and t.cfg.vis_images: save_pictures(t.model, t.cfg, t.out / 'pictures', t.cfg.vis_images)
-
-def default_hooks(save_all_ranks: bool = False) -> list:
-    "The hooks of every run, in the order they are called: logging, checkpoints, evaluation, pictures."
-    return [LogMetrics(), Checkpointer(save_all_ranks), Evaluator(), Pictures()]
-
-def train(cfg: TrainConfig, resume: bool = False, save_all_ranks: bool = False, progress: bool = True, hooks: list = ()) -> dict:
+def train(cfg: TrainConfig, resume: bool = False, save_all_ranks: bool = False, progress: bool = True, hooks: list = (),
+          trainer: type = Trainer) -> dict:
     """Train (and finally evaluate) a CIAE model as configured; returns the final evaluation report (rank 0) or {}.
-    `hooks`: more `HookBase` objects, called after the built-in ones."""
-    return Trainer(cfg, resume, progress).run(default_hooks(save_all_ranks) + list(hooks))
-
-def run_eval(model, cfg: TrainConfig, out: Path, progress: bool = True) -> dict:
-    "Evaluate on the val split at the test size (all ranks predict, rank 0 scores); prints and returns rank 0's report."
-    val = CocoPanoptic(cfg.data, cfg.val_split, transforms=test_transform(cfg.input.test_short, cfg.input.test_max))
-    r = evaluate_split(model, val, out, workers=min(cfg.workers, 2), progress=progress)
-    if r: print(format_report(r), flush=True)
-    return r
-
-def save_pictures(model, cfg: TrainConfig, out: Path, n: int):
-    "A few val predictions drawn with show_prediction (detections, PCA of the embedding, panoptic result)."
-    from matplotlib.figure import Figure                                  # no pyplot: the caller's backend is left alone
-    from ciae.viz import show_prediction
-    out.mkdir(parents=True, exist_ok=True)
-    val = CocoPanoptic(cfg.data, cfg.val_split, transforms=test_transform(cfg.input.test_short, cfg.input.test_max))
-    device = next(model.parameters()).device
-    model.eval()
-    for i in range(min(n, len(val))):
-        b = to_device(collate([val[i]]), device)
-        p = model.predict(b, return_embedding=True)[0]
-        fig = Figure(figsize=(15, 4))
-        show_prediction(b['images'][0], p, val.categories.names, val.categories.num_stuff, axs=fig.subplots(1, 3))
-        fig.tight_layout()
-        fig.savefig(out / f"{b['image_id'][0]}.jpg", dpi=90)
-
-# %% ../../nbs/33_train.ipynb #879e1b7a
-def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespace]:
-    "Command line → (TrainConfig, args). KEY=VALUE overrides any config field after the options."
-    ap = argparse.ArgumentParser(prog='python -m ciae.train', formatter_class=argparse.RawDescriptionHelpFormatter,
-        description='Train CIAE (Gao et al.) for panoptic segmentation. With no arguments: the embedded synthetic default.',
-        epilog='Presets: ' + ', '.join(PRESETS) + '\nOverrides: any config field as KEY=VALUE, e.g. model.margin=0.2 '
-               'solver.base_lr=0.02 input.short_sizes=640,800 (see nbs/30_config.ipynb).\n'
-               'Multi-GPU: torchrun --nproc_per_node=N -m ciae.train --preset r50_1x --data data/coco')
-    ap.add_argument('--preset', default='synth', help='configuration preset (default: %(default)s)')
-    ap.add_argument('--data', help='dataset root in COCO panoptic layout')
-    ap.add_argument('--train-split', help='training split name (e.g. train2017)')
-    ap.add_argument('--val-split', help='validation split name (e.g. val2017)')
-    ap.add_argument('--output', help='output folder for checkpoints, metrics, predictions and pictures')
-    ap.add_argument('--max-iter', type=int, help='iterations (before the linear scaling rule)')
-    ap.add_argument('--batch-size', type=int, help='total batch size; lr and schedule scale linearly')
-    ap.add_argument('--resume', action='store_true', help='continue the run in --output from its newest readable '
-                    'checkpoint (a folder that holds a run is refused without it)')
-    ap.add_argument('--device', help="'auto', 'cpu', 'cuda', 'cuda:1' (default: auto)")
-    ap.add_argument('--workers', type=int, help='DataLoader workers per process')
-    ap.add_argument('--seed', type=int, help='random seed')
-    ap.add_argument('--amp', choices=('auto', 'bf16', 'fp16', 'off'),
-                    help="mixed precision: auto = bf16 on GPUs that support it, else fp16, off on CPU (default: auto)")
-    ap.add_argument('--no-amp', action='store_true', help='same as --amp off')
-    ap.add_argument('--save-all-ranks', action='store_true', help='also save each rank\'s final weights (DDP checks)')
-    ap.add_argument('--quiet', action='store_true', help='no progress bars')
-    ap.add_argument('overrides', nargs='*', metavar='KEY=VALUE', help='config overrides')
-    a = ap.parse_intermixed_args(argv)                                        # KEY=VALUE may come anywhere
-    cfg = get_preset(a.preset)
-    for opt, key in [('data', 'data'), ('train_split', 'train_split'), ('val_split', 'val_split'), ('output', 'output'),
-                     ('device', 'device'), ('workers', 'workers'), ('seed', 'seed')]:
-        if getattr(a, opt) is not None: setattr(cfg, key, getattr(a, opt))
-    if a.data is not None and Path(a.data) != Path(get_preset(a.preset).data): cfg.synth = False   # the user's own data
-    if a.max_iter is not None: cfg.solver.max_iter = a.max_iter
-    if a.batch_size is not None: cfg.solver.batch_size = a.batch_size
-    if a.amp is not None: cfg.amp = a.amp
-    if a.no_amp: cfg.amp = 'off'
-    return apply_overrides(cfg, a.overrides), a
-
-def main(argv: list | None = None) -> int:
-    "Entry point of python -m ciae.train; exit code 0 ok, 1 stopped on a non-finite loss, 2 bad input."
-    try:
-        cfg, a = parse_args(argv)
-        train(cfg, resume=a.resume, save_all_ranks=a.save_all_ranks, progress=not a.quiet)
-    except DatasetError as e:
-        print(f"error: {error_message(e)}", file=sys.stderr)
-        if 'panoptic JSON not found' in str(e): print(COCO_HINT, file=sys.stderr)
-        return 2
-    except (CheckpointError, ValueError, OSError) as e:                      # OSError: a folder that cannot be written
-        print(f"error: {error_message(e)}", file=sys.stderr)
-        return 2
-    except NonFiniteLoss as e:
-        print(f"error: {error_message(e)}", file=sys.stderr)
-        return 1
-    finally:
-        if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
-    return 0
+    `hooks`: more `HookBase` objects, called after the built-in ones; `trainer`: a `Trainer` subclass with its own
+    `build_*` methods (another optimizer, model or dataset)."""
+    t = trainer(cfg, resume, progress)
+    return t.run(t.build_hooks(save_all_ranks) + list(hooks))
