@@ -326,8 +326,8 @@ def header(ctx: Context, seeds: list, default_seeds: list, jobs: int) -> dict:
                                  workers=ctx.workers, torch=torch.__version__, python=platform.python_version()))
 
 def mismatch(old: dict, new: dict) -> list:
-    "Why the runs in an existing table file cannot be mixed with this sweep's (schema, config fields, schedule, data)."
-    return [k for k in ('schema', 'config_fields', 'schedule', 'data', 'val_split') if _plain(old.get(k)) != _plain(new[k])]
+    "Why the runs in an existing table file cannot be mixed with this sweep's (schema, config fields, preset, schedule, data)."
+    return [k for k in ('schema', 'config_fields', 'preset', 'schedule', 'data', 'val_split') if _plain(old.get(k)) != _plain(new[k])]
 
 def table_json(name: str, rows: list, results: dict, head: dict) -> dict:
     "The JSON of one table: the sweep's header, then each row with its overrides, the paper's numbers and its runs."
