@@ -1,4 +1,5 @@
-"""`python -m ciae.ablate TABLE`: train and evaluate every row of the paper's ablation tables on the synthetic dataset, with one schedule, and write one JSON per table beside the paper's numbers.
+"""`python -m ciae.ablate TABLE`: train and evaluate every row of the paper's ablation tables on the synthetic
+dataset, with one schedule, and write one JSON per table beside the paper's numbers.
 
 Docs: https://ciae.github.io/ciae/ablate.html.md"""
 
@@ -33,7 +34,8 @@ def P(pq: float | None, th: float | None, st: float | None, miou: float | None =
 
 @dataclass(frozen=True)
 class Row:
-    "One row of a paper table: its entries in the table's first columns, the config overrides that make it, the paper's numbers."
+    """One row of a paper table: its entries in the table's first columns, the config overrides that make it, the
+    paper's numbers."""
     label: tuple                     # e.g. ('Spec.', 'Spec.', 'Embedding')
     overrides: tuple = ()            # 'model.key=value' on top of the synth preset
     paper: dict = field(default_factory=dict)
@@ -49,53 +51,116 @@ class Table:
     rows: tuple
     metrics: tuple = ('PQ', 'PQ_th', 'PQ_st')
 
-TABLES = {t.name: t for t in [
-    Table('I', 'Consistently modeling stuff classes with CIAE (first row: a separate FCN semantic-segmentation branch)',
-          ('Modeling of stuff classes',), (
-        Row(('Inconsistent',), ('model.stuff_head=True',), P(35.6, 38.1, 30.6, 48.0)),
-        Row(('Consistent',), (), P(37.9, 42.5, 30.9, 48.5))), ('PQ', 'PQ_th', 'PQ_st', 'mIoU')),
-    Table('II', "Instance category from the embedding map or the detector ('Spec.': specific thing classes, "
-          "'Merge': one thing class, 'None': no thing category in L_CAE)", ('Embedding', 'Detector', 'Inf. from'), (
-        Row(('Spec.', 'Spec.', 'Embedding'), ('model.merge_things=False', 'model.category_from=embedding'), P(36.7, 40.7, 30.4, 48.8)),
-        Row(('Spec.', 'Spec.', 'Detector'), ('model.merge_things=False',), P(37.7, 42.6, 30.4, 49.9)),
-        Row(('Spec.', 'Merge', 'Embedding'), ('model.merge_things=False', 'model.detector_classes=merged',
-                                               'model.category_from=embedding'), P(35.5, 39.4, 29.6, 47.5)),
-        Row(('Merge', 'Spec.', 'Detector'), (), P(37.9, 42.5, 30.9, 48.5)),
-        Row(('None', 'Spec.', 'Detector'), ('model.cae_things=False',), P(37.1, 41.8, 30.1, 48.4))),
-          ('PQ', 'PQ_th', 'PQ_st', 'mIoU')),
-    Table('III', 'CoordConv and box embeddings fused into the embedding branch', ('CoordConv', 'Box Embedding'), (
-        Row(('', ''), ('model.coordconv=False', 'model.box_embedding=False'), P(37.1, 41.8, 30.0)),
-        Row(('✓', ''), ('model.coordconv=True', 'model.box_embedding=False'), P(37.5, 42.3, 30.2)),
-        Row(('', '✓'), ('model.coordconv=False', 'model.box_embedding=True'), P(37.8, 42.5, 30.8)),
-        Row(('✓', '✓'), ('model.coordconv=True', 'model.box_embedding=True'), P(37.9, 42.5, 30.9)))),
-    Table('IV', "Oracle: ground-truth boxes, each instance's query the mean embedding inside its ground-truth mask",
-          ('Backbone', 'Oracle'), (
-        Row(('ResNet-50-FPN', ''), (), P(37.9, 42.5, 30.9), note='ours: the synth preset (ResNet-18-FPN)'),
-        Row(('ResNet-50-FPN', '✓'), (), P(59.2, 75.8, 34.1), oracle=True, note='ours: the synth preset (ResNet-18-FPN)'))),
-    Table('V', 'Memory updating momentum (0: no memory, the queries are the batch means)', ('Momentum',), (
-        Row(('0',), ('model.memory_momentum=0.0',), P(None, None, None), note='fail to converge'),
-        Row(('0.99',), ('model.memory_momentum=0.99',), P(37.5, 42.2, 30.2)),
-        Row(('0.999',), ('model.memory_momentum=0.999',), P(37.7, 42.6, 30.3)),
-        Row(('0.9999',), ('model.memory_momentum=0.9999',), P(37.9, 42.5, 30.9)),
-        Row(('0.99999',), ('model.memory_momentum=0.99999',), P(37.4, 42.1, 30.4)))),
-    Table('VI', 'Box filtering: ground-truth boxes expanded by a factor (All: no filtering)', ('Box',), (
-        Row(('All',), ('model.box_expand=None',), P(36.6, 41.1, 29.8)),
-        Row(('2.0×',), ('model.box_expand=2.0',), P(37.4, 42.1, 30.4)),
-        Row(('1.5×',), ('model.box_expand=1.5',), P(37.9, 42.5, 30.9)),
-        Row(('1.2×',), ('model.box_expand=1.2',), P(37.8, 42.3, 30.8)),
-        Row(('1.0×',), ('model.box_expand=1.0',), P(36.6, 40.8, 30.1)))),
-    Table('VII', 'Triplet loss margin (the same in L_CAE and L_IAE)', ('Margin',), (
-        Row(('0.30',), ('model.margin=0.3',), P(36.5, 39.9, 30.9)),
-        Row(('0.20',), ('model.margin=0.2',), P(37.7, 41.9, 31.0)),
-        Row(('0.15',), ('model.margin=0.15',), P(37.9, 42.5, 30.9)),
-        Row(('0.10',), ('model.margin=0.1',), P(37.6, 42.5, 30.2)),
-        Row(('0.00',), ('model.margin=0.0',), P(28.7, 36.2, 17.2)))),
-    Table('VIII', 'Embedding dimension', ('Dim',), (
-        Row(('48',), ('model.embed_dim=48',), P(37.9, 42.5, 31.0)),
-        Row(('32',), ('model.embed_dim=32',), P(37.9, 42.5, 30.9)),
-        Row(('24',), ('model.embed_dim=24',), P(37.8, 42.6, 30.6)),
-        Row(('16',), ('model.embed_dim=16',), P(37.3, 42.2, 30.0)))),
-]}
+TABLES = {
+    t.name: t
+    for t in [
+        Table(
+            'I',
+            'Consistently modeling stuff classes with CIAE (first row: a separate FCN semantic-segmentation branch)',
+            ('Modeling of stuff classes',),
+            (
+                Row(('Inconsistent',), ('model.stuff_head=True',), P(35.6, 38.1, 30.6, 48.0)),
+                Row(('Consistent',), (), P(37.9, 42.5, 30.9, 48.5)),
+            ),
+            ('PQ', 'PQ_th', 'PQ_st', 'mIoU'),
+        ),
+        Table(
+            'II',
+            "Instance category from the embedding map or the detector ('Spec.': specific thing classes, "
+            "'Merge': one thing class, 'None': no thing category in L_CAE)",
+            ('Embedding', 'Detector', 'Inf. from'),
+            (
+                Row(
+                    ('Spec.', 'Spec.', 'Embedding'),
+                    ('model.merge_things=False', 'model.category_from=embedding'),
+                    P(36.7, 40.7, 30.4, 48.8),
+                ),
+                Row(('Spec.', 'Spec.', 'Detector'), ('model.merge_things=False',), P(37.7, 42.6, 30.4, 49.9)),
+                Row(
+                    ('Spec.', 'Merge', 'Embedding'),
+                    ('model.merge_things=False', 'model.detector_classes=merged', 'model.category_from=embedding'),
+                    P(35.5, 39.4, 29.6, 47.5),
+                ),
+                Row(('Merge', 'Spec.', 'Detector'), (), P(37.9, 42.5, 30.9, 48.5)),
+                Row(('None', 'Spec.', 'Detector'), ('model.cae_things=False',), P(37.1, 41.8, 30.1, 48.4)),
+            ),
+            ('PQ', 'PQ_th', 'PQ_st', 'mIoU'),
+        ),
+        Table(
+            'III',
+            'CoordConv and box embeddings fused into the embedding branch',
+            ('CoordConv', 'Box Embedding'),
+            (
+                Row(('', ''), ('model.coordconv=False', 'model.box_embedding=False'), P(37.1, 41.8, 30.0)),
+                Row(('✓', ''), ('model.coordconv=True', 'model.box_embedding=False'), P(37.5, 42.3, 30.2)),
+                Row(('', '✓'), ('model.coordconv=False', 'model.box_embedding=True'), P(37.8, 42.5, 30.8)),
+                Row(('✓', '✓'), ('model.coordconv=True', 'model.box_embedding=True'), P(37.9, 42.5, 30.9)),
+            ),
+        ),
+        Table(
+            'IV',
+            "Oracle: ground-truth boxes, each instance's query the mean embedding inside its ground-truth mask",
+            ('Backbone', 'Oracle'),
+            (
+                Row(('ResNet-50-FPN', ''), (), P(37.9, 42.5, 30.9), note='ours: the synth preset (ResNet-18-FPN)'),
+                Row(
+                    ('ResNet-50-FPN', '✓'),
+                    (),
+                    P(59.2, 75.8, 34.1),
+                    oracle=True,
+                    note='ours: the synth preset (ResNet-18-FPN)',
+                ),
+            ),
+        ),
+        Table(
+            'V',
+            'Memory updating momentum (0: no memory, the queries are the batch means)',
+            ('Momentum',),
+            (
+                Row(('0',), ('model.memory_momentum=0.0',), P(None, None, None), note='fail to converge'),
+                Row(('0.99',), ('model.memory_momentum=0.99',), P(37.5, 42.2, 30.2)),
+                Row(('0.999',), ('model.memory_momentum=0.999',), P(37.7, 42.6, 30.3)),
+                Row(('0.9999',), ('model.memory_momentum=0.9999',), P(37.9, 42.5, 30.9)),
+                Row(('0.99999',), ('model.memory_momentum=0.99999',), P(37.4, 42.1, 30.4)),
+            ),
+        ),
+        Table(
+            'VI',
+            'Box filtering: ground-truth boxes expanded by a factor (All: no filtering)',
+            ('Box',),
+            (
+                Row(('All',), ('model.box_expand=None',), P(36.6, 41.1, 29.8)),
+                Row(('2.0×',), ('model.box_expand=2.0',), P(37.4, 42.1, 30.4)),
+                Row(('1.5×',), ('model.box_expand=1.5',), P(37.9, 42.5, 30.9)),
+                Row(('1.2×',), ('model.box_expand=1.2',), P(37.8, 42.3, 30.8)),
+                Row(('1.0×',), ('model.box_expand=1.0',), P(36.6, 40.8, 30.1)),
+            ),
+        ),
+        Table(
+            'VII',
+            'Triplet loss margin (the same in L_CAE and L_IAE)',
+            ('Margin',),
+            (
+                Row(('0.30',), ('model.margin=0.3',), P(36.5, 39.9, 30.9)),
+                Row(('0.20',), ('model.margin=0.2',), P(37.7, 41.9, 31.0)),
+                Row(('0.15',), ('model.margin=0.15',), P(37.9, 42.5, 30.9)),
+                Row(('0.10',), ('model.margin=0.1',), P(37.6, 42.5, 30.2)),
+                Row(('0.00',), ('model.margin=0.0',), P(28.7, 36.2, 17.2)),
+            ),
+        ),
+        Table(
+            'VIII',
+            'Embedding dimension',
+            ('Dim',),
+            (
+                Row(('48',), ('model.embed_dim=48',), P(37.9, 42.5, 31.0)),
+                Row(('32',), ('model.embed_dim=32',), P(37.9, 42.5, 30.9)),
+                Row(('24',), ('model.embed_dim=24',), P(37.8, 42.6, 30.6)),
+                Row(('16',), ('model.embed_dim=16',), P(37.3, 42.2, 30.0)),
+            ),
+        ),
+    ]
+}
 
 # %% ../nbs/50_ablate.ipynb #3d774ad3
 SWEEP_LR = 2e-3       # the committed sweep's learning rate (the synth preset's until issue 18 lowered it)
@@ -104,7 +169,8 @@ PRESET = 'synth'
 
 @dataclass(frozen=True)
 class Schedule:
-    "What every run of a sweep shares: training iterations (batch 4), image size for training and test, val images scored."
+    """What every run of a sweep shares: training iterations (batch 4), image size for training and test, val images
+    scored."""
     iters: int = 300
     short: int = 160
     max_size: int = 200
@@ -113,11 +179,18 @@ class Schedule:
     def overrides(self) -> list:
         "The `python -m ciae.train` overrides of this schedule (warm-up: the preset's share of the iterations)."
         s = get_preset(PRESET).solver
-        return [f'solver.max_iter={self.iters}', f'solver.warmup_iters={round(s.warmup_iters * self.iters / s.max_iter)}',
-                f'solver.base_lr={SWEEP_LR}',
-                f'input.short_sizes={self.short}', f'input.max_size={self.max_size}', f'input.test_short={self.short}',
-                f'input.test_max={self.max_size}', f'checkpoint_period={self.iters}', f'log_period={min(10, self.iters)}',
-                'vis_images=0']
+        return [
+            f'solver.max_iter={self.iters}',
+            f'solver.warmup_iters={round(s.warmup_iters * self.iters / s.max_iter)}',
+            f'solver.base_lr={SWEEP_LR}',
+            f'input.short_sizes={self.short}',
+            f'input.max_size={self.max_size}',
+            f'input.test_short={self.short}',
+            f'input.test_max={self.max_size}',
+            f'checkpoint_period={self.iters}',
+            f'log_period={min(10, self.iters)}',
+            'vis_images=0',
+        ]
 
 SCHEDULE = Schedule()
 
@@ -141,13 +214,17 @@ def model_diff(overrides=()) -> dict:
     base, new = effective_model(), effective_model(overrides)
     return {f'model.{k}': v for k, v in new.items() if v != base[k]}
 
-def _text(v) -> str: return ','.join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+def _text(v) -> str:
+    return ','.join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
 
-def override_args(diff: dict) -> list: return [f'{k}={_text(v)}' for k, v in sorted(diff.items())]
+def override_args(diff: dict) -> list:
+    return [f'{k}={_text(v)}' for k, v in sorted(diff.items())]
 
 def run_name(diff: dict, seed: int, schedule: Schedule, data: str) -> str:
     "The folder of a training run: readable overrides, the seed, and a hash of everything that makes the run."
-    key = json.dumps(dict(diff=diff, seed=seed, schedule=asdict(schedule), data=str(data), schema=SCHEMA), sort_keys=True)
+    key = json.dumps(
+        dict(diff=diff, seed=seed, schedule=asdict(schedule), data=str(data), schema=SCHEMA), sort_keys=True
+    )
     slug = '_'.join(f"{k.split('.', 1)[1]}={_text(v)}" for k, v in sorted(diff.items())) or 'default'
     return re.sub(r'[^A-Za-z0-9_.=,-]', '-', slug) + f'-s{seed}-{hashlib.sha1(key.encode()).hexdigest()[:8]}'
 
@@ -161,9 +238,11 @@ class Job:
     oracle: bool = False
 
     @property
-    def id(self) -> str: return self.name + ('/oracle' if self.oracle else '')
+    def id(self) -> str:
+        return self.name + ('/oracle' if self.oracle else '')
 
-def _freeze(diff: dict) -> tuple: return tuple(sorted((k, json.dumps(v)) for k, v in diff.items()))
+def _freeze(diff: dict) -> tuple:
+    return tuple(sorted((k, json.dumps(v)) for k, v in diff.items()))
 
 def plan(names: list, seeds: list, default_seeds: list, schedule: Schedule, data: str) -> tuple[dict, dict]:
     """The rows of the tables `names` as runs → ({table: [row plan]}, {job id: Job}). A row plan holds the row, its
@@ -174,17 +253,22 @@ def plan(names: list, seeds: list, default_seeds: list, schedule: Schedule, data
     for n in names:
         rows = []
         for r in TABLES[n].rows:
-            try: diff, error = model_diff(r.overrides), None
-            except ValueError as e: diff, error = {}, str(e).split('; valid:')[0]
+            try:
+                diff, error = model_diff(r.overrides), None
+            except ValueError as e:
+                diff, error = {}, str(e).split('; valid:')[0]
             default = error is None and not diff
             row_seeds = sorted(set(seeds) | set(default_seeds)) if default else sorted(set(seeds))
             ids = []
             for s in ([] if error else row_seeds):
                 j = Job(run_name(diff, s, schedule, data), _freeze(diff), s, r.oracle)
-                if r.oracle: jobs.setdefault(j.name, Job(j.name, j.diff, s))       # the oracle evaluates this run
+                if r.oracle:
+                    jobs.setdefault(j.name, Job(j.name, j.diff, s))       # the oracle evaluates this run
                 jobs.setdefault(j.id, j)
                 ids.append(j.id)
-            rows.append(dict(row=r, diff=diff, default=default and not r.oracle, seeds=row_seeds, jobs=ids, error=error))
+            rows.append(
+                dict(row=r, diff=diff, default=default and not r.oracle, seeds=row_seeds, jobs=ids, error=error)
+            )
         tables[n] = rows
     return tables, jobs
 
@@ -194,10 +278,14 @@ def parse_tables(items: list) -> list:
     out = []
     for it in items:
         key = it.strip().upper()
-        if key == 'ALL': names = roman
-        elif key in TABLES: names = [key]
-        elif key.isdigit() and 1 <= int(key) <= len(roman): names = [roman[int(key) - 1]]
-        else: raise ValueError(f"unknown table {it!r}: choose from {', '.join(roman)} or all")
+        if key == 'ALL':
+            names = roman
+        elif key in TABLES:
+            names = [key]
+        elif key.isdigit() and 1 <= int(key) <= len(roman):
+            names = [roman[int(key) - 1]]
+        else:
+            raise ValueError(f"unknown table {it!r}: choose from {', '.join(roman)} or all")
         out += [n for n in names if n not in out]
     return out
 
@@ -208,21 +296,30 @@ def val_subset(root: str | Path, split: str, n: int, create: bool = True) -> str
     atomically, so a half-written subset is written again). Returns the split name; `create=False` only names it."""
     img_dir, js_path, png_dir = split_paths(root, split)
     js = load_panoptic_json(js_path)
-    if n >= len(js['images']): return split
+    if n >= len(js['images']):
+        return split
     name = f'{split}_first{n}'
     sub_img, sub_js, sub_png = split_paths(root, name)
     keep = js['images'][:n]
     ids = {im['id'] for im in keep}
-    if not create or (sub_js.is_file() and [im['id'] for im in load_panoptic_json(sub_js)['images']] == [im['id'] for im in keep]):
+    if not create or (
+        sub_js.is_file() and [im['id'] for im in load_panoptic_json(sub_js)['images']] == [im['id'] for im in keep]
+    ):
         return name
     anns = [a for a in js['annotations'] if a['image_id'] in ids]
-    for src_dir, dst_dir, files in [(img_dir, sub_img, [im['file_name'] for im in keep]), (png_dir, sub_png, [a['file_name'] for a in anns])]:
+    for src_dir, dst_dir, files in [
+        (img_dir, sub_img, [im['file_name'] for im in keep]),
+        (png_dir, sub_png, [a['file_name'] for a in anns]),
+    ]:
         dst_dir.mkdir(parents=True, exist_ok=True)
         for f in files:
             dst = dst_dir / f
-            if dst.exists(): continue
-            try: os.link(src_dir / f, dst)
-            except OSError: shutil.copy2(src_dir / f, dst)
+            if dst.exists():
+                continue
+            try:
+                os.link(src_dir / f, dst)
+            except OSError:
+                shutil.copy2(src_dir / f, dst)
     write_json_atomic({**js, 'images': keep, 'annotations': anns}, sub_js)
     return name
 
@@ -248,9 +345,24 @@ def train_command(job: Job, ctx: Context) -> list:
 def oracle_command(job: Job, ctx: Context) -> list:
     "`python -m ciae.evaluate --oracle` on the run's final checkpoint (Table IV)."
     run = ctx.runs_dir / job.name
-    return [sys.executable, '-m', 'ciae.evaluate', '--checkpoint', str(run / 'model_final.pth'), '--data', str(ctx.data),
-            '--split', ctx.val_split, '--output', str(run / 'oracle'), '--oracle', '--device', ctx.device,
-            '--workers', str(min(ctx.workers, 2))]
+    return [
+        sys.executable,
+        '-m',
+        'ciae.evaluate',
+        '--checkpoint',
+        str(run / 'model_final.pth'),
+        '--data',
+        str(ctx.data),
+        '--split',
+        ctx.val_split,
+        '--output',
+        str(run / 'oracle'),
+        '--oracle',
+        '--device',
+        ctx.device,
+        '--workers',
+        str(min(ctx.workers, 2)),
+    ]
 
 def read_report(path: Path) -> dict:
     "PQ, PQ_th, PQ_st, SQ, RQ (and mIoU where the report has it) in %, from an evaluation's pq_<split>.json."
@@ -258,16 +370,19 @@ def read_report(path: Path) -> dict:
     out = dict(PQ=100 * r['All']['pq'], PQ_th=100 * r['Things']['pq'], PQ_st=100 * r['Stuff']['pq'],
                SQ=100 * r['All']['sq'], RQ=100 * r['All']['rq'], images=r['images'])
     miou = r.get('mIoU', r.get('miou'))
-    if miou is not None: out['mIoU'] = 100 * miou                      # a fraction, like pq
+    if miou is not None:
+        out['mIoU'] = 100 * miou                      # a fraction, like pq
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
 
 def training_log(run: Path) -> dict:
     "The final loss and the median seconds per iteration (first logging period left out: start-up) of a run."
     p = run / 'metrics.jsonl'
-    if not p.is_file(): return {}
+    if not p.is_file():
+        return {}
     lines = [json.loads(l) for l in p.read_text().splitlines() if l.strip()]
     lines = [l for l in lines if 'loss' in l]
-    if not lines: return {}
+    if not lines:
+        return {}
     spi = sorted(l['sec_per_iter'] for l in lines[1:] or lines)
     return dict(final_loss=round(lines[-1]['loss'], 4), sec_per_iter=round(spi[len(spi) // 2], 3))
 
@@ -282,8 +397,10 @@ def run_measured(cmd: list, log, env: dict) -> tuple[int, float | None]:
     The CPU time depends much less than the wall time on what else the machine runs: with one thread per run it is
     about the wall time the run takes on an idle machine. None where the OS does not report it."""
     p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-    if not hasattr(os, 'wait4'): return p.wait(), None
-    try: _, status, ru = os.wait4(p.pid, 0)
+    if not hasattr(os, 'wait4'):
+        return p.wait(), None
+    try:
+        _, status, ru = os.wait4(p.pid, 0)
     except BaseException:                                              # e.g. Ctrl-C: stop the run, then let it go on up
         p.kill()
         p.wait()
@@ -298,22 +415,31 @@ def execute(job: Job, ctx: Context) -> dict:
     run folder, where a later sweep finds it."""
     run = ctx.runs_dir / job.name
     saved = run / ('ablate_oracle.json' if job.oracle else 'ablate_result.json')
-    if saved.is_file(): return json.loads(saved.read_text())
+    if saved.is_file():
+        return json.loads(saved.read_text())
     run.mkdir(parents=True, exist_ok=True)
     log = run / ('ablate_oracle.log' if job.oracle else 'ablate_train.log')
-    env = {**os.environ, 'OMP_NUM_THREADS': str(ctx.threads), 'MKL_NUM_THREADS': str(ctx.threads), 'PYTHONUNBUFFERED': '1'}
+    env = {
+        **os.environ,
+        'OMP_NUM_THREADS': str(ctx.threads),
+        'MKL_NUM_THREADS': str(ctx.threads),
+        'PYTHONUNBUFFERED': '1',
+    }
     t0 = time.perf_counter()
     with open(log, 'w') as f:
         rc, cpu = run_measured(oracle_command(job, ctx) if job.oracle else train_command(job, ctx), f, env)
     rec = dict(seed=job.seed, run=job.name, oracle=job.oracle, wall_s=round(time.perf_counter() - t0, 1),
                cpu_s=None if cpu is None else round(cpu, 1), finished=time.strftime('%Y-%m-%dT%H:%M:%S'))
-    if not job.oracle: rec.update(training_log(run))
+    if not job.oracle:
+        rec.update(training_log(run))
     report = run / 'oracle' / f'pq_{ctx.val_split}_oracle.json' if job.oracle else run / f'pq_{ctx.val_split}.json'
-    if rc == 0 and report.is_file(): rec.update(status='ok', **read_report(report))
+    if rc == 0 and report.is_file():
+        rec.update(status='ok', **read_report(report))
     else:
         err = _last_error(log)
         rec.update(status='diverged' if rc == 1 and 'non-finite' in err else 'error', exit_code=rc, error=err)
-    if rec['status'] != 'error': write_json_atomic(rec, saved)
+    if rec['status'] != 'error':
+        write_json_atomic(rec, saved)
     return rec
 
 # %% ../nbs/50_ablate.ipynb #20528ef2
@@ -326,43 +452,73 @@ def header(ctx: Context, seeds: list, default_seeds: list, jobs: int) -> dict:
                                  workers=ctx.workers, torch=torch.__version__, python=platform.python_version()))
 
 def mismatch(old: dict, new: dict) -> list:
-    "Why the runs in an existing table file cannot be mixed with this sweep's (schema, config fields, preset, schedule, data)."
-    return [k for k in ('schema', 'config_fields', 'preset', 'schedule', 'data', 'val_split') if _plain(old.get(k)) != _plain(new[k])]
+    """Why the runs in an existing table file cannot be mixed with this sweep's (schema, config fields, preset,
+    schedule, data)."""
+    return [
+        k
+        for k in ('schema', 'config_fields', 'preset', 'schedule', 'data', 'val_split')
+        if _plain(old.get(k)) != _plain(new[k])
+    ]
 
 def table_json(name: str, rows: list, results: dict, head: dict) -> dict:
     "The JSON of one table: the sweep's header, then each row with its overrides, the paper's numbers and its runs."
     t = TABLES[name]
-    return dict(**head, table=name, title=t.title, columns=list(t.columns), metrics=list(t.metrics),
-                rows=[dict(label=list(rp['row'].label), overrides=list(rp['row'].overrides), run_overrides=rp['diff'],
-                           default=rp['default'], oracle=rp['row'].oracle, paper=rp['row'].paper, paper_note=rp['row'].note,
-                           seeds=rp['seeds'], unavailable=rp['error'], runs=[results[j] for j in rp['jobs'] if j in results])
-                      for rp in rows],
-                updated=time.strftime('%Y-%m-%dT%H:%M:%S'))
+    return dict(
+        **head,
+        table=name,
+        title=t.title,
+        columns=list(t.columns),
+        metrics=list(t.metrics),
+        rows=[
+            dict(
+                label=list(rp['row'].label),
+                overrides=list(rp['row'].overrides),
+                run_overrides=rp['diff'],
+                default=rp['default'],
+                oracle=rp['row'].oracle,
+                paper=rp['row'].paper,
+                paper_note=rp['row'].note,
+                seeds=rp['seeds'],
+                unavailable=rp['error'],
+                runs=[results[j] for j in rp['jobs'] if j in results],
+            )
+            for rp in rows
+        ],
+        updated=time.strftime('%Y-%m-%dT%H:%M:%S'),
+    )
 
-def table_path(out: Path, name: str) -> Path: return Path(out) / f'table_{name}.json'
+def table_path(out: Path, name: str) -> Path:
+    return Path(out) / f'table_{name}.json'
 
 def load_results(out: Path, head: dict, names: list) -> dict:
     """The kept records (status 'ok' or 'diverged') of every table file in `out` made the way this sweep makes its runs,
     by job id. ValueError (one line) if a table this sweep writes holds runs made otherwise: they would be mixed."""
     results = {}
     for p in sorted(Path(out).glob('table_*.json')):
-        try: old = json.loads(p.read_text())
-        except (OSError, ValueError): old = {}
+        try:
+            old = json.loads(p.read_text())
+        except (OSError, ValueError):
+            old = {}
         bad = mismatch(old, head)
         if bad:
             if p.stem.split('_', 1)[1] in names:
-                raise ValueError(f"{p} holds runs with another {', '.join(bad)}; move it away, or pass another --output")
+                raise ValueError(
+                    f"{p} holds runs with another {', '.join(bad)}; move it away, or pass another --output"
+                )
             continue
         for row in old.get('rows', []):
             for rec in row.get('runs', []):
-                if rec.get('status') in ('ok', 'diverged'): results[rec['run'] + ('/oracle' if rec.get('oracle') else '')] = rec
+                if rec.get('status') in ('ok', 'diverged'):
+                    results[rec['run'] + ('/oracle' if rec.get('oracle') else '')] = rec
     return results
 
 # %% ../nbs/50_ablate.ipynb #afce95c8
-def _mean(xs: list) -> float | None: return sum(xs) / len(xs) if xs else None
+def _mean(xs: list) -> float | None:
+    return sum(xs) / len(xs) if xs else None
 
 def summarize(tj: dict) -> list:
-    """Per row of a table JSON: seeds scored, mean and spread (max − min over seeds) of each metric, the difference to the
+    """Per row of a table JSON: seeds scored, mean and spread (max − min over seeds) of each metric, the difference to
+    the
     default configuration's mean (ours) and to the paper's number for the same row as our default (the paper's), and a
     verdict per metric: 'default'; 'real' when |Δ| exceeds the default's spread over its seeds (the noise floor),
     'noise' when not; 'no noise floor' with fewer than 2 default seeds; else the row's state ('diverged', 'missing',
@@ -371,7 +527,11 @@ def summarize(tj: dict) -> list:
     def stats(row):
         ok = [r for r in row['runs'] if r['status'] == 'ok']
         vals = {m: [r[m] for r in ok if r.get(m) is not None] for m in metrics}
-        return (len(ok), {m: _mean(v) for m, v in vals.items()}, {m: max(v) - min(v) if len(v) > 1 else None for m, v in vals.items()})
+        return (
+            len(ok),
+            {m: _mean(v) for m, v in vals.items()},
+            {m: max(v) - min(v) if len(v) > 1 else None for m, v in vals.items()},
+        )
     base = next((r for r in tj['rows'] if r['default']), None)
     n0, mean0, spread0 = stats(base) if base else (0, {}, {})
     out = []
@@ -383,38 +543,67 @@ def summarize(tj: dict) -> list:
         for m in metrics:
             p, p0 = row['paper'].get(m), (base['paper'].get(m) if base else None)
             paper_delta[m] = None if p is None or p0 is None or row['default'] else round(p - p0, 2)
-            if row['default']: delta[m], verdict[m] = None, 'default'
-            elif mean.get(m) is None or mean0.get(m) is None: delta[m], verdict[m] = None, state if state != 'ok' else 'missing'
+            if row['default']:
+                delta[m], verdict[m] = None, 'default'
+            elif mean.get(m) is None or mean0.get(m) is None:
+                delta[m], verdict[m] = None, state if state != 'ok' else 'missing'
             else:
                 delta[m] = mean[m] - mean0[m]
-                verdict[m] = ('no noise floor' if spread0.get(m) is None else 'real' if abs(delta[m]) > spread0[m] else 'noise')
-        out.append(dict(label=row['label'], default=row['default'], oracle=row['oracle'], state=state, seeds=n,
-                        runs=len(row['runs']), mean=mean, spread=spread, delta=delta, paper=row['paper'],
-                        paper_note=row['paper_note'], paper_delta=paper_delta, verdict=verdict,
-                        error=row['unavailable'] or next((r.get('error') for r in row['runs'] if r['status'] != 'ok'), None)))
+                verdict[m] = (
+                    'no noise floor' if spread0.get(m) is None else 'real' if abs(delta[m]) > spread0[m] else 'noise'
+                )
+        out.append(
+            dict(
+                label=row['label'],
+                default=row['default'],
+                oracle=row['oracle'],
+                state=state,
+                seeds=n,
+                runs=len(row['runs']),
+                mean=mean,
+                spread=spread,
+                delta=delta,
+                paper=row['paper'],
+                paper_note=row['paper_note'],
+                paper_delta=paper_delta,
+                verdict=verdict,
+                error=row['unavailable'] or next((r.get('error') for r in row['runs'] if r['status'] != 'ok'), None),
+            )
+        )
     return out
 
-def row_label(label: list) -> str: return ' / '.join(x or '-' for x in label)
+def row_label(label: list) -> str:
+    return ' / '.join(x or '-' for x in label)
 
-def _f(v, w=6, d=1, sign=False) -> str: return f"{v:{'+' if sign else ''}{w}.{d}f}" if v is not None else ' ' * (w - 1) + '—'
+def _f(v, w=6, d=1, sign=False) -> str:
+    return f"{v:{'+' if sign else ''}{w}.{d}f}" if v is not None else ' ' * (w - 1) + '—'
 
 def format_table(tj: dict) -> str:
-    "Our table beside the paper's: mean over seeds (the default row with its spread), the paper's numbers, ΔPQ of both, the verdict on PQ."
+    """Our table beside the paper's: mean over seeds (the default row with its spread), the paper's numbers, ΔPQ of
+    both, the verdict on PQ."""
     s, metrics = summarize(tj), tj['metrics']
     sch = tj['schedule']
     lw = max([len(' / '.join(tj['columns']))] + [len(row_label(r['label'])) + 4 for r in s])
     names = ''.join(f"{m:>7s}" for m in metrics)
-    lines = [f"Table {tj['table']}: {tj['title']}",
-             f"  ours: synth preset, {sch['iters']} iterations at {sch['short']}×{sch['max_size']}, {sch['val_images']} val "
-             f"images ({tj['val_split']}); seeds {','.join(map(str, tj['seeds']))}, default {','.join(map(str, tj['default_seeds']))}",
-             f"{' / '.join(tj['columns']):<{lw}s} | seeds{names} | paper{names} |  ΔPQ  paper ΔPQ  verdict (PQ)"]
+    lines = [
+        f"Table {tj['table']}: {tj['title']}",
+        f"  ours: synth preset, {sch['iters']} iterations at {sch['short']}×{sch['max_size']}, {sch['val_images']} val "
+        f"images ({tj['val_split']}); seeds {','.join(map(str, tj['seeds']))}, "
+        f"default {','.join(map(str, tj['default_seeds']))}",
+        f"{' / '.join(tj['columns']):<{lw}s} | seeds{names} | paper{names} |  ΔPQ  paper ΔPQ  verdict (PQ)",
+    ]
     for r in s:
         label = row_label(r['label']) + (' (d)' if r['default'] else '')
-        ours = ''.join(' ' + _f(r['mean'].get(m)) for m in metrics) if r['seeds'] else f"  {r['state']:<{7 * len(metrics) - 2}s}"
+        ours = (
+            ''.join(' ' + _f(r['mean'].get(m)) for m in metrics)
+            if r['seeds']
+            else f"  {r['state']:<{7 * len(metrics) - 2}s}"
+        )
         paper = (''.join(' ' + _f(r['paper'].get(m)) for m in metrics) if r['paper'].get('PQ') is not None
                  else f"  {r['paper_note']:<{7 * len(metrics) - 2}s}")
         v = r['verdict']['PQ']
-        if r['default'] and r['spread']['PQ'] is not None: v = f"default, spread {r['spread']['PQ']:.1f}"
+        if r['default'] and r['spread']['PQ'] is not None:
+            v = f"default, spread {r['spread']['PQ']:.1f}"
         lines.append(f"{label:<{lw}s} | {r['runs']:5d}{ours} | {'':5s}{paper} | {_f(r['delta']['PQ'], 5, sign=True)}  "
                      f"{_f(r['paper_delta']['PQ'], 9, sign=True)}  {v}")
     return '\n'.join(lines)
@@ -428,13 +617,20 @@ def sweep(names: list, seeds: list = (0,), default_seeds: list = (0, 1, 2), sche
     rewritten (atomically) in `output`. Runs already kept there, or finished in `runs_dir`, are not run again.
     Returns {table: table JSON}; `dry_run` prints the plan and runs nothing."""
     output, runs_dir = Path(output), Path(runs_dir)
-    if jobs < 1: raise ValueError(f"--jobs must be >= 1, got {jobs}")
-    if not seeds or not default_seeds: raise ValueError("--seeds and --default-seeds need at least one seed each")
+    if jobs < 1:
+        raise ValueError(f"--jobs must be >= 1, got {jobs}")
+    if not seeds or not default_seeds:
+        raise ValueError("--seeds and --default-seeds need at least one seed each")
     if schedule.iters < 1 or schedule.val_images < 1 or schedule.short < 32 or schedule.max_size < schedule.short:
         raise ValueError(f"bad schedule {schedule}: iterations and val images >= 1, 32 <= short side <= max size")
-    if not dry_run: ensure_synthetic(data, get_preset(PRESET).synth_variant, progress)
+    if not dry_run:
+        ensure_synthetic(data, get_preset(PRESET).synth_variant, progress)
     has_val = split_paths(data, 'val')[1].is_file()
-    val_split = val_subset(data, 'val', schedule.val_images, create=not dry_run) if has_val else f'val_first{schedule.val_images}'
+    val_split = (
+        val_subset(data, 'val', schedule.val_images, create=not dry_run)
+        if has_val
+        else f'val_first{schedule.val_images}'
+    )
     ctx = Context(str(data), val_split, schedule, runs_dir, device, workers, max(1, (os.cpu_count() or 1) // jobs))
     head = header(ctx, seeds, default_seeds, jobs)
     tables, all_jobs = plan(names, seeds, default_seeds, schedule, data)
@@ -449,7 +645,9 @@ def sweep(names: list, seeds: list = (0,), default_seeds: list = (0, 1, 2), sche
     def save(touched: set):
         for n, rows in tables.items():
             if touched is None or any(j in touched for rp in rows for j in rp['jobs']):
-                write_text_atomic(table_path(output, n), json.dumps(table_json(n, rows, results, head), indent=1) + "\n")
+                write_text_atomic(
+                    table_path(output, n), json.dumps(table_json(n, rows, results, head), indent=1) + "\n"
+                )
     save(None)
     waiting = {j.name: j for j in todo if j.oracle and j.name in {t.name for t in todo if not t.oracle}}
     queue = deque(j for j in todo if j.id not in {w.id for w in waiting.values()})
@@ -463,16 +661,23 @@ def sweep(names: list, seeds: list = (0,), default_seeds: list = (0, 1, 2), sche
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for f in done:
                 j = running.pop(f)
-                try: rec = f.result()
-                except Exception as e: rec = dict(seed=j.seed, run=j.name, oracle=j.oracle, status='error', error=f"{type(e).__name__}: {e}")
+                try:
+                    rec = f.result()
+                except Exception as e:
+                    rec = dict(
+                        seed=j.seed, run=j.name, oracle=j.oracle, status='error', error=f"{type(e).__name__}: {e}"
+                    )
                 rec['threads'] = ctx.threads
-                if rec['status'] != 'error': results[j.id] = rec
+                if rec['status'] != 'error':
+                    results[j.id] = rec
                 if j.name in waiting and not j.oracle:                      # its oracle evaluation can run now
                     o = waiting.pop(j.name)
-                    if rec['status'] == 'ok': queue.appendleft(o)
+                    if rec['status'] == 'ok':
+                        queue.appendleft(o)
                     else:
                         bar.update(1)
-                        if rec['status'] == 'diverged': results[o.id] = {**rec, 'oracle': True}
+                        if rec['status'] == 'diverged':
+                            results[o.id] = {**rec, 'oracle': True}
                 save({j.id, j.name + '/oracle'})
                 bar.update(1)
                 scores = (f"PQ {rec['PQ']:.1f} (th {rec['PQ_th']:.1f}, st {rec['PQ_st']:.1f})" if rec['status'] == 'ok'
@@ -489,33 +694,51 @@ def plan_text(tables: dict, results: dict, todo: list, ctx: Context, jobs: int) 
         lines.append(f"Table {n}: {TABLES[n].title}")
         for rp in rows:
             label = row_label(rp['row'].label)
-            if rp['error']: lines.append(f"  {label:<28s} unavailable: {rp['error']}")
-            for j in rp['jobs']: lines.append(f"  {label:<28s} {j} [{'done' if j in results else 'to run'}]")
+            if rp['error']:
+                lines.append(f"  {label:<28s} unavailable: {rp['error']}")
+            for j in rp['jobs']:
+                lines.append(f"  {label:<28s} {j} [{'done' if j in results else 'to run'}]")
     lines.append(f"{len(todo)} job(s) to run:")
-    for j in todo: lines.append('  ' + shlex.join(oracle_command(j, ctx) if j.oracle else train_command(j, ctx)))
+    for j in todo:
+        lines.append('  ' + shlex.join(oracle_command(j, ctx) if j.oracle else train_command(j, ctx)))
     return '\n'.join(lines)
 
 # %% ../nbs/50_ablate.ipynb #cc8e60b7
 def main(argv: list | None = None) -> int:
-    "python -m ciae.ablate TABLE [TABLE ...] [options]: exit code 0 (every run kept), 1 (some run failed: run it again), 2 (bad input)."
-    ap = argparse.ArgumentParser(prog='python -m ciae.ablate', formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Train and evaluate every row of the paper's ablation tables (I-VIII) on the synthetic dataset with one "
-                    "schedule, and write one JSON per table with the paper's numbers beside ours.",
+    """python -m ciae.ablate TABLE [TABLE ...] [options]: exit code 0 (every run kept), 1 (some run failed: run it
+    again), 2 (bad input)."""
+    ap = argparse.ArgumentParser(
+        prog='python -m ciae.ablate',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train and evaluate every row of the paper's ablation tables (I-VIII) on the synthetic dataset "
+        "with one "
+        "schedule, and write one JSON per table with the paper's numbers beside ours.",
         epilog=f"Default schedule: {SCHEDULE.iters} iterations at {SCHEDULE.short}x{SCHEDULE.max_size}, "
-               f"{SCHEDULE.val_images} val images.\nThe full sweep on a 2-core CPU:\n"
-               "  python -m ciae.ablate all --jobs 2")
+        f"{SCHEDULE.val_images} val images.\nThe full sweep on a 2-core CPU:\n"
+        "  python -m ciae.ablate all --jobs 2",
+    )
     ap.add_argument('tables', nargs='+', metavar='TABLE', help=f"{', '.join(TABLES)} or all")
     ap.add_argument('--seeds', type=int, nargs='+', default=[0], help='seeds of every row (default: 0)')
     ap.add_argument('--default-seeds', type=int, nargs='+', default=[0, 1, 2],
                     help="seeds of the default configuration's rows, the noise floor (default: 0 1 2)")
-    ap.add_argument('--iters', type=int, default=SCHEDULE.iters, help='training iterations of each run (default: %(default)s)')
-    ap.add_argument('--short', type=int, default=SCHEDULE.short, help='shorter image side, training and test (default: %(default)s)')
+    ap.add_argument(
+        '--iters', type=int, default=SCHEDULE.iters, help='training iterations of each run (default: %(default)s)'
+    )
+    ap.add_argument(
+        '--short', type=int, default=SCHEDULE.short, help='shorter image side, training and test (default: %(default)s)'
+    )
     ap.add_argument('--max-size', type=int, default=SCHEDULE.max_size, help='longer-side cap (default: %(default)s)')
-    ap.add_argument('--val-images', type=int, default=SCHEDULE.val_images, help='val images scored (default: %(default)s)')
-    ap.add_argument('--data', default='data/synth', help='synthetic dataset root, generated if missing (default: %(default)s)')
+    ap.add_argument(
+        '--val-images', type=int, default=SCHEDULE.val_images, help='val images scored (default: %(default)s)'
+    )
+    ap.add_argument(
+        '--data', default='data/synth', help='synthetic dataset root, generated if missing (default: %(default)s)'
+    )
     ap.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', ... (default: %(default)s)")
     ap.add_argument('--workers', type=int, default=0, help='DataLoader workers of each run (default: %(default)s)')
-    ap.add_argument('--jobs', type=int, default=1, help='runs at a time, each with cores/jobs threads (default: %(default)s)')
+    ap.add_argument(
+        '--jobs', type=int, default=1, help='runs at a time, each with cores/jobs threads (default: %(default)s)'
+    )
     ap.add_argument('--output', default='experiments', help='folder of the table JSON files (default: %(default)s)')
     ap.add_argument('--runs-dir', default='runs/ablate', help='folder of the training runs (default: %(default)s)')
     ap.add_argument('--dry-run', action='store_true', help='print the runs and their commands; run nothing')
@@ -528,11 +751,14 @@ def main(argv: list | None = None) -> int:
     except (ValueError, OSError, DatasetError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if a.dry_run: return 0
-    for n in names: print('\n' + format_table(out[n]))
+    if a.dry_run:
+        return 0
+    for n in names:
+        print('\n' + format_table(out[n]))
     print(f"\nwrote {', '.join(str(table_path(a.output, n)) for n in names)}")
     failed = [r for tj in out.values() for r in tj['rows'] if not r['unavailable'] and len(r['runs']) < len(r['seeds'])]
     return 1 if failed else 0
 
 # %% ../nbs/50_ablate.ipynb #cc97300b
-if __name__ == '__main__': sys.exit(main())
+if __name__ == '__main__':
+    sys.exit(main())

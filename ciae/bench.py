@@ -1,4 +1,5 @@
-"""`python -m ciae.bench`: ciae R50-FPN side by side with torchvision's FCOS and Mask R-CNN on the same images, in one process, as ratios; `--train`: one training step of ciae next to FCOS with the same backbone.
+"""`python -m ciae.bench`: ciae R50-FPN side by side with torchvision's FCOS and Mask R-CNN on the same images, in
+one process, as ratios; `--train`: one training step of ciae next to FCOS with the same backbone.
 
 Docs: https://ciae.github.io/ciae/bench.html.md"""
 
@@ -45,7 +46,8 @@ AMP_DTYPES = dict(off=None, bf16=torch.bfloat16, fp16=torch.float16)   # --amp n
 
 def timed(fn, device, warmup: int = 1, runs: int = 3) -> list:
     "Run fn warmup + runs times; seconds of the timed runs, the device synchronised before and after each."
-    for _ in range(warmup): fn()
+    for _ in range(warmup):
+        fn()
     out = []
     for _ in range(runs):
         clock = SyncTimer(device)
@@ -67,7 +69,8 @@ def stats(ts: list) -> dict:
     return dict(median_ms=1000 * statistics.median(ts), min_ms=1000 * min(ts), max_ms=1000 * max(ts))
 
 def tune_torchvision(model: torch.nn.Module) -> torch.nn.Module:
-    "Give a torchvision detector ciae's two CPU inference optimisations: channels-last layout, batch norm folded into the backbone's convs."
+    """Give a torchvision detector ciae's two CPU inference optimisations: channels-last layout, batch norm folded into
+    the backbone's convs."""
     fold_batchnorm(model.backbone.body)
     return model.to(memory_format=torch.channels_last)
 
@@ -79,13 +82,16 @@ def build_models(device, detections: int = 100, num_stuff: int = 53, num_thing: 
     kw = dict(weights=None, weights_backbone=None, num_classes=num_thing + 1)
     fcos = tv.fcos_resnet50_fpn(**kw, score_thresh=0.0, detections_per_img=detections).eval()
     mrcnn = tv.maskrcnn_resnet50_fpn(**kw, box_score_thresh=0.0, box_detections_per_img=detections).eval()
-    if tuned_peers: fcos, mrcnn = tune_torchvision(fcos), tune_torchvision(mrcnn)
+    if tuned_peers:
+        fcos, mrcnn = tune_torchvision(fcos), tune_torchvision(mrcnn)
     return dict(ciae=ciae.to(device).optimize_for_inference(), fcos=fcos.to(device), maskrcnn=mrcnn.to(device))
 
 def bench_image(short: int, device, seed: int = 0) -> torch.Tensor:
     "A random uint8 (1, 3, short, ~4/3·short) image, the width rounded to a multiple of 32."
     g = torch.Generator().manual_seed(seed)
-    return torch.randint(0, 256, (1, 3, short, int(round(short * 4 / 3 / 32)) * 32), generator=g, dtype=torch.uint8).to(device)
+    return torch.randint(0, 256, (1, 3, short, int(round(short * 4 / 3 / 32)) * 32), generator=g, dtype=torch.uint8).to(
+        device
+    )
 
 # %% ../nbs/40_bench.ipynb #1ae13645
 STAGES = dict(ciae=dict(resnet='backbone.fpn.body', fpn='backbone.fpn.fpn', head='head', branch='embed'),
@@ -94,7 +100,8 @@ STAGES = dict(ciae=dict(resnet='backbone.fpn.body', fpn='backbone.fpn.fpn', head
 
 def _mark(device):
     "A point in time: a recorded CUDA event on a GPU (no synchronisation), the host clock otherwise."
-    if device.type != 'cuda': return time.perf_counter()
+    if device.type != 'cuda':
+        return time.perf_counter()
     e = torch.cuda.Event(enable_timing=True)
     e.record()
     return e
@@ -104,7 +111,8 @@ def _seconds(a, b) -> float:
     return b - a if isinstance(a, float) else a.elapsed_time(b) / 1000
 
 class StageClock:
-    "Forward hooks on named submodules of `model` (`STAGES`): seconds per stage of each run, FLOPs per stage under `counting`."
+    """Forward hooks on named submodules of `model` (`STAGES`): seconds per stage of each run, FLOPs per stage under
+    `counting`."""
     def __init__(self, model: torch.nn.Module, stages: dict, device):
         self.device, self.marks, self.flops, self.counter = device, [], {}, None
         self.handles = []
@@ -120,7 +128,8 @@ class StageClock:
             self.flops[name] = self.flops.get(name, 0) + (f if end else -f)
 
     def counting(self, fn) -> float:
-        "Run fn under PyTorch's FLOP counter (a multiply-add is 2): its total FLOPs; those of each stage go to `self.flops`."
+        """Run fn under PyTorch's FLOP counter (a multiply-add is 2): its total FLOPs; those of each stage go to
+        `self.flops`."""
         self.flops = {}
         with FlopCounterMode(display=False) as fc:
             self.counter = fc
@@ -132,18 +141,29 @@ class StageClock:
         "Seconds per stage since the last take (call after a synchronisation)."
         out, start = {}, {}
         for name, end, m in self.marks:
-            if end: out[name] = out.get(name, 0.0) + _seconds(start.pop(name), m)
-            else: start[name] = m
+            if end:
+                out[name] = out.get(name, 0.0) + _seconds(start.pop(name), m)
+            else:
+                start[name] = m
         self.marks = []
         return out
 
     def remove(self):
-        for h in self.handles: h.remove()
+        for h in self.handles:
+            h.remove()
 
-def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warmup: int = 1, amp: bool | torch.dtype = False,
-                progress: bool = False) -> list:
+def bench_sizes(
+    models: dict,
+    device,
+    sizes=(512, 640, 800),
+    runs: int = 3,
+    warmup: int = 1,
+    amp: bool | torch.dtype = False,
+    progress: bool = False,
+) -> list:
     """End-to-end time per image of each model at each shorter side, per stage (`STAGES`) too; ciae's network/fusion
-    split; GFLOPs; detection counts; on CUDA the host-device syncs per image of each model (`count_syncs`). The models take turns inside every round (ciae, FCOS, Mask R-CNN, then again),
+    split; GFLOPs; detection counts; on CUDA the host-device syncs per image of each model (`count_syncs`). The models
+    take turns inside every round (ciae, FCOS, Mask R-CNN, then again),
     so a machine whose speed drifts (shared cores, clocks) slows all three alike, and each ratio is the median of
     the per-round ratios. The first warm-up round counts FLOPs and is not timed. `amp`: autocast on CUDA, float16 if
     True, else the dtype given. `progress`: a bar, one tick per model run."""
@@ -155,12 +175,22 @@ def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warm
             img = bench_image(s, device)
             H, W = img.shape[-2:]
             flt = [img[0].float() / 255]
-            for m in ('fcos', 'maskrcnn'): models[m].transform.min_size, models[m].transform.max_size = (s,), max(W, 1333)
-            calls = dict(ciae=lambda: models['ciae'].predict(img, timer=SyncTimer(device))[0], fcos=lambda: models['fcos'](flt)[0],
-                         maskrcnn=lambda: models['maskrcnn'](flt)[0])
+            for m in ('fcos', 'maskrcnn'):
+                models[m].transform.min_size, models[m].transform.max_size = (s,), max(W, 1333)
+            calls = dict(
+                ciae=lambda: models['ciae'].predict(img, timer=SyncTimer(device))[0],
+                fcos=lambda: models['fcos'](flt)[0],
+                maskrcnn=lambda: models['maskrcnn'](flt)[0],
+            )
             outs, times, stage_s, gflops = {m: [] for m in calls}, {m: [] for m in calls}, {m: [] for m in calls}, {}
-            with torch.no_grad(), torch.autocast(device.type, dtype=amp if isinstance(amp, torch.dtype) else torch.float16,
-                                                    enabled=bool(amp) and device.type == 'cuda'):
+            with (
+                torch.no_grad(),
+                torch.autocast(
+                    device.type,
+                    dtype=amp if isinstance(amp, torch.dtype) else torch.float16,
+                    enabled=bool(amp) and device.type == 'cuda',
+                ),
+            ):
                 for r in range(warmup + runs):
                     for m, fn in calls.items():
                         _tick(bar, f'{s}: {m}')
@@ -180,24 +210,46 @@ def bench_sizes(models: dict, device, sizes=(512, 640, 800), runs: int = 3, warm
             res = dict(short=s, size=(H, W), **{m: stats(times[m]) for m in calls})
             res['ciae_network'] = stats([p['timings']['network_ms'] / 1000 for p in done])
             res['ciae_fusion'] = stats([p['timings']['fusion_ms'] / 1000 for p in done])
-            res['detections'] = {m: len(o[-1]['detections']['boxes'] if m == 'ciae' else o[-1]['boxes']) for m, o in outs.items()}
+            res['detections'] = {
+                m: len(o[-1]['detections']['boxes'] if m == 'ciae' else o[-1]['boxes']) for m, o in outs.items()
+            }
             res['gflops'] = gflops
-            res['stages'] = {m: {k: dict(median_ms=1000 * statistics.median(st[k] for st in stage_s[m]), gflops=clocks[m].flops[k] / 1e9)
-                                 for k in STAGES[m]} for m in calls}
+            res['stages'] = {
+                m: {
+                    k: dict(
+                        median_ms=1000 * statistics.median(st[k] for st in stage_s[m]), gflops=clocks[m].flops[k] / 1e9
+                    )
+                    for k in STAGES[m]
+                }
+                for m in calls
+            }
             for m in calls:                                                        # what the hooks do not cover
-                res['stages'][m]['rest'] = dict(median_ms=1000 * statistics.median(
-                    t - sum(st.values()) for t, st in zip(times[m], stage_s[m])), gflops=gflops[m] - sum(clocks[m].flops.values()) / 1e9)
+                res['stages'][m]['rest'] = dict(
+                    median_ms=1000 * statistics.median(t - sum(st.values()) for t, st in zip(times[m], stage_s[m])),
+                    gflops=gflops[m] - sum(clocks[m].flops.values()) / 1e9,
+                )
             for peer in ('fcos', 'maskrcnn'):
                 res[f'ciae/{peer}'] = statistics.median(c / p for c, p in zip(times['ciae'], times[peer]))
-            res['fusion_share'] = statistics.median(p['timings']['fusion_ms'] / 1000 / t for p, t in zip(done, times['ciae']))
-            if device.type == 'cuda':                                             # host-device syncs of one image, no timer
-                with torch.no_grad(), torch.autocast('cuda', dtype=amp if isinstance(amp, torch.dtype) else torch.float16,
-                                                     enabled=bool(amp)):
-                    res['syncs'] = dict(ciae=count_syncs(lambda: models['ciae'].predict(img), device),
-                                        fcos=count_syncs(calls['fcos'], device), maskrcnn=count_syncs(calls['maskrcnn'], device))
+            res['fusion_share'] = statistics.median(
+                p['timings']['fusion_ms'] / 1000 / t for p, t in zip(done, times['ciae'])
+            )
+            # host-device syncs of one image, no timer
+            if device.type == 'cuda':
+                with (
+                    torch.no_grad(),
+                    torch.autocast(
+                        'cuda', dtype=amp if isinstance(amp, torch.dtype) else torch.float16, enabled=bool(amp)
+                    ),
+                ):
+                    res['syncs'] = dict(
+                        ciae=count_syncs(lambda: models['ciae'].predict(img), device),
+                        fcos=count_syncs(calls['fcos'], device),
+                        maskrcnn=count_syncs(calls['maskrcnn'], device),
+                    )
             rows.append(res)
     finally:
-        for c in clocks.values(): c.remove()
+        for c in clocks.values():
+            c.remove()
         bar.close()
     return rows
 
@@ -216,10 +268,23 @@ def bench_fusion(model: CIAE, device, detections=(10, 50, 100, 200, 500), sizes=
         H, W = img.shape[-2:]
         heads, raw = model.network(img, full_res=False)                       # raw (1, D, H/4, W/4)
         full = tuple(4 * d for d in raw.shape[-2:])
-        P = l2_normalize(F.interpolate(raw, full, mode='bilinear', align_corners=False)[0, :, :H, :W], 0) if literal else None
+        P = (
+            l2_normalize(F.interpolate(raw, full, mode='bilinear', align_corners=False)[0, :, :H, :W], 0)
+            if literal
+            else None
+        )
         for n in detections:
             _tick(bar, f'{s}: {n} detections')
-            d = detect(heads, [(H, W)], cfg.head_strides, 0.0, max(cfg.pre_nms_topk, n), cfg.nms_thresh, n, cfg.class_agnostic_nms)[0]
+            d = detect(
+                heads,
+                [(H, W)],
+                cfg.head_strides,
+                0.0,
+                max(cfg.pre_nms_topk, n),
+                cfg.nms_thresh,
+                n,
+                cfg.class_agnostic_nms,
+            )[0]
             args = (d['boxes'], d['locations'], d['labels'] + cfg.num_stuff, d['scores'], cfg.min_stuff_area)
             fast = partial(panoptic_from_lowres, raw[0], full, (H, W), stuff, *args)
             row = dict(short=s, detections=len(d['boxes']), queries=len(d['boxes']) + cfg.num_stuff,
@@ -242,7 +307,8 @@ def profile_ciae(model: CIAE, device, short: int = 800, rows: int = 15, fusion: 
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda' else [])
     with torch.no_grad():
         model.predict(img, fusion=fusion)
-        with profile(activities=acts) as prof: model.predict(img, fusion=fusion)
+        with profile(activities=acts) as prof:
+            model.predict(img, fusion=fusion)
     key = 'self_cuda_time_total' if device.type == 'cuda' else 'self_cpu_time_total'
     return prof.key_averages().table(sort_by=key, row_limit=rows)
 
@@ -273,9 +339,11 @@ def bench_steps(model: CIAE, device, short: int = 800, runs: int = 3, warmup: in
             p = m.predict(img, fusion=fusion, timer=timer)[0]
             timer.mark('rest')
             pans[k] = p['panoptic']
-            if r < warmup: continue
+            if r < warmup:
+                continue
             t[k]['total'].append(sum(timer.totals.values()) / 1000)
-            for part in ('network', 'fusion'): t[k][part].append(p['timings'][f'{part}_ms'] / 1000)
+            for part in ('network', 'fusion'):
+                t[k][part].append(p['timings'][f'{part}_ms'] / 1000)
     bar.close()
     rows, names = [], list(steps)
     for i, k in enumerate(names):
@@ -287,9 +355,14 @@ def bench_steps(model: CIAE, device, short: int = 800, runs: int = 3, warmup: in
 
 def format_steps(rows: list) -> str:
     "Plain-text table of bench_steps."
-    return _table(f"{'step':18s} {'ms':>8s} {'network':>8s} {'fusion':>8s} {'speed-up':>8s} {'pixels ≠ literal':>17s}",
-                  [f"{r['step']:18s} {r['total']['median_ms']:8.1f} {r['network']['median_ms']:8.1f} "
-                   f"{r['fusion']['median_ms']:8.1f} {r['speedup']:7.2f}× {100 * r['differing_pixels']:16.3f}%" for r in rows])
+    return _table(
+        f"{'step':18s} {'ms':>8s} {'network':>8s} {'fusion':>8s} {'speed-up':>8s} {'pixels ≠ literal':>17s}",
+        [
+            f"{r['step']:18s} {r['total']['median_ms']:8.1f} {r['network']['median_ms']:8.1f} "
+            f"{r['fusion']['median_ms']:8.1f} {r['speedup']:7.2f}× {100 * r['differing_pixels']:16.3f}%"
+            for r in rows
+        ],
+    )
 
 # %% ../nbs/40_bench.ipynb #4a36bc40
 COMPILE_MODES = ('default', 'reduce-overhead', 'max-autotune')
@@ -298,7 +371,8 @@ def compile_peers(models: dict, mode: str = 'default') -> dict:
     """Compiled copies of ciae (`CIAE.compile_network`: backbone, head, embedding branch) and of FCOS given the same
     treatment (its backbone and head compiled; pre/post-processing eager in both)."""
     fcos = copy.deepcopy(models['fcos'])
-    for m in (fcos.backbone, fcos.head): m.compile(mode=mode)
+    for m in (fcos.backbone, fcos.head):
+        m.compile(mode=mode)
     return dict(ciae=copy.deepcopy(models['ciae']).compile_network(mode), fcos=fcos)
 
 @torch.no_grad()
@@ -321,22 +395,31 @@ def bench_compiled(models: dict, device, sizes=(800,), runs: int = 3, warmup: in
                 for m, fn in calls.items():
                     _tick(bar, f'{s}: {m}')
                     t = timed(fn, device, 0, 1)[0]
-                    if r >= warmup: times[m].append(t)
+                    if r >= warmup:
+                        times[m].append(t)
             eager, compiled = models['ciae'].predict(img)[0], comp['ciae'].predict(img)[0]
             row = dict(short=s, mode=mode, ciae=stats(times['ciae']), fcos=stats(times['fcos']),
                        ratio=statistics.median(c / f for c, f in zip(times['ciae'], times['fcos'])),
                        differing_pixels=float((eager['panoptic'] != compiled['panoptic']).float().mean()))
-            if device.type == 'cuda': row['syncs'] = {m: count_syncs(fn, device) for m, fn in calls.items()}
+            if device.type == 'cuda':
+                row['syncs'] = {m: count_syncs(fn, device) for m, fn in calls.items()}
         rows.append(row)
     bar.close()
     return rows
 
 def format_compiled(rows: list) -> str:
     "Plain-text table of bench_compiled."
-    return _table(f"{'short':>5s} {'mode':>15s} {'ciae ms':>9s} {'FCOS ms':>9s} {'ciae/FCOS':>9s} {'pixels ≠ eager':>14s} {'syncs c/f':>9s}",
-                  [f"{r['short']:5d} {r['mode']:>15s} {r['ciae']['median_ms']:9.1f} {r['fcos']['median_ms']:9.1f} {r['ratio']:9.2f} "
-                   f"{100 * r['differing_pixels']:13.3f}% {'/'.join(str(v) for v in r['syncs'].values()) if 'syncs' in r else '-':>9s}"
-                   for r in rows])
+    return _table(
+        f"{'short':>5s} {'mode':>15s} {'ciae ms':>9s} {'FCOS ms':>9s} {'ciae/FCOS':>9s} {'pixels ≠ eager':>14s} "
+        f"{'syncs c/f':>9s}",
+        [
+            f"{r['short']:5d} {r['mode']:>15s} {r['ciae']['median_ms']:9.1f} {r['fcos']['median_ms']:9.1f} "
+            f"{r['ratio']:9.2f} "
+            f"{100 * r['differing_pixels']:13.3f}% "
+            f"{'/'.join(str(v) for v in r['syncs'].values()) if 'syncs' in r else '-':>9s}"
+            for r in rows
+        ],
+    )
 
 
 # %% ../nbs/40_bench.ipynb #19bd41c3
@@ -344,13 +427,21 @@ def format_table(rows: list) -> str:
     "Plain-text table of bench_sizes."
     def line(r: dict) -> str:
         d, g = r['detections'], r['gflops']
-        return (f"{r['short']:5d} {r['ciae']['median_ms']:9.1f} {r['ciae_network']['median_ms']:8.1f} {r['ciae_fusion']['median_ms']:8.1f} "
-                f"{r['fcos']['median_ms']:9.1f} {r['maskrcnn']['median_ms']:9.1f} {r['ciae/fcos']:9.2f} {r['ciae/maskrcnn']:10.2f} "
-                f"{100 * r['fusion_share']:8.1f} {g['ciae']:5.0f}/{g['fcos']:.0f}/{g['maskrcnn']:.0f} {d['ciae']:>5d}/{d['fcos']}/{d['maskrcnn']}"
-                + (f" {'/'.join(str(r['syncs'][m]) for m in ('ciae', 'fcos', 'maskrcnn')):>12s}" if 'syncs' in r else ''))
+        return (
+            f"{r['short']:5d} {r['ciae']['median_ms']:9.1f} {r['ciae_network']['median_ms']:8.1f} "
+            f"{r['ciae_fusion']['median_ms']:8.1f} "
+            f"{r['fcos']['median_ms']:9.1f} {r['maskrcnn']['median_ms']:9.1f} {r['ciae/fcos']:9.2f} "
+            f"{r['ciae/maskrcnn']:10.2f} "
+            f"{100 * r['fusion_share']:8.1f} {g['ciae']:5.0f}/{g['fcos']:.0f}/{g['maskrcnn']:.0f} "
+            f"{d['ciae']:>5d}/{d['fcos']}/{d['maskrcnn']}"
+            + (f" {'/'.join(str(r['syncs'][m]) for m in ('ciae', 'fcos', 'maskrcnn')):>12s}" if 'syncs' in r else '')
+        )
     syncs = f" {'syncs c/f/m':>12s}" if any('syncs' in r for r in rows) else ''
-    return _table(f"{'short':>5s} {'ciae ms':>9s} {'net':>8s} {'fusion':>8s} {'FCOS ms':>9s} {'MRCNN ms':>9s} {'ciae/FCOS':>9s} "
-                  f"{'ciae/MRCNN':>10s} {'fusion %':>8s} {'GFLOP c/f/m':>15s} {'dets c/f/m':>11s}{syncs}", [line(r) for r in rows])
+    return _table(
+        f"{'short':>5s} {'ciae ms':>9s} {'net':>8s} {'fusion':>8s} {'FCOS ms':>9s} {'MRCNN ms':>9s} {'ciae/FCOS':>9s} "
+        f"{'ciae/MRCNN':>10s} {'fusion %':>8s} {'GFLOP c/f/m':>15s} {'dets c/f/m':>11s}{syncs}",
+        [line(r) for r in rows],
+    )
 
 def format_fusion(rows: list) -> str:
     "Plain-text table of bench_fusion."
@@ -359,8 +450,11 @@ def format_fusion(rows: list) -> str:
         return (f"{r['short']:5d} {r['detections']:5d} {r['fast']['median_ms']:8.1f} " +
                 (f"{lit:10.1f} {lit / r['fast']['median_ms']:7.1f}× " if lit else f"{'-':>10s} {'-':>8s} ") +
                 f"{100 * r['exact_pixels']:11.1f} {str(r.get('same', '-')):>8s}")
-    return _table(f"{'short':>5s} {'dets':>5s} {'fast ms':>8s} {'literal ms':>10s} {'speed-up':>8s} {'per-pixel %':>11s} {'same map':>8s}",
-                  [line(r) for r in rows])
+    return _table(
+        f"{'short':>5s} {'dets':>5s} {'fast ms':>8s} {'literal ms':>10s} {'speed-up':>8s} {'per-pixel %':>11s} "
+        f"{'same map':>8s}",
+        [line(r) for r in rows],
+    )
 
 def format_stages(row: dict) -> str:
     "Plain-text table of one bench_sizes row: milliseconds and GFLOP of each stage of each model."
@@ -368,60 +462,100 @@ def format_stages(row: dict) -> str:
                  branch='embedding branch / RoI box + mask heads', rest='rest: pre/post-processing, NMS, fusion')
     def line(k: str, label: str) -> str:
         st = [row['stages'][m].get(k) for m in STAGES]
-        return f"{label:42s}" + ''.join(f"{s['median_ms']:14.1f}{s['gflops']:7.1f}" if s else f"{'-':>14s}{'-':>7s}" for s in st)
-    return _table(f"{'stage':42s}" + ''.join(f"{m + ' ms':>14s}{'GFLOP':>7s}" for m in STAGES), [line(*kv) for kv in names.items()])
+        return f"{label:42s}" + ''.join(
+            f"{s['median_ms']:14.1f}{s['gflops']:7.1f}" if s else f"{'-':>14s}{'-':>7s}" for s in st
+        )
+    return _table(
+        f"{'stage':42s}" + ''.join(f"{m + ' ms':>14s}{'GFLOP':>7s}" for m in STAGES),
+        [line(*kv) for kv in names.items()],
+    )
 
 def peak_memory(device) -> dict:
     "Peak memory of this process: CUDA allocator peak on GPU, max resident set size on CPU."
-    if device.type == 'cuda': return dict(cuda_peak_mb=torch.cuda.max_memory_allocated(device) / 2 ** 20)
+    if device.type == 'cuda':
+        return dict(cuda_peak_mb=torch.cuda.max_memory_allocated(device) / 2 ** 20)
     import resource
     return dict(max_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 class _Parser(argparse.ArgumentParser):
     "argparse whose errors are one line (`error: ...` from `main`), not a usage block."
-    def error(self, message): raise ValueError(message)
+    def error(self, message):
+        raise ValueError(message)
 
 def main(argv: list | None = None) -> int:
-    """python -m ciae.bench [--device D] [--amp [off|bf16|fp16]] [--threads N] [--sizes 512 640 800] [--runs N] [--warmup N]
-    [--tuned-peers] [--no-steps] [--compile [MODE]] [--profile] [--output bench.json]; with --train [--train-configs synth r50]: training steps."""
-    ap = _Parser(prog='python -m ciae.bench', description=(
-        'Speed of ciae R50-FPN next to torchvision FCOS and Mask R-CNN R50-FPN (random weights, same inputs, same number '
-        'of detections), as medians and ratios; plus fusion time vs detections and image size. With --train: one '
-        'training step of ciae next to FCOS with the same backbone, batch and input size.'))
+    """python -m ciae.bench [--device D] [--amp [off|bf16|fp16]] [--threads N] [--sizes 512 640 800] [--runs N]
+    [--warmup N]
+    [--tuned-peers] [--no-steps] [--compile [MODE]] [--profile] [--output bench.json]; with --train [--train-configs
+    synth r50]: training steps."""
+    ap = _Parser(
+        prog='python -m ciae.bench',
+        description=(
+            'Speed of ciae R50-FPN next to torchvision FCOS and Mask R-CNN R50-FPN (random weights, same inputs, '
+            'same number '
+            'of detections), as medians and ratios; plus fusion time vs detections and image size. With --train: one '
+            'training step of ciae next to FCOS with the same backbone, batch and input size.'
+        ),
+    )
     ap.add_argument('--device', default='cpu', help="'cpu', 'cuda', 'cuda:1' (default: %(default)s)")
     ap.add_argument('--amp', nargs='?', const='fp16', choices=list(AMP_DTYPES), help=(
         "autocast: --amp alone is float16 (inference: CUDA only); default: off, training on CUDA bf16"))
     ap.add_argument('--threads', type=int, help='torch CPU threads')
-    ap.add_argument('--sizes', type=int, nargs='+', default=[512, 640, 800], help='shorter sides (default: %(default)s)')
+    ap.add_argument(
+        '--sizes', type=int, nargs='+', default=[512, 640, 800], help='shorter sides (default: %(default)s)'
+    )
     ap.add_argument('--runs', type=int, help='timed runs (rounds) per measurement (default: 3; --train: 5)')
     ap.add_argument('--warmup', type=int, help='untimed runs first (default: 1; --train: 2, on CUDA 3)')
     ap.add_argument('--detections', type=int, default=100)
-    ap.add_argument('--tuned-peers', action='store_true', help="give FCOS and Mask R-CNN ciae's channels-last layout and folded batch norm")
-    ap.add_argument('--no-literal', action='store_true', help="skip the (slow) full-resolution fusion in the fusion table")
+    ap.add_argument(
+        '--tuned-peers',
+        action='store_true',
+        help="give FCOS and Mask R-CNN ciae's channels-last layout and folded batch norm",
+    )
+    ap.add_argument(
+        '--no-literal', action='store_true', help="skip the (slow) full-resolution fusion in the fusion table"
+    )
     ap.add_argument('--no-steps', action='store_true', help="skip the table of ciae's optimisations one at a time")
     ap.add_argument('--compile', nargs='?', const='default', choices=COMPILE_MODES, help=(
         "also time compiled copies of ciae (CIAE.compile_network) and FCOS (backbone and head), taking turns; "
         "--compile alone is torch.compile's default mode, 'reduce-overhead' adds CUDA graphs"))
-    ap.add_argument('--profile', action='store_true', help="print torch.profiler's operator table for ciae at the largest size (--train: of one training step)")
-    ap.add_argument('--train', action='store_true', help='benchmark training steps instead of inference (the inference sections are skipped)')
-    ap.add_argument('--train-configs', nargs='+', metavar='NAME', help="of synth, r50 (TRAIN_CONFIGS; default: synth; on CUDA synth r50)")
+    ap.add_argument(
+        '--profile',
+        action='store_true',
+        help="print torch.profiler's operator table for ciae at the largest size (--train: of one training step)",
+    )
+    ap.add_argument(
+        '--train',
+        action='store_true',
+        help='benchmark training steps instead of inference (the inference sections are skipped)',
+    )
+    ap.add_argument(
+        '--train-configs',
+        nargs='+',
+        metavar='NAME',
+        help="of synth, r50 (TRAIN_CONFIGS; default: synth; on CUDA synth r50)",
+    )
     ap.add_argument('--loss-backend', default='auto', choices=BACKENDS, help="--train: how the CIAE loss is computed "
                     "(model.loss_backend; default: %(default)s, the Triton kernels on a GPU)")
     ap.add_argument('--output', default='bench.json', help='JSON results (default: %(default)s)')
     try:
         a = ap.parse_args(argv)
         device = torch.device(a.device)
-        if device.type == 'cuda' and not torch.cuda.is_available(): raise ValueError('--device cuda but CUDA is not available')
+        if device.type == 'cuda' and not torch.cuda.is_available():
+            raise ValueError('--device cuda but CUDA is not available')
         configs = a.train_configs or (['synth', 'r50'] if device.type == 'cuda' else ['synth'])
         if unknown := [c for c in configs if c not in TRAIN_CONFIGS]:
             raise ValueError(f"unknown --train-configs {', '.join(unknown)}; choose from {', '.join(TRAIN_CONFIGS)}")
-        if a.train_configs and not a.train: raise ValueError('--train-configs needs --train')
-        if a.runs is not None and a.runs < 1: raise ValueError('--runs must be at least 1')
-        if a.warmup is not None and a.warmup < 0: raise ValueError('--warmup must be at least 0')
+        if a.train_configs and not a.train:
+            raise ValueError('--train-configs needs --train')
+        if a.runs is not None and a.runs < 1:
+            raise ValueError('--runs must be at least 1')
+        if a.warmup is not None and a.warmup < 0:
+            raise ValueError('--warmup must be at least 0')
     except (ValueError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if a.threads: torch.set_num_threads(a.threads)
+    if a.threads:
+        torch.set_num_threads(a.threads)
     amp_name = a.amp or ('bf16' if a.train and device.type == 'cuda' else 'off')
     amp = AMP_DTYPES[amp_name]
     runs = a.runs or (5 if a.train else 3)
@@ -429,29 +563,49 @@ def main(argv: list | None = None) -> int:
     torch.manual_seed(0)
     out = Path(a.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    res = dict(device=str(device), device_name=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu',
-               threads=torch.get_num_threads(), amp=amp_name, tuned_peers=a.tuned_peers, torch=torch.__version__,
-               torchvision=torchvision.__version__, complete=False, sizes=[], fusion=[], steps=[], train=[], compiled=[])
-    def save(**part):                                                       # after every section: a crash keeps what was measured
+    res = dict(
+        device=str(device),
+        device_name=torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu',
+        threads=torch.get_num_threads(),
+        amp=amp_name,
+        tuned_peers=a.tuned_peers,
+        torch=torch.__version__,
+        torchvision=torchvision.__version__,
+        complete=False,
+        sizes=[],
+        fusion=[],
+        steps=[],
+        train=[],
+        compiled=[],
+    )
+    # after every section: a crash keeps what was measured
+    def save(**part):
         res.update(part, memory=peak_memory(device))
         write_json_atomic(res, out)
     say = partial(print, flush=True)
     if a.train:
         layout = 'channels-last (NHWC), as the trainer runs them'
-        say(f"device {res['device_name']}, {res['threads']} threads, amp={amp_name}, both models {layout}; one training "
-            f"step (forward, losses, backward, SGD), median of {runs} rounds after {warmup} warm-up")
+        say(
+            f"device {res['device_name']}, {res['threads']} threads, amp={amp_name}, both models {layout}; one "
+            f"training "
+            f"step (forward, losses, backward, SGD), median of {runs} rounds after {warmup} warm-up"
+        )
         rows = []
         for name in configs:
             spec = dict(TRAIN_CONFIGS[name], model={**TRAIN_CONFIGS[name]['model'], 'loss_backend': a.loss_backend})
             rows.append(bench_train_config(name, spec, device, amp, runs, warmup, progress=True))
             save(train=rows)
             say('\n' + format_train(rows[-1:]))
-            if a.profile: say(f"\nciae training step, {name}:\n" + profile_train(spec, device, amp))
+            if a.profile:
+                say(f"\nciae training step, {name}:\n" + profile_train(spec, device, amp))
         save(complete=True)
         say(f"\npeak memory: {res['memory']}; wrote {a.output}")
         return 0
     peers = 'tuned like ciae' if a.tuned_peers else 'as torchvision ships them'
-    say(f"device {res['device_name']}, {res['threads']} threads, amp={amp_name}, peers {peers}; times per image, median of {runs}")
+    say(
+        f"device {res['device_name']}, {res['threads']} threads, amp={amp_name}, peers {peers}; times per image, "
+        f"median of {runs}"
+    )
     models = build_models(device, a.detections, tuned_peers=a.tuned_peers)
     rows = bench_sizes(models, device, a.sizes, runs, warmup, amp or False, progress=True)
     save(sizes=rows)
@@ -469,7 +623,8 @@ def main(argv: list | None = None) -> int:
         steps = bench_steps(CIAE(models['ciae'].cfg), device, max(a.sizes), runs, warmup, progress=True)
         save(steps=steps)
         say(f"\nciae's optimisations one at a time, shorter side {max(a.sizes)}:\n" + format_steps(steps))
-    if a.profile: say(f"\nciae at {max(a.sizes)}, operators by self time:\n" + profile_ciae(models['ciae'], device, max(a.sizes)))
+    if a.profile:
+        say(f"\nciae at {max(a.sizes)}, operators by self time:\n" + profile_ciae(models['ciae'], device, max(a.sizes)))
     save(complete=True)
     say(f"\npeak memory: {res['memory']}; wrote {a.output}")
     return 0
@@ -482,10 +637,13 @@ def coco_like_item(seed: int, height: int, width: int, num_stuff: int = 53, num_
     instances (rectangles and ellipses from 3 % to 60 % of the shorter side, random thing classes) painted on top,
     later ones occluding earlier ones, until the image holds a number of visible segments drawn from `segments`."""
     g = torch.Generator().manual_seed(seed)
-    def uni(lo: float = 0.0, hi: float = 1.0) -> float: return lo + (hi - lo) * float(torch.rand((), generator=g))
-    def integer(lo: int, hi: int) -> int: return int(torch.randint(lo, hi + 1, (), generator=g))   # lo..hi inclusive
+    def uni(lo: float = 0.0, hi: float = 1.0) -> float:
+        return lo + (hi - lo) * float(torch.rand((), generator=g))
+    def integer(lo: int, hi: int) -> int:
+        return int(torch.randint(lo, hi + 1, (), generator=g))   # lo..hi inclusive
     H, W = height, width
-    ys, xs = torch.arange(H).float()[:, None] + 0.5, torch.arange(W).float()[None] + 0.5   # (H, 1), (1, W) pixel centres
+    # (H, 1), (1, W) pixel centres
+    ys, xs = torch.arange(H).float()[:, None] + 0.5, torch.arange(W).float()[None] + 0.5
     target = integer(*segments)
     n_st = integer(min(3, num_stuff), min(12, num_stuff))
     stuff = torch.randperm(num_stuff, generator=g)[:n_st]                              # (n_st,) distinct stuff classes
@@ -493,9 +651,11 @@ def coco_like_item(seed: int, height: int, width: int, num_stuff: int = 53, num_
     stretch = (torch.rand(n_st, generator=g) + 0.5)[:, None, None]
     d = (ys - c[:, 0, None, None]) ** 2 + stretch * (xs - c[:, 1, None, None]) ** 2    # (n_st, H, W)
     category = stuff[d.argmin(0)]                                                      # (H, W) stuff ids
-    segment = category.clone()                                                         # a stuff segment's id is its class
+    # a stuff segment's id is its class
+    segment = category.clone()
     tries = 20 * segments[1]
-    counts = torch.bincount(segment.flatten() + 1, minlength=num_stuff + tries + 1)    # pixels per segment id + 1 (0: ignore)
+    # pixels per segment id + 1 (0: ignore)
+    counts = torch.bincount(segment.flatten() + 1, minlength=num_stuff + tries + 1)
 
     def blob(lo: float, hi: float):
         "A rectangle or an ellipse: (window slices, (h, w) bool mask inside the window), or None if it covers no pixel."
@@ -504,9 +664,12 @@ def coco_like_item(seed: int, height: int, width: int, num_stuff: int = 53, num_
         h, w, cy, cx = max(s * a, 1.0), max(s / a, 1.0), uni(0, H), uni(0, W)
         y0, y1 = max(int(cy - h / 2), 0), min(math.ceil(cy + h / 2), H)
         x0, x1 = max(int(cx - w / 2), 0), min(math.ceil(cx + w / 2), W)
-        if y1 <= y0 or x1 <= x0: return None
-        if uni() < 0.5: m = torch.ones(y1 - y0, x1 - x0, dtype=torch.bool)
-        else: m = ((ys[y0:y1] - cy) / (h / 2)) ** 2 + ((xs[:, x0:x1] - cx) / (w / 2)) ** 2 <= 1
+        if y1 <= y0 or x1 <= x0:
+            return None
+        if uni() < 0.5:
+            m = torch.ones(y1 - y0, x1 - x0, dtype=torch.bool)
+        else:
+            m = ((ys[y0:y1] - cy) / (h / 2)) ** 2 + ((xs[:, x0:x1] - cx) / (w / 2)) ** 2 <= 1
         return ((slice(y0, y1), slice(x0, x1)), m) if m.any() else None
 
     def paint(win, m, sid: int, cid: int):
@@ -516,11 +679,15 @@ def coco_like_item(seed: int, height: int, width: int, num_stuff: int = 53, num_
         counts[sid + 1] += int(m.sum())
 
     for _ in range(integer(0, 2)):                                                     # void (unlabelled) blobs
-        if (b := blob(0.02, 0.15)) is not None: paint(*b, -1, -1)
-    labels = []                                                                        # thing instance j: segment id num_stuff + j
+        if (b := blob(0.02, 0.15)) is not None:
+            paint(*b, -1, -1)
+    # thing instance j: segment id num_stuff + j
+    labels = []
     for _ in range(tries):
-        if int((counts[1:] > 0).sum()) >= target: break                               # each instance adds at most one segment
-        if (b := blob(0.03, 0.6)) is None: continue
+        if int((counts[1:] > 0).sum()) >= target:
+            break                               # each instance adds at most one segment
+        if (b := blob(0.03, 0.6)) is None:
+            continue
         label = num_stuff + integer(0, num_thing - 1)
         paint(*b, num_stuff + len(labels), label)
         labels.append(label)
@@ -531,7 +698,8 @@ def coco_like_item(seed: int, height: int, width: int, num_stuff: int = 53, num_
     segment = lut[segment + 1]                                                         # instances renumbered 0..N-1
     labels = torch.tensor(labels, dtype=torch.long)[keep] if n else torch.zeros(0, dtype=torch.long)   # (N,)
     masks = segment[None] == (num_stuff + torch.arange(len(labels)))[:, None, None]   # (N, H, W)
-    palette = torch.randint(0, 256, (num_stuff + len(labels) + 1, 3), generator=g)     # a colour per segment, grey for void
+    # a colour per segment, grey for void
+    palette = torch.randint(0, 256, (num_stuff + len(labels) + 1, 3), generator=g)
     palette[0] = 128
     image = palette[segment + 1] + torch.randint(-20, 21, (H, W, 3), generator=g)      # (H, W, 3)
     return dict(image=image.clamp(0, 255).to(torch.uint8).permute(2, 0, 1).contiguous(), category=category,
@@ -565,7 +733,11 @@ def segments_per_image(batch: dict) -> list:
 # %% ../nbs/40_bench.ipynb #9c80ebc1
 def _preset_spec(preset: str, num_stuff: int, num_thing: int, batch: int, size: tuple, data: str) -> dict:
     "A training configuration of the bench from a preset's model settings (no pretrained download: weights are random)."
-    model = {k: v for k, v in asdict(get_preset(preset).model).items() if k not in ('num_stuff', 'num_thing', 'channels_last')}
+    model = {
+        k: v
+        for k, v in asdict(get_preset(preset).model).items()
+        if k not in ('num_stuff', 'num_thing', 'channels_last')
+    }
     return dict(model={**model, 'pretrained': False}, num_stuff=num_stuff, num_thing=num_thing,
                 batch=batch, size=size, data=data)
 
@@ -597,7 +769,8 @@ def _sgd(model: torch.nn.Module) -> torch.optim.Optimizer:
 
 def _train_step(loss_fn, opt, scaler, device, amp):
     "One training step: forward and losses (`loss_fn`) under autocast, backward, optimizer step (float16: scaled)."
-    with torch.autocast(device.type, dtype=amp, enabled=amp is not None): loss = loss_fn()
+    with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
+        loss = loss_fn()
     opt.zero_grad(set_to_none=True)
     scaler.scale(loss).backward()
     scaler.step(opt)
@@ -622,7 +795,8 @@ def ciae_calls(model: CIAE, batch: dict, device, amp=None, total: int = 1) -> di
 def fcos_call(model: torch.nn.Module, batch: dict, num_stuff: int, device, amp=None):
     "FCOS's training step as fn(step) on the same images (float in [0, 1]) and thing boxes (labels 1..num_thing)."
     opt, scaler = _sgd(model), torch.amp.GradScaler(device.type, enabled=amp == torch.float16)
-    images = [im[:, :h, :w].float() / 255 for im, (h, w) in zip(batch['images'], batch['image_sizes'])]   # (3, h, w) each
+    # (3, h, w) each
+    images = [im[:, :h, :w].float() / 255 for im, (h, w) in zip(batch['images'], batch['image_sizes'])]
     targets = [dict(boxes=b, labels=l - num_stuff + 1) for b, l in zip(batch['boxes'], batch['labels'])]
     return lambda step: _train_step(lambda: sum(model(images, targets).values()), opt, scaler, device, amp)
 
@@ -633,19 +807,23 @@ def _rounds(calls: dict, device, warmup: int, runs: int, bar) -> dict:
         for k, fn in calls.items():
             _tick(bar, k)
             t = timed(lambda: fn(r), device, 0, 1)[0]
-            if r >= warmup: times[k].append(t)
+            if r >= warmup:
+                times[k].append(t)
     return times
 
 def count_syncs(fn, device) -> int | None:
     """Host-device synchronisations during one call of fn, counted with `torch.cuda.set_sync_debug_mode('warn')`
     (each `.item()`, `nonzero`, blocking copy ... warns once); None off CUDA."""
-    if device.type != 'cuda': return None
+    if device.type != 'cuda':
+        return None
     synchronize(device)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         torch.cuda.set_sync_debug_mode('warn')
-        try: fn()
-        finally: torch.cuda.set_sync_debug_mode(0)
+        try:
+            fn()
+        finally:
+            torch.cuda.set_sync_debug_mode(0)
     return sum('synchroniz' in str(w.message) for w in caught)
 
 def bench_train_config(name: str, spec: dict, device, amp=None, runs: int = 5, warmup: int = 2,
@@ -660,24 +838,44 @@ def bench_train_config(name: str, spec: dict, device, amp=None, runs: int = 5, w
     B, (H, W), ns, nt = spec['batch'], spec['size'], spec['num_stuff'], spec['num_thing']
     coco_extra = (spec['data'], ns, nt) != ('coco', 53, 80)
     bar = tqdm(total=(warmup + runs) * (3 + 2 * coco_extra), desc=f'train {name}', disable=not progress)
-    def make(ns: int, nt: int) -> CIAE: return CIAE(CIAEConfig(num_stuff=ns, num_thing=nt, channels_last=channels_last, **spec['model']))
+    def make(ns: int, nt: int) -> CIAE:
+        return CIAE(CIAEConfig(num_stuff=ns, num_thing=nt, channels_last=channels_last, **spec['model']))
     torch.manual_seed(0)
     ciae = make(ns, nt).to(device).train()
     fcos = fcos_peer(ciae.cfg, (H, W)).to(device).train()
-    if channels_last: fcos = fcos.to(memory_format=torch.channels_last)
+    if channels_last:
+        fcos = fcos.to(memory_format=torch.channels_last)
     batch = to_device(train_batch(spec['data'], B, (H, W), ns, nt), device)
     total = warmup + runs
     calls = {**ciae_calls(ciae, batch, device, amp, total), 'fcos': fcos_call(fcos, batch, ns, device, amp)}
     t = _rounds(calls, device, warmup, runs, bar)
     syncs = {k: count_syncs(partial(calls[k], total), device) for k in ('ciae', 'fcos')}   # one more step each
     cfg = ciae.cfg
-    res = dict(config=name, backbone=cfg.backbone, fpn_channels=cfg.fpn_channels, head_convs=cfg.head_convs,
-               embed_channels=cfg.embed_channels, embed_dim=cfg.embed_dim, num_stuff=ns, num_thing=nt, batch=B,
-               size=[H, W], data=spec['data'], amp={v: k for k, v in AMP_DTYPES.items()}[amp],
-               channels_last=channels_last, segments_per_image=segments_per_image(batch),
-               params={k: sum(p.numel() for p in m.parameters() if p.requires_grad) for k, m in dict(ciae=ciae, fcos=fcos).items()},
-               ciae=stats(t['ciae']), fcos=stats(t['fcos']), ciae_loss=stats(t['ciae_loss']), syncs_per_step=syncs)
-    for m in ('ciae', 'fcos'): res[f'{m}_images_per_s'] = B / statistics.median(t[m])
+    res = dict(
+        config=name,
+        backbone=cfg.backbone,
+        fpn_channels=cfg.fpn_channels,
+        head_convs=cfg.head_convs,
+        embed_channels=cfg.embed_channels,
+        embed_dim=cfg.embed_dim,
+        num_stuff=ns,
+        num_thing=nt,
+        batch=B,
+        size=[H, W],
+        data=spec['data'],
+        amp={v: k for k, v in AMP_DTYPES.items()}[amp],
+        channels_last=channels_last,
+        segments_per_image=segments_per_image(batch),
+        params={
+            k: sum(p.numel() for p in m.parameters() if p.requires_grad) for k, m in dict(ciae=ciae, fcos=fcos).items()
+        },
+        ciae=stats(t['ciae']),
+        fcos=stats(t['fcos']),
+        ciae_loss=stats(t['ciae_loss']),
+        syncs_per_step=syncs,
+    )
+    for m in ('ciae', 'fcos'):
+        res[f'{m}_images_per_s'] = B / statistics.median(t[m])
     res['ciae/fcos'] = statistics.median(c / f for c, f in zip(t['ciae'], t['fcos']))
     res['loss_share'] = statistics.median(l / c for l, c in zip(t['ciae_loss'], t['ciae']))
     del ciae, fcos, calls
@@ -703,17 +901,29 @@ def bench_train(device, configs=('synth',), amp=None, runs: int = 5, warmup: int
 
 def format_train(rows: list) -> str:
     "Plain-text table of bench_train: step times, images/s, ciae/FCOS, the CIAE loss's share of the step."
-    header = (f"{'config':8s} {'batch':>5s} {'size':>9s} {'amp':>5s} {'layout':>6s} {'ciae ms':>9s} {'FCOS ms':>9s} {'ciae img/s':>10s} "
-              f"{'FCOS img/s':>10s} {'ciae/FCOS':>9s} {'loss ms':>8s} {'loss %':>6s} {'COCO-like loss %':>16s} {'segs':>6s}")
+    header = (
+        f"{'config':8s} {'batch':>5s} {'size':>9s} {'amp':>5s} {'layout':>6s} {'ciae ms':>9s} {'FCOS ms':>9s} "
+        f"{'ciae img/s':>10s} "
+        f"{'FCOS img/s':>10s} {'ciae/FCOS':>9s} {'loss ms':>8s} {'loss %':>6s} {'COCO-like loss %':>16s} {'segs':>6s}"
+    )
     syncs = [r['syncs_per_step'] for r in rows]
-    lines = [f"{r['config']:8s} {r['batch']:5d} {r['size'][0]:>4d}×{r['size'][1]:<4d} {r['amp']:>5s} "
-             f"{'NHWC' if r['channels_last'] else 'NCHW':>6s} {r['ciae']['median_ms']:9.1f} {r['fcos']['median_ms']:9.1f} "
-             f"{r['ciae_images_per_s']:10.2f} {r['fcos_images_per_s']:10.2f} {r['ciae/fcos']:9.2f} "
-             f"{r['ciae_loss']['median_ms']:8.1f} {100 * r['loss_share']:6.1f} {100 * r['coco_like']['loss_share']:16.1f} "
-             f"{statistics.mean(r['segments_per_image']):6.1f}" +
-             ('' if s['ciae'] is None else f"   host syncs per step: ciae {s['ciae']}, FCOS {s['fcos']}") for r, s in zip(rows, syncs)]
-    return _table(header, lines + ["goals: ciae/FCOS ≤ 1.3; CIAE loss forward + backward ≤ 15 % of the step on the COCO-like batch "
-                                   "(133 categories, 20–50 segments per image; segs: mean segments per image of the timed batch)"])
+    lines = [
+        f"{r['config']:8s} {r['batch']:5d} {r['size'][0]:>4d}×{r['size'][1]:<4d} {r['amp']:>5s} "
+        f"{'NHWC' if r['channels_last'] else 'NCHW':>6s} {r['ciae']['median_ms']:9.1f} {r['fcos']['median_ms']:9.1f} "
+        f"{r['ciae_images_per_s']:10.2f} {r['fcos_images_per_s']:10.2f} {r['ciae/fcos']:9.2f} "
+        f"{r['ciae_loss']['median_ms']:8.1f} {100 * r['loss_share']:6.1f} {100 * r['coco_like']['loss_share']:16.1f} "
+        f"{statistics.mean(r['segments_per_image']):6.1f}"
+        + ('' if s['ciae'] is None else f"   host syncs per step: ciae {s['ciae']}, FCOS {s['fcos']}")
+        for r, s in zip(rows, syncs)
+    ]
+    return _table(
+        header,
+        lines
+        + [
+            "goals: ciae/FCOS ≤ 1.3; CIAE loss forward + backward ≤ 15 % of the step on the COCO-like batch "
+            "(133 categories, 20–50 segments per image; segs: mean segments per image of the timed batch)"
+        ],
+    )
 
 def profile_train(spec: dict, device, amp=None, channels_last: bool | None = None, rows: int = 15) -> str:
     """Where one ciae training step of `spec` spends its time, after one warm-up step: the phases (forward + losses,
@@ -723,12 +933,15 @@ def profile_train(spec: dict, device, amp=None, channels_last: bool | None = Non
     torch.manual_seed(0)
     model = CIAE(CIAEConfig(num_stuff=spec['num_stuff'], num_thing=spec['num_thing'], channels_last=channels_last,
                             **spec['model'])).to(device).train()
-    batch = to_device(train_batch(spec['data'], spec['batch'], spec['size'], spec['num_stuff'], spec['num_thing']), device)
+    batch = to_device(
+        train_batch(spec['data'], spec['batch'], spec['size'], spec['num_stuff'], spec['num_thing']), device
+    )
     opt, scaler = _sgd(model), torch.amp.GradScaler(device.type, enabled=amp == torch.float16)
     step = partial(_train_step, lambda: model(batch, step=0, total_steps=1)['loss'], opt, scaler, device, amp)
     step()
     clock = SyncTimer(device)
-    with torch.autocast(device.type, dtype=amp, enabled=amp is not None): loss = model(batch, step=0, total_steps=1)['loss']
+    with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
+        loss = model(batch, step=0, total_steps=1)['loss']
     clock.mark('forward + losses')
     opt.zero_grad(set_to_none=True)
     scaler.scale(loss).backward()
@@ -745,4 +958,5 @@ def profile_train(spec: dict, device, amp=None, channels_last: bool | None = Non
             prof.key_averages().table(sort_by=key, row_limit=rows))
 
 # %% ../nbs/40_bench.ipynb #d788b1f2
-if __name__ == '__main__': sys.exit(main())
+if __name__ == '__main__':
+    sys.exit(main())

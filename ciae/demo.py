@@ -1,4 +1,5 @@
-"""`python -m ciae.demo`: learn a free embedding map for a toy scene with the CIAE loss, assign pixels, and score it with the official PQ.
+"""`python -m ciae.demo`: learn a free embedding map for a toy scene with the CIAE loss, assign pixels, and score it
+with the official PQ.
 
 Docs: https://ciae.github.io/ciae/demo.html.md"""
 
@@ -41,23 +42,27 @@ def run_demo(out: str | Path = 'outputs/demo', steps: int = 300, dim: int = 16, 
              seed: int = 0, progress: bool = True, term: str = 'loss', margin: float = 0.15, k: int | None = 5,
              momentum: float = 0.9999, box_expand: float | None = 1.5, min_stuff_area: int = 4096,
              init: Tensor | None = None) -> dict:
-    """Fit a free embedding map to the (upscaled) toy scene with L_CIAE, assign, write COCO panoptic files and evaluate PQ.
+    """Fit a free embedding map to the (upscaled) toy scene with L_CIAE, assign, write COCO panoptic files and evaluate
+    PQ.
     `term` is the loss minimised: 'loss' (L_CIAE, eq. 12), 'cae' (L_CAE alone) or 'iae' (L_IAE alone). The loss's
     settings, for the ablations: triplet `margin` (Table VII), top-`k` terms per pixel (eq. 9; None = all), the memory's
     base `momentum` (eq. 13, Table V), `box_expand` (Section IV-B, Table VI; None = no filtering); `min_stuff_area` is
     the inference's smallest stuff region (Section IV-C); `init` (D, H, W) is the starting map (default: random)."""
-    if term not in ('loss', 'cae', 'iae'): raise ValueError(f"term must be 'loss', 'cae' or 'iae', got {term!r}")
+    if term not in ('loss', 'cae', 'iae'):
+        raise ValueError(f"term must be 'loss', 'cae' or 'iae', got {term!r}")
     torch.manual_seed(seed)
     out = Path(out)
     sc = toy_scene()
-    def up(m): return m.repeat_interleave(scale, 0).repeat_interleave(scale, 1)       # the scene at `scale`×
+    def up(m):
+        return m.repeat_interleave(scale, 0).repeat_interleave(scale, 1)       # the scene at `scale`×
     segment, category, boxes = up(sc.segment), up(sc.category), sc.boxes * scale
     H, W = segment.shape
     crit = CIAELoss(sc.num_stuff, sc.num_thing, dim=dim, margin=margin, k=k, box_expand=box_expand,
                     base_momentum=momentum, seed=seed)
     memory_init = crit.memory.embeddings.clone()                                   # (C, D) before eq. 14
     start = torch.randn(dim, H, W) if init is None else init.detach().clone().float()
-    if start.shape != (dim, H, W): raise ValueError(f"init must have shape {(dim, H, W)}, got {tuple(start.shape)}")
+    if start.shape != (dim, H, W):
+        raise ValueError(f"init must have shape {(dim, H, W)}, got {tuple(start.shape)}")
     emb = start[None].requires_grad_()                                              # the learnable map (B, D, H, W)
     opt = torch.optim.Adam([emb], lr=lr)
     history, t0 = [], time.perf_counter()
@@ -82,8 +87,21 @@ def run_demo(out: str | Path = 'outputs/demo', steps: int = 300, dim: int = 16, 
     results = evaluate_pq(out / 'gt.json', out / 'pred.json')
     write_json_atomic(dict(results={s: results[s] for s in ('All', 'Things', 'Stuff')}, history=history,
                            fit_seconds=fit_s, steps=steps, dim=dim), out / 'metrics.json')
-    return dict(results=results, history=history, segment=segment, category=category, embedding=P, memory=crit.memory.embeddings,
-                memory_init=memory_init, boxes=boxes, panoptic=pan, locations=locs, names=sc.names, fit_seconds=fit_s, out=out)
+    return dict(
+        results=results,
+        history=history,
+        segment=segment,
+        category=category,
+        embedding=P,
+        memory=crit.memory.embeddings,
+        memory_init=memory_init,
+        boxes=boxes,
+        panoptic=pan,
+        locations=locs,
+        names=sc.names,
+        fit_seconds=fit_s,
+        out=out,
+    )
 
 # %% ../nbs/09_demo.ipynb #c35db7c5
 def main(argv: list | None = None):
@@ -96,9 +114,11 @@ def main(argv: list | None = None):
     ap.add_argument('--dim', type=int, default=16, help='embedding dimension D (default: %(default)s)')
     ap.add_argument('--seed', type=int, default=0, help='random seed (default: %(default)s)')
     a = ap.parse_args(argv)
-    if a.steps < 1 or a.dim < 2: ap.error('--steps must be >= 1 and --dim >= 2')
+    if a.steps < 1 or a.dim < 2:
+        ap.error('--steps must be >= 1 and --dim >= 2')
     d = run_demo(a.out, steps=a.steps, dim=a.dim, seed=a.seed)
-    import matplotlib.pyplot as plt                      # the backend stays the caller's: a notebook keeps its inline plots
+    # the backend stays the caller's: a notebook keeps its inline plots
+    import matplotlib.pyplot as plt
     plt.close(plot_demo(d, Path(a.out) / 'demo.png'))
     print(pq_table(d['results']))
     print(f"fit: {a.steps} steps in {d['fit_seconds']:.1f} s; wrote {Path(a.out) / 'pred.json'}, "
@@ -106,4 +126,5 @@ def main(argv: list | None = None):
     return d
 
 # %% ../nbs/09_demo.ipynb #91391637
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    main()

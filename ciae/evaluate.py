@@ -1,4 +1,5 @@
-"""`python -m ciae.evaluate`: the command-line tool; the evaluation itself lives in `ciae.engine.evaluate` (the evaluation notebook).
+"""`python -m ciae.evaluate`: the command-line tool; the evaluation itself lives in `ciae.engine.evaluate` (the
+evaluation notebook).
 
 Docs: https://ciae.github.io/ciae/evaluate_cli.html.md"""
 
@@ -11,4 +12,5 @@ __all__ = []
 import sys
 from .engine.evaluate import main
 
-if __name__ == '__main__': sys.exit(main())
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,4 +1,5 @@
-"""`python -m ciae.predict`: a checkpoint and image files or folders → COCO-panoptic PNG + JSON and overlay pictures, robust to odd inputs.
+"""`python -m ciae.predict`: a checkpoint and image files or folders → COCO-panoptic PNG + JSON and overlay pictures,
+robust to odd inputs.
 
 Docs: https://ciae.github.io/ciae/predict.html.md"""
 
@@ -24,28 +25,47 @@ __all__ = ['IMAGE_EXTS', 'list_images', 'dataset_images', 'overlay', 'predict_im
 IMAGE_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp'}
 
 def list_images(inputs: list) -> list:
-    "Expand files and folders (sorted image files inside) into a list of paths; missing paths are kept (reported later)."
+    """Expand files and folders (sorted image files inside) into a list of paths; missing paths are kept (reported
+    later)."""
     out = []
     for p in map(Path, inputs):
-        if p.is_dir(): out += sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_EXTS)
-        else: out.append(p)
+        if p.is_dir():
+            out += sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_EXTS)
+        else:
+            out.append(p)
     return out
 
 def dataset_images(root: str | Path, split: str) -> tuple[list, list, list, list]:
-    "(paths, image ids, file names, categories) of a COCO-panoptic split, in its JSON's order; DatasetError (one line) if its JSON is unusable."
+    """(paths, image ids, file names, categories) of a COCO-panoptic split, in its JSON's order; DatasetError (one line)
+    if its JSON is unusable."""
     image_dir, json_path, _ = split_paths(root, split)
     js = load_panoptic_json(json_path)
     ims = js['images']
     bad = next((im for im in ims if 'id' not in im or 'file_name' not in im), None)
-    if bad is not None: raise DatasetError(f"{json_path}: image entry without id/file_name: {bad}")
+    if bad is not None:
+        raise DatasetError(f"{json_path}: image entry without id/file_name: {bad}")
     seen = set()
     for im in ims:
-        if im['id'] in seen: raise DatasetError(f"{json_path}: duplicate image id {im['id']}")
+        if im['id'] in seen:
+            raise DatasetError(f"{json_path}: duplicate image id {im['id']}")
         seen.add(im['id'])
-    return [image_dir / im['file_name'] for im in ims], [im['id'] for im in ims], [im['file_name'] for im in ims], js['categories']
+    return (
+        [image_dir / im['file_name'] for im in ims],
+        [im['id'] for im in ims],
+        [im['file_name'] for im in ims],
+        js['categories'],
+    )
 
-def overlay(image: torch.Tensor, pan: torch.Tensor, segments: list, names: dict, emb: torch.Tensor | None = None, alpha: float = 0.5):
-    "A matplotlib figure: the image blended with one colour per segment and category names (and the PCA of the embedding)."
+def overlay(
+    image: torch.Tensor,
+    pan: torch.Tensor,
+    segments: list,
+    names: dict,
+    emb: torch.Tensor | None = None,
+    alpha: float = 0.5,
+):
+    """A matplotlib figure: the image blended with one colour per segment and category names (and the PCA of the
+    embedding)."""
     import matplotlib.pyplot as plt
     from ciae.viz import embedding_to_rgb, label_position
     img = image.permute(1, 2, 0).numpy() / 255.0
@@ -53,7 +73,8 @@ def overlay(image: torch.Tensor, pan: torch.Tensor, segments: list, names: dict,
     colours = {s['id']: rng.uniform(0.2, 1.0, 3) for s in segments}
     col = np.zeros_like(img)
     p = pan.numpy()
-    for sid, c in colours.items(): col[p == sid] = c
+    for sid, c in colours.items():
+        col[p == sid] = c
     blend = np.where((p > 0)[..., None], (1 - alpha) * img + alpha * col, img)
     fig, axs = plt.subplots(1, 2 if emb is not None else 1, figsize=(12 if emb is not None else 6, 5), squeeze=False)
     axs = axs[0]
@@ -77,7 +98,8 @@ def predict_images(model, meta: dict, paths: list, out: str | Path, pca: bool = 
     """Predict each image into `out` (`PanopticWriter`: panoptic/<name>.png at the image's size, predictions.jsonl,
     predictions.json) with a picture in vis/; returns (number written, list of one-line errors). The JSON's image ids
     are `image_ids` (a dataset's, see `dataset_images`), else 0..n−1; its file names `file_names`, else the paths."""
-    import matplotlib.pyplot as plt                     # the backend stays the caller's; each figure is closed once saved
+    # the backend stays the caller's; each figure is closed once saved
+    import matplotlib.pyplot as plt
     out = Path(out)
     (out / 'vis').mkdir(parents=True, exist_ok=True)
     inp = meta.get('config', {}).get('input', {})
@@ -89,17 +111,29 @@ def predict_images(model, meta: dict, paths: list, out: str | Path, pca: bool = 
     with PanopticWriter(out / 'panoptic', out / 'predictions.json', meta['categories']) as writer:
         for k, path in enumerate(tqdm(paths, desc='predict', disable=not progress)):
             path = Path(path)
-            try: img, size = read_image(path, short, max_size, exif=True)   # (3, h, w) uint8 at the network's input size
+            try:
+                img, size = read_image(path, short, max_size, exif=True)   # (3, h, w) uint8 at the network's input size
             except DatasetError as e:
                 errors.append(str(e))
                 print(f"error: {e}", file=sys.stderr)
                 continue
-            p = model.predict(to_device(collate([dict(image=img)]), device), return_embedding=pca, category_ids=cats.ids,
-                              out_sizes=[size], keep_size=True)[0]              # (h, w) map; stuff areas counted at (H, W)
+            p = model.predict(
+                to_device(collate([dict(image=img)]), device),
+                return_embedding=pca,
+                category_ids=cats.ids,
+                out_sizes=[size],
+                keep_size=True,
+            )[0]  # (h, w) map; stuff areas counted at (H, W)
             stem = path.stem if path.stem not in used else f"{path.stem}_{k}"
             used.add(stem)
-            ann = writer.add(image_ids[k] if image_ids is not None else k, file_names[k] if file_names is not None else str(path),
-                             p['panoptic'], p['segments_info'], size, png_name=f'{stem}.png')   # written at the size (H, W)
+            ann = writer.add(
+                image_ids[k] if image_ids is not None else k,
+                file_names[k] if file_names is not None else str(path),
+                p['panoptic'],
+                p['segments_info'],
+                size,
+                png_name=f'{stem}.png',
+            )  # written at the size (H, W)
             fig = overlay(img, p['panoptic'].cpu(), ann['segments_info'], names, p['embedding'].cpu() if pca else None)
             fig.savefig(out / 'vis' / f'{stem}.jpg', dpi=90)
             plt.close(fig)
@@ -114,13 +148,23 @@ def _split_hint(inputs: list) -> None:
 
 def main(argv: list | None = None) -> int:
     "python -m ciae.predict --checkpoint CKPT (INPUT... | --dataset ROOT --split S) [--output DIR] [--pca] [--device D]"
-    ap = argparse.ArgumentParser(prog='python -m ciae.predict', description=(
-        'Panoptic segmentation of image files or folders with a ciae checkpoint: COCO panoptic PNG + JSON and overlay pictures. '
-        "Images given as files or folders are numbered 0..n-1 in the JSON, in the order given; with --dataset the split's "
-        'own image ids and file names are kept, so the JSON can be scored against its ground truth.'))
+    ap = argparse.ArgumentParser(
+        prog='python -m ciae.predict',
+        description=(
+            'Panoptic segmentation of image files or folders with a ciae checkpoint: COCO panoptic PNG + JSON and '
+            'overlay pictures. '
+            "Images given as files or folders are numbered 0..n-1 in the JSON, in the order given; with --dataset "
+            "the split's "
+            'own image ids and file names are kept, so the JSON can be scored against its ground truth.'
+        ),
+    )
     ap.add_argument('inputs', nargs='*', help='image files and/or folders (none with --dataset)')
     ap.add_argument('--checkpoint', required=True, help='checkpoint file or run folder')
-    ap.add_argument('--dataset', metavar='ROOT', help="COCO-panoptic dataset root: predict the images of --split, keeping their image ids")
+    ap.add_argument(
+        '--dataset',
+        metavar='ROOT',
+        help="COCO-panoptic dataset root: predict the images of --split, keeping their image ids",
+    )
     ap.add_argument('--split', default='val', help='split of --dataset (default: %(default)s)')
     ap.add_argument('--output', default='predictions', help='output folder (default: %(default)s)')
     ap.add_argument('--pca', action='store_true', help='add the PCA view of the embedding map to the pictures')
@@ -133,17 +177,20 @@ def main(argv: list | None = None) -> int:
     if not a.dataset and not a.inputs:
         print("error: no inputs (give image files/folders, or --dataset ROOT --split S)", file=sys.stderr)
         return 2
-    try: device = resolve_device(a.device)
+    try:
+        device = resolve_device(a.device)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    try: model, meta = load_model(a.checkpoint, device, optimize=True)
+    try:
+        model, meta = load_model(a.checkpoint, device, optimize=True)
     except CheckpointError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     image_ids = file_names = None
     if a.dataset:
-        try: paths, image_ids, file_names, dcats = dataset_images(a.dataset, a.split)
+        try:
+            paths, image_ids, file_names, dcats = dataset_images(a.dataset, a.split)
         except DatasetError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
@@ -160,9 +207,12 @@ def main(argv: list | None = None) -> int:
         if not paths:
             print(f"error: no images in {' '.join(a.inputs)}", file=sys.stderr)
             return 2
-    n, errors = predict_images(model, meta, paths, a.output, a.pca, progress=not a.quiet, image_ids=image_ids, file_names=file_names)
+    n, errors = predict_images(
+        model, meta, paths, a.output, a.pca, progress=not a.quiet, image_ids=image_ids, file_names=file_names
+    )
     print(f"{n} image(s) written to {a.output}, {len(errors)} failed")
     return 1 if errors else 0
 
 # %% ../nbs/34_predict.ipynb #c9a9b741
-if __name__ == '__main__': sys.exit(main())
+if __name__ == '__main__':
+    sys.exit(main())

@@ -16,5 +16,6 @@ THREAD_VARS = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS')
 def one_thread_per_worker(cells=None, env=None):
     "nbdev `test_setup` hook: one math thread per notebook worker unless the user already chose a count."
     env = os.environ if env is None else env
-    for var in THREAD_VARS: env.setdefault(var, '1')
+    for var in THREAD_VARS:
+        env.setdefault(var, '1')
     return {var: env[var] for var in THREAD_VARS}

@@ -1,4 +1,5 @@
-"""A tiny hand-drawn panoptic scene in the paper's id conventions, used by every worked example and test. Its pictures are drawn with `ciae.viz` (13_viz).
+"""A tiny hand-drawn panoptic scene in the paper's id conventions, used by every worked example and test. Its
+pictures are drawn with `ciae.viz` (13_viz).
 
 Docs: https://ciae.github.io/ciae/toy.html.md"""
 
@@ -27,7 +28,8 @@ class ToyScene:
     num_thing: int
 
     @property
-    def num_instances(self): return len(self.boxes)
+    def num_instances(self):
+        return len(self.boxes)
 
 # %% ../nbs/00_toy.ipynb #6616f33e
 def toy_scene() -> ToyScene:

@@ -21,11 +21,15 @@ __all__ = ['parse_args', 'main']
 # %% ../nbs/33b_train_cli.ipynb #33b00001
 def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespace]:
     "Command line → (TrainConfig, args). KEY=VALUE overrides any config field after the options."
-    ap = argparse.ArgumentParser(prog='python -m ciae.train', formatter_class=argparse.RawDescriptionHelpFormatter,
-        description='Train CIAE (Gao et al.) for panoptic segmentation. With no arguments: the embedded synthetic default.',
+    ap = argparse.ArgumentParser(
+        prog='python -m ciae.train',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description='Train CIAE (Gao et al.) for panoptic segmentation. With no arguments: the embedded synthetic '
+        'default.',
         epilog='Presets: ' + ', '.join(PRESETS) + '\nOverrides: any config field as KEY=VALUE, e.g. model.margin=0.2 '
-               'solver.base_lr=0.02 input.short_sizes=640,800 (see nbs/30_config.ipynb).\n'
-               'Multi-GPU: torchrun --nproc_per_node=N -m ciae.train --preset r50_1x --data data/coco')
+        'solver.base_lr=0.02 input.short_sizes=640,800 (see nbs/30_config.ipynb).\n'
+        'Multi-GPU: torchrun --nproc_per_node=N -m ciae.train --preset r50_1x --data data/coco',
+    )
     ap.add_argument('--preset', default='synth', help='configuration preset (default: %(default)s)')
     ap.add_argument('--data', help='dataset root in COCO panoptic layout')
     ap.add_argument('--train-split', help='training split name (e.g. train2017)')
@@ -48,12 +52,18 @@ def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespac
     cfg = get_preset(a.preset)
     for opt, key in [('data', 'data'), ('train_split', 'train_split'), ('val_split', 'val_split'), ('output', 'output'),
                      ('device', 'device'), ('workers', 'workers'), ('seed', 'seed')]:
-        if getattr(a, opt) is not None: setattr(cfg, key, getattr(a, opt))
-    if a.data is not None and Path(a.data) != Path(get_preset(a.preset).data): cfg.synth = False   # the user's own data
-    if a.max_iter is not None: cfg.solver.max_iter = a.max_iter
-    if a.batch_size is not None: cfg.solver.batch_size = a.batch_size
-    if a.amp is not None: cfg.amp = a.amp
-    if a.no_amp: cfg.amp = 'off'
+        if getattr(a, opt) is not None:
+            setattr(cfg, key, getattr(a, opt))
+    if a.data is not None and Path(a.data) != Path(get_preset(a.preset).data):
+        cfg.synth = False   # the user's own data
+    if a.max_iter is not None:
+        cfg.solver.max_iter = a.max_iter
+    if a.batch_size is not None:
+        cfg.solver.batch_size = a.batch_size
+    if a.amp is not None:
+        cfg.amp = a.amp
+    if a.no_amp:
+        cfg.amp = 'off'
     return apply_overrides(cfg, a.overrides), a
 
 def main(argv: list | None = None) -> int:
@@ -63,7 +73,8 @@ def main(argv: list | None = None) -> int:
         train(cfg, resume=a.resume, save_all_ranks=a.save_all_ranks, progress=not a.quiet)
     except DatasetError as e:
         print(f"error: {error_message(e)}", file=sys.stderr)
-        if 'panoptic JSON not found' in str(e): print(COCO_HINT, file=sys.stderr)
+        if 'panoptic JSON not found' in str(e):
+            print(COCO_HINT, file=sys.stderr)
         return 2
     except (CheckpointError, ValueError, OSError) as e:                      # OSError: a folder that cannot be written
         print(f"error: {error_message(e)}", file=sys.stderr)
@@ -72,8 +83,10 @@ def main(argv: list | None = None) -> int:
         print(f"error: {error_message(e)}", file=sys.stderr)
         return 1
     finally:
-        if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
     return 0
 
 # %% ../nbs/33b_train_cli.ipynb #33b00002
-if __name__ == '__main__': sys.exit(main())
+if __name__ == '__main__':
+    sys.exit(main())

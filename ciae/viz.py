@@ -1,4 +1,5 @@
-"""Every drawing helper: id maps, embeddings as RGB, label positions, dataset samples with their targets, and predictions.
+"""Every drawing helper: id maps, embeddings as RGB, label positions, dataset samples with their targets, and
+predictions.
 
 Docs: https://ciae.github.io/ciae/viz.html.md"""
 
@@ -27,11 +28,13 @@ def show_ids(ids: Tensor, ax=None, title: str | None = None, names: list | None 
     "Show an (H, W) integer id map, one colour per id, void (negative or 0 if `names` is None) black."
     import matplotlib.pyplot as plt
     ids = torch.as_tensor(ids).cpu()
-    if ax is None: _, ax = plt.subplots(figsize=(4, 3))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 3))
     uniq = [int(u) for u in ids.unique() if u >= 0]
     cmap = plt.get_cmap('tab20')
     rgb = np.zeros((*ids.shape, 3))
-    for n, u in enumerate(uniq): rgb[(ids == u).numpy()] = cmap(n % 20)[:3]
+    for n, u in enumerate(uniq):
+        rgb[(ids == u).numpy()] = cmap(n % 20)[:3]
     ax.imshow(rgb, interpolation='nearest')
     if names is not None:
         for u in uniq:
@@ -39,7 +42,8 @@ def show_ids(ids: Tensor, ax=None, title: str | None = None, names: list | None 
             ax.text(x, y, names[u] if u < len(names) else str(u), ha='center', va='center', fontsize=7, color='white')
     ax.set_xticks([])
     ax.set_yticks([])
-    if title: ax.set_title(title, fontsize=9)
+    if title:
+        ax.set_title(title, fontsize=9)
     return ax
 
 # %% ../nbs/13_viz.ipynb #044f08fa
@@ -55,11 +59,13 @@ def embedding_to_rgb(emb: Tensor) -> Tensor:
 
 # %% ../nbs/13_viz.ipynb #2be6b59e
 def show_sample(ds, i: int, axs=None, max_names: int = 12):
-    "Draw item `i` of a CocoPanoptic dataset: image, panoptic map with names and boxes; merged semantic, segments, ignore."
+    """Draw item `i` of a CocoPanoptic dataset: image, panoptic map with names and boxes; merged semantic, segments,
+    ignore."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
     it, cats = ds[i], ds.categories
-    if axs is None: _, axs = plt.subplots(2, 3, figsize=(12, 6.5))
+    if axs is None:
+        _, axs = plt.subplots(2, 3, figsize=(12, 6.5))
     axs = np.asarray(axs).reshape(2, 3)
     img = it['image'].permute(1, 2, 0).numpy()
     axs[0, 0].imshow(img)
@@ -68,7 +74,8 @@ def show_sample(ds, i: int, axs=None, max_names: int = 12):
     show_ids(seg, axs[0, 1], 'panoptic segments')
     names = []
     for sid in seg.unique().tolist():
-        if sid < 0: continue
+        if sid < 0:
+            continue
         c = sid if sid < cats.num_stuff else int(it['labels'][sid - cats.num_stuff])
         names.append((int((seg == sid).sum()), *label_position(seg == sid), cats.names[c]))
     for _, x, y, n in sorted(names, reverse=True)[:max_names]:
@@ -91,11 +98,13 @@ def show_sample(ds, i: int, axs=None, max_names: int = 12):
 
 # %% ../nbs/13_viz.ipynb #9d561afd
 def show_prediction(image: Tensor, pred: dict, names: list, num_stuff: int, axs=None, max_boxes: int = 30):
-    "Image with detections and their source locations; PCA of the embedding (if predicted with return_embedding); panoptic result with names."
+    """Image with detections and their source locations; PCA of the embedding (if predicted with return_embedding);
+    panoptic result with names."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
     has_emb = 'embedding' in pred
-    if axs is None: _, axs = plt.subplots(1, 3 if has_emb else 2, figsize=(5 * (3 if has_emb else 2), 4))
+    if axs is None:
+        _, axs = plt.subplots(1, 3 if has_emb else 2, figsize=(5 * (3 if has_emb else 2), 4))
     H, W = pred['panoptic'].shape
     img = image[:, :H, :W].permute(1, 2, 0).cpu().numpy()                     # drop batch padding
     axs[0].imshow(img)
@@ -135,15 +144,18 @@ def plot_demo(d: dict, path: str | Path | None = None):
     for a in axs[1:3]:
         a.set_xticks([])
         a.set_yticks([])
-    for k in ('loss', 'cae', 'iae'): axs[3].plot([h[k] for h in d['history']], label=k)
+    for k in ('loss', 'cae', 'iae'):
+        axs[3].plot([h[k] for h in d['history']], label=k)
     axs[3].set_yscale('log')
     axs[3].legend(fontsize=8)
     axs[3].set_title('loss per step', fontsize=9)
     fig.tight_layout()
-    if path: fig.savefig(path, dpi=90)
+    if path:
+        fig.savefig(path, dpi=90)
     return fig
 def plot_sphere(fits: dict, max_points: int = 1500, seed: int = 0):
-    """Fig. 2 of the paper for 3-d embeddings: for each fit (name → `run_demo` result with dim=3), the pixel embeddings on
+    """Fig. 2 of the paper for 3-d embeddings: for each fit (name → `run_demo` result with dim=3), the pixel embeddings
+    on
     the unit sphere coloured by segment, the category memories as black arrows and the instance means as crosses."""
     import matplotlib.pyplot as plt
     fig = plt.figure(figsize=(3.6 * len(fits), 3.8))
@@ -156,7 +168,8 @@ def plot_sphere(fits: dict, max_points: int = 1500, seed: int = 0):
         keep = keep[torch.randperm(len(keep), generator=g)[:max_points]]
         pts, ids = emb.flatten(1)[:, keep].T, seg.flatten()[keep]              # (M, 3), (M,)
         ax.scatter(*pts.T, c=[cmap(int(i) % 10) for i in ids], s=3, alpha=0.6)
-        for m in d['memory']: ax.quiver(0, 0, 0, *m.tolist(), color='black', lw=1.5, arrow_length_ratio=0.12)
+        for m in d['memory']:
+            ax.quiver(0, 0, 0, *m.tolist(), color='black', lw=1.5, arrow_length_ratio=0.12)
         u, v = torch.meshgrid(torch.linspace(0, 2 * torch.pi, 25), torch.linspace(0, torch.pi, 13), indexing='ij')
         ax.plot_wireframe(u.cos() * v.sin(), u.sin() * v.sin(), v.cos(), color='grey', lw=0.2, alpha=0.3)
         ax.set_title(name, fontsize=10, y=0.92)
@@ -194,15 +207,19 @@ def live_kernel() -> bool:
     try:
         from IPython import get_ipython
         shell = get_ipython()
-    except ImportError: return False
-    if shell is None or getattr(shell, 'kernel', None) is None: return False
+    except ImportError:
+        return False
+    if shell is None or getattr(shell, 'kernel', None) is None:
+        return False
     import importlib.util
     return importlib.util.find_spec('ipywidgets') is not None
 
 def _control(name: str, spec):
-    "The widget of one control: a bool → a checkbox; (default, low, high, step) → a slider, of integers if all four are."
+    """The widget of one control: a bool → a checkbox; (default, low, high, step) → a slider, of integers if all four
+    are."""
     import ipywidgets as w
-    if isinstance(spec, bool): return w.Checkbox(value=spec, description=name)
+    if isinstance(spec, bool):
+        return w.Checkbox(value=spec, description=name)
     value, low, high, step = spec
     ints = all(isinstance(v, int) and not isinstance(v, bool) for v in spec)
     return (w.IntSlider if ints else w.FloatSlider)(value=value, min=low, max=high, step=step, description=name,
@@ -216,7 +233,8 @@ def explore(draw, controls: dict, live: bool | None = None):
     that same output in place. Returns the box of controls, or None when not live."""
     import matplotlib.pyplot as plt
     fig = draw(**{k: v if isinstance(v, bool) else v[0] for k, v in controls.items()})
-    if not (live_kernel() if live is None else live): return None        # the inline backend shows `fig` as usual
+    if not (live_kernel() if live is None else live):
+        return None        # the inline backend shows `fig` as usual
     import ipywidgets as w
     from IPython.display import display
     widgets = {k: _control(k, v) for k, v in controls.items()}
@@ -229,7 +247,8 @@ def explore(draw, controls: dict, live: bool | None = None):
         f = draw(**{k: c.value for k, c in widgets.items()})
         shown.update(f)
         plt.close(f)
-    for c in widgets.values(): c.observe(redraw, 'value')
+    for c in widgets.values():
+        c.observe(redraw, 'value')
     return box
 
 # %% ../nbs/13_viz.ipynb #80d6fc44
@@ -249,7 +268,8 @@ def show_pixel_queries(index: Tensor, sim: Tensor, x: int, y: int, titles: list,
     ax_map, ax_bar = fig.add_subplot(grid[0, :cols // 2]), fig.add_subplot(grid[0, cols // 2:])
     win = int(index[y, x])
     ax_map.imshow(np.array(colours)[index.cpu().numpy()], interpolation='nearest')
-    for colour, size, width in (('white', 14, 2.5), ('black', 10, 1.2)): ax_map.plot(x, y, '+', color=colour, ms=size, mew=width)
+    for colour, size, width in (('white', 14, 2.5), ('black', 10, 1.2)):
+        ax_map.plot(x, y, '+', color=colour, ms=size, mew=width)
     for j, (x1, y1, x2, y2) in enumerate([] if boxes is None else boxes.tolist()):
         ax_map.add_patch(plt.Rectangle((x1 - 0.5, y1 - 0.5), x2 - x1, y2 - y1, fill=False, ls='--', lw=1,
                                        color=colours[K - len(boxes) + j]))
@@ -289,5 +309,6 @@ def show_loss_maps(segment: Tensor, maps: dict, title: str = ''):
         a.set_xticks([])
         a.set_yticks([])
     fig.colorbar(im, ax=list(axs[1:]), fraction=0.02, pad=0.01)
-    if title: fig.suptitle(title, fontsize=10)
+    if title:
+        fig.suptitle(title, fontsize=10)
     return fig

@@ -1,4 +1,5 @@
-"""`python -m ciae.data synth` writes the synthetic dataset; `python -m ciae.data check` validates any COCO-panoptic split.
+"""`python -m ciae.data synth` writes the synthetic dataset; `python -m ciae.data check` validates any COCO-panoptic
+split.
 
 Docs: https://ciae.github.io/ciae/data_cli.html.md"""
 
@@ -21,44 +22,67 @@ __all__ = ['derived_notes', 'check_split', 'format_summary', 'instance_lines', '
 
 # %% ../../nbs/14_data_cli.ipynb #516aeb77
 def derived_notes(missing: Counter, json_path: Path) -> list:
-    "One line per group of fields the reader derives, e.g. '…json: area and bbox missing in 3 segments: derived from the PNGs'."
+    """One line per group of fields the reader derives, e.g. '…json: area and bbox missing in 3 segments: derived from
+    the PNGs'."""
     by_count = {}
     for k in ('area', 'bbox'):
-        if missing[k]: by_count.setdefault(missing[k], []).append(k)
-    notes = [f"{json_path}: {' and '.join(ks)} missing in {n} segment{'s' * (n > 1)}: derived from the PNGs" for n, ks in by_count.items()]
-    if missing['iscrowd']: notes.append(f"{json_path}: iscrowd missing in {missing['iscrowd']} segment{'s' * (missing['iscrowd'] > 1)}: taken as 0")
+        if missing[k]:
+            by_count.setdefault(missing[k], []).append(k)
+    notes = [
+        f"{json_path}: {' and '.join(ks)} missing in {n} segment{'s' * (n > 1)}: derived from the PNGs"
+        for n, ks in by_count.items()
+    ]
+    if missing['iscrowd']:
+        notes.append(
+            f"{json_path}: iscrowd missing in {missing['iscrowd']} segment{'s' * (missing['iscrowd'] > 1)}: taken as 0"
+        )
     return notes
 
 def check_split(root: str | Path, split: str, progress: bool = True) -> tuple[dict, list]:
-    "Validate a split fully (JSON, files, every image and PNG decoded, each PNG against its segments_info, categories) → (summary, problems)."
+    """Validate a split fully (JSON, files, every image and PNG decoded, each PNG against its segments_info, categories)
+    → (summary, problems)."""
     image_dir, json_path, png_dir = split_paths(root, split)
-    try: js = load_panoptic_json(json_path)
-    except DatasetError as e: return {}, [str(e)]
+    try:
+        js = load_panoptic_json(json_path)
+    except DatasetError as e:
+        return {}, [str(e)]
     problems = check_json(js, json_path, image_dir, png_dir)
-    try: cats = Categories.from_coco(js['categories'], str(json_path))
-    except DatasetError: return {}, problems
-    try: cats.require_trainable(str(json_path))
-    except DatasetError as e: problems.append(str(e))
+    try:
+        cats = Categories.from_coco(js['categories'], str(json_path))
+    except DatasetError:
+        return {}, problems
+    try:
+        cats.require_trainable(str(json_path))
+    except DatasetError as e:
+        problems.append(str(e))
     images = {im['id']: im for im in js['images'] if image_problem(im) is None}
     per_class, per_class_images, crowd, missing, n_segs = Counter(), Counter(), Counter(), Counter(), []
     thing_ids = {c for c, t in zip(cats.ids, cats.isthing) if t}
     n_inst, areas, touching = [], [], 0                                     # thing instances, from the PNGs
     for ann in tqdm(js['annotations'], desc=f'check {split}', disable=not progress):
-        if annotation_problem(ann) is not None: continue                     # already reported by check_json
+        if annotation_problem(ann) is not None:
+            continue                     # already reported by check_json
         im, infos = images.get(ann['image_id']), ann['segments_info']
         n_segs.append(len(infos))
         missing += missing_fields(infos)
         for s in infos:
-            if s['category_id'] not in cats.index: continue
+            if s['category_id'] not in cats.index:
+                continue
             (crowd if s.get('iscrowd', 0) else per_class)[s['category_id']] += 1
-        for cid in {s['category_id'] for s in infos}: per_class_images[cid] += 1
-        if im is None: continue
+        for cid in {s['category_id'] for s in infos}:
+            per_class_images[cid] += 1
+        if im is None:
+            continue
         img, png, size = image_dir / im['file_name'], png_dir / ann['file_name'], None
         if img.is_file():
-            try: size = read_image(img)[1][::-1]                             # (W, H)
-            except DatasetError as e: problems.append(str(e))
-        if not png.is_file(): continue
-        try: pan = read_panoptic_png(png)
+            try:
+                size = read_image(img)[1][::-1]                             # (W, H)
+            except DatasetError as e:
+                problems.append(str(e))
+        if not png.is_file():
+            continue
+        try:
+            pan = read_panoptic_png(png)
         except DatasetError as e:
             problems.append(str(e))
             continue
@@ -67,14 +91,29 @@ def check_split(root: str | Path, split: str, progress: bool = True) -> tuple[di
         n_inst.append(len(a))
         areas += a
         touching += t
-        if size is None: continue
-        if size != pan.shape[::-1]: problems.append(f"{png}: PNG size {pan.shape[::-1]} differs from image size {size}")
+        if size is None:
+            continue
+        if size != pan.shape[::-1]:
+            problems.append(f"{png}: PNG size {pan.shape[::-1]} differs from image size {size}")
         elif (im.get('width'), im.get('height')) not in ((None, None), size):
-            problems.append(f"{json_path}: image id {im['id']} has width x height {im.get('width')}x{im.get('height')} but {img.name} is {size[0]}x{size[1]}")
-    summary = dict(root=str(root), split=split, images=len(js['images']), categories=cats,
-                   segments_per_image=(min(n_segs, default=0), sum(n_segs) / max(len(n_segs), 1), max(n_segs, default=0)),
-                   per_class=per_class, per_class_images=per_class_images, crowd=crowd, notes=derived_notes(missing, json_path),
-                   instances_per_image=n_inst, instance_areas=areas, touching=touching)
+            problems.append(
+                f"{json_path}: image id {im['id']} has width x height {im.get('width')}x{im.get('height')} but "
+                f"{img.name} is {size[0]}x{size[1]}"
+            )
+    summary = dict(
+        root=str(root),
+        split=split,
+        images=len(js['images']),
+        categories=cats,
+        segments_per_image=(min(n_segs, default=0), sum(n_segs) / max(len(n_segs), 1), max(n_segs, default=0)),
+        per_class=per_class,
+        per_class_images=per_class_images,
+        crowd=crowd,
+        notes=derived_notes(missing, json_path),
+        instances_per_image=n_inst,
+        instance_areas=areas,
+        touching=touching,
+    )
     return summary, problems
 
 def format_summary(s: dict) -> str:
@@ -94,7 +133,8 @@ def format_summary(s: dict) -> str:
 def instance_lines(s: dict) -> list:
     "The thing-instance lines of a `check_split` summary: instances per image, share touching their own class, areas."
     n, areas = s['instances_per_image'], np.asarray(s['instance_areas'])
-    if not len(areas): return []
+    if not len(areas):
+        return []
     counts = np.bincount(np.searchsorted(AREA_BINS, areas, side='right'), minlength=len(AREA_BINS) + 1)
     edges = ['0', *(f"{int(round(b ** 0.5))}²" for b in AREA_BINS), '']
     hist = ', '.join(f"{lo}–{hi} {100 * c / len(areas):.0f} %" if hi else f"≥ {lo} {100 * c / len(areas):.0f} %"
@@ -115,8 +155,12 @@ def main(argv: list | None = None) -> int:
     sy.add_argument('--height', type=int, default=256)
     sy.add_argument('--width', type=int, default=320)
     sy.add_argument('--seed', type=int, default=0, help='random seed; the same seed gives the same dataset')
-    sy.add_argument('--variant', choices=VARIANTS, default='v2', help='v2: the default benchmark; hard: the earlier one, '
-                    'whose classes share colours (default: %(default)s)')
+    sy.add_argument(
+        '--variant',
+        choices=VARIANTS,
+        default='v2',
+        help='v2: the default benchmark; hard: the earlier one, whose classes share colours (default: %(default)s)',
+    )
     ck = sub.add_parser('check', help='validate a split and print its summary, or one line per problem')
     ck.add_argument('--data', required=True, help='dataset root (holds <split>/ and annotations/)')
     ck.add_argument('--split', required=True, help='split name, e.g. train2017, val2017, train, val')
@@ -128,17 +172,23 @@ def main(argv: list | None = None) -> int:
             return 2
         t0 = time.perf_counter()
         make_synthetic(a.out, a.train, a.val, a.height, a.width, a.seed, variant=a.variant)
-        print(f"wrote {a.train} train and {a.val} val images ({a.variant}) to {a.out} in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"wrote {a.train} train and {a.val} val images ({a.variant}) to {a.out} in {time.perf_counter() - t0:.1f} s"
+        )
         splits = [s for s, n in (('train', a.train), ('val', a.val)) if n]
     else:
         splits = [a.split]
     status = 0
     for split in splits:
-        summary, problems = check_split(a.data if a.cmd == 'check' else a.out, split, progress=not getattr(a, 'quiet', False))
+        summary, problems = check_split(
+            a.data if a.cmd == 'check' else a.out, split, progress=not getattr(a, 'quiet', False)
+        )
         if problems:
-            for p in problems: print(p)
+            for p in problems:
+                print(p)
             print(f"{len(problems)} problem(s) in split {split!r}")
-            if any('panoptic JSON not found' in p for p in problems): print(COCO_HINT)
+            if any('panoptic JSON not found' in p for p in problems):
+                print(COCO_HINT)
             status = 2
         else:
             print(format_summary(summary))
@@ -146,4 +196,5 @@ def main(argv: list | None = None) -> int:
     return status
 
 # %% ../../nbs/14_data_cli.ipynb #20e1bfdf
-if __name__ == '__main__': sys.exit(main())
+if __name__ == '__main__':
+    sys.exit(main())

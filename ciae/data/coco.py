@@ -1,4 +1,5 @@
-"""Reading the format real users have: categories, the validator, and the per-image targets of the CIAE loss and the detector.
+"""Reading the format real users have: categories, the validator, and the per-image targets of the CIAE loss and the
+detector.
 
 Docs: https://ciae.github.io/ciae/coco_panoptic.html.md"""
 
@@ -48,11 +49,15 @@ class Categories:
         "Build from a COCO `categories` list; raises DatasetError on duplicates or missing fields."
         seen = set()
         for c in cats:
-            if not isinstance(c, dict): raise DatasetError(f"{source}: category entry {c!r} is not an object")
+            if not isinstance(c, dict):
+                raise DatasetError(f"{source}: category entry {c!r} is not an object")
             for k in ('id', 'name', 'isthing'):
-                if k not in c: raise DatasetError(f"{source}: category {c.get('id', c)} has no '{k}'")
-            if not isinstance(c['id'], int): raise DatasetError(f"{source}: category id {c['id']!r} is not an integer")
-            if c['id'] in seen: raise DatasetError(f"{source}: duplicate category id {c['id']}")
+                if k not in c:
+                    raise DatasetError(f"{source}: category {c.get('id', c)} has no '{k}'")
+            if not isinstance(c['id'], int):
+                raise DatasetError(f"{source}: category id {c['id']!r} is not an integer")
+            if c['id'] in seen:
+                raise DatasetError(f"{source}: duplicate category id {c['id']}")
             seen.add(c['id'])
         order = [c for c in cats if not c['isthing']] + [c for c in cats if c['isthing']]
         ids = [int(c['id']) for c in order]
@@ -60,17 +65,25 @@ class Categories:
                    [tuple(c.get('color', (128, 128, 128))) for c in order],
                    sum(not c['isthing'] for c in cats), {i: k for k, i in enumerate(ids)})
 
-    def __len__(self): return len(self.ids)
+    def __len__(self):
+        return len(self.ids)
     @property
-    def num_thing(self): return len(self.ids) - self.num_stuff
+    def num_thing(self):
+        return len(self.ids) - self.num_stuff
     def coco(self) -> list:
         "Back to a COCO `categories` list (in contiguous order)."
-        return [dict(id=i, name=n, isthing=int(t), color=list(c)) for i, n, t, c in zip(self.ids, self.names, self.isthing, self.colors)]
+        return [
+            dict(id=i, name=n, isthing=int(t), color=list(c))
+            for i, n, t, c in zip(self.ids, self.names, self.isthing, self.colors)
+        ]
 
     def require_trainable(self, source: str) -> 'Categories':
         "Self, or DatasetError naming `source` when there is no thing or no stuff category (ciae's heads need both)."
         for n, kind in ((self.num_thing, 'thing'), (self.num_stuff, 'stuff')):
-            if not n: raise DatasetError(f"{source}: no {kind} categories; ciae needs at least one thing and one stuff category")
+            if not n:
+                raise DatasetError(
+                    f"{source}: no {kind} categories; ciae needs at least one thing and one stuff category"
+                )
         return self
 
 def error_message(e: BaseException) -> str:
@@ -81,94 +94,134 @@ def error_message(e: BaseException) -> str:
     msg = str(e)
     if msg.startswith('Caught ') and '\nOriginal Traceback' in msg:
         name = type(e).__qualname__
-        for line in reversed(msg.splitlines()):                              # the traceback's last "[module.]Class: message"
+        # the traceback's last "[module.]Class: message"
+        for line in reversed(msg.splitlines()):
             head, sep, rest = line.partition(': ')
-            if sep and (head == name or head.endswith('.' + name)): return rest
+            if sep and (head == name or head.endswith('.' + name)):
+                return rest
         return [l for l in msg.splitlines() if l.strip()][-1]
     return ' '.join(msg.split('\n')) if msg else type(e).__name__
 
 # %% ../../nbs/10_coco_panoptic.ipynb #e3e2ac18
-_JSON_KIND = {list: 'an array', str: 'a string', int: 'a number', float: 'a number', bool: 'a boolean', type(None): 'null'}
+_JSON_KIND = {
+    list: 'an array',
+    str: 'a string',
+    int: 'a number',
+    float: 'a number',
+    bool: 'a boolean',
+    type(None): 'null',
+}
 
 def load_panoptic_json(json_path: str | Path) -> dict:
     "Read a COCO panoptic JSON; DatasetError for a missing, unreadable or incomplete file."
     json_path = Path(json_path)
-    if not json_path.is_file(): raise DatasetError(f"{json_path}: panoptic JSON not found")
-    try: js = json.loads(json_path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e: raise DatasetError(f"{json_path}: unreadable JSON ({e})") from None
+    if not json_path.is_file():
+        raise DatasetError(f"{json_path}: panoptic JSON not found")
+    try:
+        js = json.loads(json_path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DatasetError(f"{json_path}: unreadable JSON ({e})") from None
     if not isinstance(js, dict):
         raise DatasetError(f"{json_path}: top level is {_JSON_KIND.get(type(js), type(js).__name__)}, not an object "
                            "with 'images', 'annotations' and 'categories' lists")
     missing = [k for k in ('images', 'annotations', 'categories') if not isinstance(js.get(k), list)]
-    if missing: raise DatasetError(f"{json_path}: no {', '.join(repr(k) for k in missing)} list")
+    if missing:
+        raise DatasetError(f"{json_path}: no {', '.join(repr(k) for k in missing)} list")
     return js
 
 def name_problem(name) -> str | None:
     "Why a JSON `file_name` cannot name a file inside its folder (it must be a relative path without '..'), or None."
-    if not isinstance(name, str) or not name: return 'is not a file name'
-    if Path(name).is_absolute(): return 'is an absolute path; file names are relative to their folder'
-    if '..' in Path(name).parts: return "leaves its folder through '..'"
+    if not isinstance(name, str) or not name:
+        return 'is not a file name'
+    if Path(name).is_absolute():
+        return 'is an absolute path; file names are relative to their folder'
+    if '..' in Path(name).parts:
+        return "leaves its folder through '..'"
     return None
 
 def image_problem(im) -> str | None:
     "What is wrong with one `images` entry on its own (shape, id, file_name), or None."
-    if not isinstance(im, dict) or 'id' not in im or 'file_name' not in im: return f"image entry without id/file_name: {im}"
-    if not isinstance(im['id'], int): return f"image id {im['id']!r} is not an integer"
+    if not isinstance(im, dict) or 'id' not in im or 'file_name' not in im:
+        return f"image entry without id/file_name: {im}"
+    if not isinstance(im['id'], int):
+        return f"image id {im['id']!r} is not an integer"
     why = name_problem(im['file_name'])
     return f"image id {im['id']}: file_name {im['file_name']!r} {why}" if why else None
 
 def annotation_problem(ann) -> str | None:
-    "What is wrong with one `annotations` entry on its own (image_id, file_name, segments_info and its segments), or None."
-    if not isinstance(ann, dict): return f"annotation {ann!r} is not an object"
+    """What is wrong with one `annotations` entry on its own (image_id, file_name, segments_info and its segments), or
+    None."""
+    if not isinstance(ann, dict):
+        return f"annotation {ann!r} is not an object"
     iid, png = ann.get('image_id'), ann.get('file_name')
-    if not isinstance(iid, int): return f"annotation {png} has no integer image_id ({iid!r})"
-    if (why := name_problem(png)): return f"annotation of image id {iid}: file_name {png!r} {why}"
-    if not isinstance(ann.get('segments_info'), list): return f"annotation {png} (image id {iid}) has no 'segments_info' list"
+    if not isinstance(iid, int):
+        return f"annotation {png} has no integer image_id ({iid!r})"
+    if (why := name_problem(png)):
+        return f"annotation of image id {iid}: file_name {png!r} {why}"
+    if not isinstance(ann.get('segments_info'), list):
+        return f"annotation {png} (image id {iid}) has no 'segments_info' list"
     for s in ann['segments_info']:
-        if not isinstance(s, dict): return f"{png}: segment {s!r} is not an object"
+        if not isinstance(s, dict):
+            return f"{png}: segment {s!r} is not an object"
         for k in ('id', 'category_id'):
-            if k not in s: return f"{png}: segment {s} has no '{k}'"
-            if not isinstance(s[k], int): return f"{png}: segment {s} has a non-integer '{k}'"
+            if k not in s:
+                return f"{png}: segment {s} has no '{k}'"
+            if not isinstance(s[k], int):
+                return f"{png}: segment {s} has a non-integer '{k}'"
     return None
 
 def check_json(js: dict, json_path: Path, image_dir: Path, png_dir: Path, check_files: bool = True) -> list:
-    "Problems visible from the JSON and the file system: malformed entries, duplicates, unknown categories, unmatched or missing files."
+    """Problems visible from the JSON and the file system: malformed entries, duplicates, unknown categories, unmatched
+    or missing files."""
     problems = []
-    try: cats = Categories.from_coco(js['categories'], str(json_path))
-    except DatasetError as e: return [str(e)]
-    if not js['images']: problems.append(f"{json_path}: no images")
+    try:
+        cats = Categories.from_coco(js['categories'], str(json_path))
+    except DatasetError as e:
+        return [str(e)]
+    if not js['images']:
+        problems.append(f"{json_path}: no images")
     images, unusable = {}, set()                # unusable: ids of image entries with a problem of their own
     for im in js['images']:
         if (p := image_problem(im)):
             problems.append(f"{json_path}: {p}")
-            if isinstance(im, dict) and isinstance(im.get('id'), int): unusable.add(im['id'])
+            if isinstance(im, dict) and isinstance(im.get('id'), int):
+                unusable.add(im['id'])
             continue
-        if im['id'] in images: problems.append(f"{json_path}: duplicate image id {im['id']}")
+        if im['id'] in images:
+            problems.append(f"{json_path}: duplicate image id {im['id']}")
         images[im['id']] = im
     annotated, pngs = set(), {}
     for ann in js['annotations']:
         if (p := annotation_problem(ann)):
             problems.append(f"{json_path}: {p}")
-            if isinstance(ann, dict) and isinstance(ann.get('image_id'), int): annotated.add(ann['image_id'])
+            if isinstance(ann, dict) and isinstance(ann.get('image_id'), int):
+                annotated.add(ann['image_id'])
             continue
         iid, png = ann['image_id'], ann['file_name']
         if iid not in images:
-            if iid not in unusable: problems.append(f"{json_path}: annotation {png} has image_id {iid} with no image entry")
+            if iid not in unusable:
+                problems.append(f"{json_path}: annotation {png} has image_id {iid} with no image entry")
             continue
-        if iid in annotated: problems.append(f"{json_path}: image id {iid} has more than one annotation")
+        if iid in annotated:
+            problems.append(f"{json_path}: image id {iid} has more than one annotation")
         annotated.add(iid)
-        if png in pngs: problems.append(f"{json_path}: image ids {pngs[png]} and {iid} share the annotation PNG {png}")
+        if png in pngs:
+            problems.append(f"{json_path}: image ids {pngs[png]} and {iid} share the annotation PNG {png}")
         pngs[png] = iid
         seg_ids = set()
         for s in ann['segments_info']:
-            if s['id'] in seg_ids: problems.append(f"{json_path}: {png}: duplicate segment id {s['id']}")
+            if s['id'] in seg_ids:
+                problems.append(f"{json_path}: {png}: duplicate segment id {s['id']}")
             seg_ids.add(s['id'])
             if s['category_id'] not in cats.index:
                 problems.append(f"{json_path}: {png}: segment id {s['id']} has unknown category_id {s['category_id']}")
         if check_files:
-            if not (image_dir / images[iid]['file_name']).is_file(): problems.append(f"{image_dir / images[iid]['file_name']}: image file missing (image id {iid})")
-            if not (png_dir / png).is_file(): problems.append(f"{png_dir / png}: annotation PNG missing (image id {iid})")
-    for iid in sorted(images.keys() - annotated): problems.append(f"{json_path}: image id {iid} ({images[iid]['file_name']}) has no annotation")
+            if not (image_dir / images[iid]['file_name']).is_file():
+                problems.append(f"{image_dir / images[iid]['file_name']}: image file missing (image id {iid})")
+            if not (png_dir / png).is_file():
+                problems.append(f"{png_dir / png}: annotation PNG missing (image id {iid})")
+    for iid in sorted(images.keys() - annotated):
+        problems.append(f"{json_path}: image id {iid} ({images[iid]['file_name']}) has no annotation")
     return problems
 
 def check_png(pan: np.ndarray, segments_info: list, png_path: Path) -> list:
@@ -180,14 +233,20 @@ def check_png(pan: np.ndarray, segments_info: list, png_path: Path) -> list:
 
 # %% ../../nbs/10_coco_panoptic.ipynb #34d5dc1d
 def decode_targets(pan: np.ndarray, segments_info: list, cats: Categories, png_path: Path | str = '') -> dict:
-    "Id map (H, W) + segments_info → category, segment (H, W) long maps (ignore -1), thing boxes (N, 4) and labels (N,)."
+    """Id map (H, W) + segments_info → category, segment (H, W) long maps (ignore -1), thing boxes (N, 4) and labels
+    (N,)."""
     problems = check_png(pan, segments_info, Path(png_path))
-    if problems: raise DatasetError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ''))
+    if problems:
+        raise DatasetError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ''))
     infos = sorted(segments_info, key=lambda s: s['id'])
     ids = np.array([0] + [s['id'] for s in infos], dtype=np.int64)            # 0 = void first
     cat_lut, seg_lut, boxes, labels = [IGNORE], [IGNORE], [], []
-    thing_order = {s['id']: k for k, s in enumerate(s for s in segments_info
-                                                    if not s.get('iscrowd', 0) and cats.isthing[cats.index[s['category_id']]])}
+    thing_order = {
+        s['id']: k
+        for k, s in enumerate(
+            s for s in segments_info if not s.get('iscrowd', 0) and cats.isthing[cats.index[s['category_id']]]
+        )
+    }
     for s in infos:
         c = cats.index[s['category_id']]
         if s.get('iscrowd', 0):
@@ -225,8 +284,10 @@ def missing_fields(segments_info: list) -> Counter:
 def complete_segments(segments_info: list, pan: np.ndarray) -> list:
     "Copies of the segments with a missing area and bbox measured in the id map (H, W) and a missing iscrowd set to 0."
     found = {i: dict(m, iscrowd=0) for i, m in measure_segments(pan).items()}
-    return [{**s, **{k: v for k, v in found.get(s['id'], dict(area=0, bbox=[0, 0, 0, 0], iscrowd=0)).items() if k not in s}}
-            for s in segments_info]
+    return [
+        {**s, **{k: v for k, v in found.get(s['id'], dict(area=0, bbox=[0, 0, 0, 0], iscrowd=0)).items() if k not in s}}
+        for s in segments_info
+    ]
 
 def complete_json(js: dict, png_dir: Path) -> tuple[dict, Counter]:
     "A copy of a panoptic JSON whose segments all have area, bbox and iscrowd, and how many of each were filled in."
@@ -234,8 +295,11 @@ def complete_json(js: dict, png_dir: Path) -> tuple[dict, Counter]:
     for a in js['annotations']:
         miss = missing_fields(a['segments_info'])
         filled += miss
-        anns.append({**a, 'segments_info': complete_segments(a['segments_info'], read_panoptic_png(png_dir / a['file_name']))}
-                    if miss else a)
+        anns.append(
+            {**a, 'segments_info': complete_segments(a['segments_info'], read_panoptic_png(png_dir / a['file_name']))}
+            if miss
+            else a
+        )
     return {**js, 'annotations': anns}, filled
 
 # %% ../../nbs/10_coco_panoptic.ipynb #ad9fa507
@@ -245,25 +309,34 @@ class _Records:
         blobs = [np.frombuffer(pickle.dumps(r, protocol=-1), dtype=np.uint8) for r in records]
         self.offsets = np.cumsum([0] + [len(b) for b in blobs])
         self.buffer = np.concatenate(blobs) if blobs else np.zeros(0, np.uint8)
-    def __len__(self): return len(self.offsets) - 1
-    def __getitem__(self, i): return pickle.loads(self.buffer[self.offsets[i]:self.offsets[i + 1]].tobytes())
+    def __len__(self):
+        return len(self.offsets) - 1
+    def __getitem__(self, i):
+        return pickle.loads(self.buffer[self.offsets[i]:self.offsets[i + 1]].tobytes())
 
 class CocoPanoptic(torch.utils.data.Dataset):
     "A COCO-panoptic split as a torch Dataset of per-image target dicts (see `decode_targets`)."
-    def __init__(self, root: str | Path, split: str, transforms=None, check_files: bool = True, return_masks: bool = False):
+    def __init__(
+        self, root: str | Path, split: str, transforms=None, check_files: bool = True, return_masks: bool = False
+    ):
         self.root, self.split, self.transforms, self.return_masks = Path(root), split, transforms, return_masks
         self.image_dir, self.json_path, self.png_dir = split_paths(root, split)
         js = load_panoptic_json(self.json_path)
         problems = check_json(js, self.json_path, self.image_dir, self.png_dir, check_files)
         if problems:
-            more = f" (and {len(problems) - 1} more; run: python -m ciae.data check --data {root} --split {split})" if len(problems) > 1 else ''
+            more = (
+                f" (and {len(problems) - 1} more; run: python -m ciae.data check --data {root} --split {split})"
+                if len(problems) > 1
+                else ''
+            )
             raise DatasetError(problems[0] + more)
         self.categories = Categories.from_coco(js['categories'], str(self.json_path))
         anns = {a['image_id']: a for a in js['annotations']}
         self.records = _Records([dict(image_id=im['id'], file_name=im['file_name'], png=anns[im['id']]['file_name'],
                                       segments_info=anns[im['id']]['segments_info']) for im in js['images']])
 
-    def __len__(self): return len(self.records)
+    def __len__(self):
+        return len(self.records)
 
     def __getitem__(self, i: int) -> dict:
         r = self.records[i]
@@ -274,9 +347,11 @@ class CocoPanoptic(torch.utils.data.Dataset):
             raise DatasetError(f"{png}: PNG size {pan.shape[::-1]} differs from image size {tuple(image.shape[:0:-1])}")
         item = dict(image=image, **decode_targets(pan, r['segments_info'], self.categories, png),
                     image_id=r['image_id'], file_name=r['file_name'], orig_size=tuple(image.shape[1:]))
-        if self.transforms is not None: item = self.transforms(item)
+        if self.transforms is not None:
+            item = self.transforms(item)
         item['semantic'] = merge_thing_classes(item['category'], self.categories.num_stuff)
-        if self.return_masks: item['masks'] = item_masks(item, self.categories.num_stuff)
+        if self.return_masks:
+            item['masks'] = item_masks(item, self.categories.num_stuff)
         return item
 
 def item_masks(item: dict, num_stuff: int) -> Tensor:
@@ -284,7 +359,8 @@ def item_masks(item: dict, num_stuff: int) -> Tensor:
     return instance_masks(item['segment'], num_stuff, len(item['boxes']))
 
 def write_split(root: str | Path, split: str, items: list, categories: list) -> Path:
-    "Write a split in the COCO panoptic layout: items are (image_id, file_name, image (H, W, 3) uint8, pan (H, W), segments_info)."
+    """Write a split in the COCO panoptic layout: items are (image_id, file_name, image (H, W, 3) uint8, pan (H, W),
+    segments_info)."""
     image_dir, json_path, png_dir = split_paths(root, split)
     image_dir.mkdir(parents=True, exist_ok=True)
     for _, file_name, image, _, _ in items:

@@ -1,4 +1,5 @@
-"""The files of the COCO panoptic format in one place: images and id PNGs in; prediction and ground-truth PNGs, JSON and logs out.
+"""The files of the COCO panoptic format in one place: images and id PNGs in; prediction and ground-truth PNGs, JSON
+and logs out.
 
 Docs: https://ciae.github.io/ciae/panoptic_io.html.md"""
 
@@ -28,15 +29,19 @@ class DatasetError(ValueError):
 
 @contextmanager
 def _pil_errors(path: Path, what: str, strict: bool = True):
-    "Turn any failure of PIL on `path` into a one-line DatasetError, and (if `strict`) PIL's decompression-bomb warning into one too."
+    """Turn any failure of PIL on `path` into a one-line DatasetError, and (if `strict`) PIL's decompression-bomb
+    warning into one too."""
     try:
         with warnings.catch_warnings():
-            if strict: warnings.simplefilter('error', Image.DecompressionBombWarning)
+            if strict:
+                warnings.simplefilter('error', Image.DecompressionBombWarning)
             yield
-    except FileNotFoundError: raise DatasetError(f"{path}: no such file") from None
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: no such file") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise DatasetError(f"{path}: {what} over PIL's decompression-bomb limit ({e})") from None
-    except Exception as e:          # OSError, SyntaxError, ValueError, ...: whatever the decoder raises on a broken file
+    # OSError, SyntaxError, ValueError, ...: whatever the decoder raises on a broken file
+    except Exception as e:
         raise DatasetError(f"{path}: unreadable {what} ({' '.join(str(e).split()) or type(e).__name__})") from None
 
 def network_size(h: int, w: int, short: int, max_size: int) -> tuple[int, int]:
@@ -59,16 +64,20 @@ def read_image(path: str | Path, short: int | None = None, max_size: int = 1333,
             th, tw = network_size(H, W, short, max_size)                   # same in either orientation
             im.draft(im.mode, (2 * tw, 2 * th))
         if exif:
-            if im.getexif().get(0x0112, 1) in (5, 6, 7, 8): H, W = W, H     # EXIF rotates by 90°
+            if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+                H, W = W, H     # EXIF rotates by 90°
             ImageOps.exif_transpose(im, in_place=True)                      # no copies of a large picture
         rgb = np.array(im if im.mode == 'RGB' else im.convert('RGB'), dtype=np.uint8)   # (h, w, 3)
     img = torch.from_numpy(rgb).permute(2, 0, 1)                            # (3, h, w)
-    if short is None: return img, (H, W)
-    if H < 2 or W < 2: raise DatasetError(f"{path}: image too small ({W}x{H})")
+    if short is None:
+        return img, (H, W)
+    if H < 2 or W < 2:
+        raise DatasetError(f"{path}: image too small ({W}x{H})")
     return TF.resize(img, list(network_size(H, W, short, max_size)), antialias=True), (H, W)
 
 def read_panoptic_png(path: str | Path) -> np.ndarray:
-    "(H, W) int64 segment ids of a COCO panoptic PNG (panopticapi `rgb2id`); DatasetError naming the file if it cannot be decoded."
+    """(H, W) int64 segment ids of a COCO panoptic PNG (panopticapi `rgb2id`); DatasetError naming the file if it cannot
+    be decoded."""
     rgb, _ = read_image(path, what='PNG')                                   # (3, H, W) uint8
     return rgb2id(rgb.permute(1, 2, 0).numpy()).astype(np.int64)
 
@@ -80,10 +89,12 @@ def panoptic_png(pan: Tensor | np.ndarray, size=None) -> Image.Image:
     rgb = id2rgb(np.asarray(torch.as_tensor(pan).cpu(), dtype=np.int64))        # (h, w, 3) uint8
     h, w = rgb.shape[:2]
     H, W = (h, w) if size is None else (int(size[0]), int(size[1]))
-    if (H, W) == (h, w): return Image.fromarray(rgb)
+    if (H, W) == (h, w):
+        return Image.fromarray(rgb)
     rows, cols = nearest_source(H, h).numpy(), nearest_source(W, w).numpy()     # (H,), (W,) rows and columns read
     out = Image.new('RGB', (W, H))
-    for y in range(0, H, 256): out.paste(Image.fromarray(rgb[rows[y:y + 256, None], cols]), (0, y))
+    for y in range(0, H, 256):
+        out.paste(Image.fromarray(rgb[rows[y:y + 256, None], cols]), (0, y))
     return out
 
 def encode_panoptic_png(pan: Tensor | np.ndarray, size=None) -> bytes:
@@ -100,16 +111,20 @@ def measure_segments(pan: Tensor | np.ndarray) -> dict:
     ids, areas = np.unique(pan, return_counts=True)
     out = {}
     for i, a in zip(ids.tolist(), areas.tolist()):
-        if i == 0: continue                                                     # void
+        if i == 0:
+            continue                                                     # void
         m = pan == i
         rows, cols = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
-        out[i] = dict(area=a, bbox=[int(cols[0]), int(rows[0]), int(cols[-1] + 1 - cols[0]), int(rows[-1] + 1 - rows[0])])
+        out[i] = dict(
+            area=a, bbox=[int(cols[0]), int(rows[0]), int(cols[-1] + 1 - cols[0]), int(rows[-1] + 1 - rows[0])]
+        )
     return out
 
 def segments_from_maps(segment: Tensor, category: Tensor, category_ids: list | None = None,
                        iscrowd: Tensor | None = None) -> tuple[Tensor, list]:
     """Ground truth in COCO form from (H, W) segment and category maps (negative = void): id map `segment + 1`
-    (0 = void) and `segments_info` with id, category_id, iscrowd (both read at the segment's first pixel), area, bbox."""
+    (0 = void) and `segments_info` with id, category_id, iscrowd (both read at the segment's first pixel), area,
+    bbox."""
     pan = torch.where(segment >= 0, segment + 1, 0)                             # (H, W)
     flat = pan.flatten()
     infos = []
@@ -130,18 +145,22 @@ class PanopticWriter:
         self.images, self.annotations = [], []
         self.log = open(self.json_path.with_suffix('.jsonl'), 'w') if log else None
 
-    def add(self, image_id: int, file_name: str, pan, segments_info: list, size=None, png_name: str | None = None) -> dict:
+    def add(
+        self, image_id: int, file_name: str, pan, segments_info: list, size=None, png_name: str | None = None
+    ) -> dict:
         """Write one image and return its annotation. `pan`: its (h, w) id map (tensor or array), or its PNG already
         encoded (bytes; `size` is then required). `size` (H, W): the image's size
         a map of another size is written
         resized to it by nearest neighbour, with the areas recounted and vanished segments dropped. The PNG is
         `png_name`, by default `<image_id>.png`."""
         png_name = png_name or f'{image_id}.png'
-        if isinstance(pan, bytes): (self.folder / png_name).write_bytes(pan)
+        if isinstance(pan, bytes):
+            (self.folder / png_name).write_bytes(pan)
         else:
             pan = torch.as_tensor(pan)
             size = tuple(pan.shape) if size is None else tuple(size)
-            if tuple(pan.shape) != size: segments_info = resized_segments(pan, segments_info, size)
+            if tuple(pan.shape) != size:
+                segments_info = resized_segments(pan, segments_info, size)
             panoptic_png(pan, size).save(self.folder / png_name)
         ann = dict(image_id=image_id, file_name=png_name, segments_info=segments_info)
         self.images.append(dict(id=image_id, file_name=file_name, height=int(size[0]), width=int(size[1])))
@@ -159,9 +178,11 @@ class PanopticWriter:
         return write_json_atomic(dict(images=self.images, annotations=self.annotations, categories=self.categories),
                                  self.json_path)
 
-    def __enter__(self): return self
+    def __enter__(self):
+        return self
     def __exit__(self, exc_type, *_):
-        if exc_type is None: self.close()
+        if exc_type is None:
+            self.close()
         elif self.log:  # an error: no JSON, the log stays
             self.log.close()
             self.log = None
@@ -180,11 +201,15 @@ def instance_statistics(pan: np.ndarray, infos: list, thing_ids: set) -> tuple[l
     """The thing instances (non-crowd segments of a thing category) of one panoptic map (H, W) → their areas in pixels
     and how many of them touch (share an edge with) or overlap another instance of their own category."""
     inst = {s['id']: s['category_id'] for s in infos if s['category_id'] in thing_ids and not s.get('iscrowd', 0)}
-    if not inst: return [], 0
+    if not inst:
+        return [], 0
     ids, area = np.unique(pan, return_counts=True)
     areas = [int(a) for i, a in zip(ids, area) if i in inst]
-    pairs = np.concatenate([np.stack([a[a != b], b[a != b]], 1) for a, b in ((pan[:, :-1], pan[:, 1:]), (pan[:-1], pan[1:]))])
+    pairs = np.concatenate(
+        [np.stack([a[a != b], b[a != b]], 1) for a, b in ((pan[:, :-1], pan[:, 1:]), (pan[:-1], pan[1:]))]
+    )
     touching = set()
     for x, y in np.unique(pairs, axis=0).tolist():                          # neighbouring pixels of two segments
-        if x in inst and y in inst and inst[x] == inst[y]: touching |= {x, y}
+        if x in inst and y in inst and inst[x] == inst[y]:
+            touching |= {x, y}
     return areas, len(touching)

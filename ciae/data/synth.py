@@ -1,4 +1,5 @@
-"""The embedded default: a generator that writes train and val splits in exact COCO panoptic format, whose difficulty is where CIAE is tested: touching instances of one class.
+"""The embedded default: a generator that writes train and val splits in exact COCO panoptic format, whose difficulty
+is where CIAE is tested: touching instances of one class.
 
 Docs: https://ciae.github.io/ciae/synthetic.html.md"""
 
@@ -48,23 +49,31 @@ def shape_mask(kind: str, cx: float, cy: float, size: float, angle: float, aspec
         pts = [(cx + radii[k % len(radii)] * math.cos(angle + 2 * math.pi * k / n) * aspect,
                 cy + radii[k % len(radii)] * math.sin(angle + 2 * math.pi * k / n) / aspect) for k in range(n)]
         d.polygon(pts, fill=1)
-    if kind == 'disc': poly([r], 48)
-    elif kind == 'square': poly([r * 1.2], 4)
-    elif kind == 'triangle': poly([r * 1.3], 3)
-    elif kind == 'star': poly([r * 1.3, r * 0.55], 10)
-    else: raise ValueError(f"unknown shape {kind!r}")
+    if kind == 'disc':
+        poly([r], 48)
+    elif kind == 'square':
+        poly([r * 1.2], 4)
+    elif kind == 'triangle':
+        poly([r * 1.3], 3)
+    elif kind == 'star':
+        poly([r * 1.3, r * 0.55], 10)
+    else:
+        raise ValueError(f"unknown shape {kind!r}")
     return np.asarray(im, dtype=bool)
 
 def _texture(rng, name: str, h: int, w: int, base) -> np.ndarray:
     "(h, w, 3) float texture of a stuff class around its base colour."
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     base = np.asarray(base, np.float32) + rng.normal(0, 25, 3)
-    if name == 'sky': t = (yy / h - 0.5)[..., None] * np.array([-50, -30, 10]) + rng.normal(0, 6, (h, w, 1))
-    elif name == 'grass': t = rng.normal(0, 28, (h, w, 1)) * np.array([0.6, 1.0, 0.5]) + 12 * np.sin(xx / 2.5)[..., None]
+    if name == 'sky':
+        t = (yy / h - 0.5)[..., None] * np.array([-50, -30, 10]) + rng.normal(0, 6, (h, w, 1))
+    elif name == 'grass':
+        t = rng.normal(0, 28, (h, w, 1)) * np.array([0.6, 1.0, 0.5]) + 12 * np.sin(xx / 2.5)[..., None]
     elif name == 'water':
         ph = rng.uniform(0, 6.3)
         t = (22 * np.sin(yy / 3.0 + 0.4 * np.sin(xx / 9.0) + ph))[..., None] + rng.normal(0, 8, (h, w, 1))
-    else: t = rng.normal(0, 18, (h, w, 3)) + 25 * (rng.random((h, w, 1)) < 0.05)
+    else:
+        t = rng.normal(0, 18, (h, w, 3)) + 25 * (rng.random((h, w, 1)) < 0.05)
     return base + t
 
 def _thing_colour(rng, k: int) -> np.ndarray:
@@ -95,7 +104,8 @@ def class_colour(rng, k: int) -> tuple:
     return (THING_HUES[k] + rng.uniform(-HUE_BAND, HUE_BAND), rng.uniform(0.55, 0.95), rng.uniform(0.6, 1.0))
 
 def instance_colour(rng, hsv: tuple) -> np.ndarray:
-    "v2: an instance's RGB colour, a small step from its class's colour in this image: same-class neighbours look alike."
+    """v2: an instance's RGB colour, a small step from its class's colour in this image: same-class neighbours look
+    alike."""
     h, s, v = hsv
     return hsv_to_rgb(h + rng.uniform(-0.008, 0.008), np.clip(s + rng.uniform(-0.04, 0.04), 0, 1),
                       np.clip(v + rng.uniform(-0.04, 0.04), 0, 1))
@@ -132,7 +142,9 @@ def _background(rng, h: int, w: int, void_prob: float) -> tuple:
         img[region == k] = _texture(rng, STUFF_CLASSES[k]['name'], h, w, STUFF_CLASSES[k]['color'])[region == k]
     owner = np.full((h, w), -1)                                                # -1 stuff, -2 void, -3 crowd, j instance
     if rng.random() < void_prob:                                               # void blob (an unlabelled thing)
-        m = shape_mask('disc', rng.uniform(0, w), rng.uniform(0, h), rng.uniform(15, 50), 0, rng.uniform(0.6, 1.6), h, w)
+        m = shape_mask(
+            'disc', rng.uniform(0, w), rng.uniform(0, h), rng.uniform(15, 50), 0, rng.uniform(0.6, 1.6), h, w
+        )
         img[m] = rng.normal(128, 50, (int(m.sum()), 3))
         owner[m] = -2
     return st, region, img, owner
@@ -140,7 +152,8 @@ def _background(rng, h: int, w: int, void_prob: float) -> tuple:
 def _crowd(rng, img: np.ndarray, owner: np.ndarray, prob: float, colour) -> int | None:
     """With probability `prob`, a crowd: a cluster of 4-8 small shapes of one class, drawn into img and marked -3 in
     owner (one `iscrowd` segment); `colour(k)` gives each shape's RGB. Returns the crowd's class or None."""
-    if rng.random() >= prob: return None
+    if rng.random() >= prob:
+        return None
     h, w = owner.shape
     k = int(rng.integers(len(THING_CLASSES)))
     cx, cy = rng.uniform(30, w - 30), rng.uniform(30, h - 30)
@@ -154,7 +167,8 @@ def _crowd(rng, img: np.ndarray, owner: np.ndarray, prob: float, colour) -> int 
 def _panoptic(rng, img: np.ndarray, region: np.ndarray, st, owner: np.ndarray, classes: list, crowd_cls,
               min_visible: int = 20) -> dict:
     """The segments of a drawn scene: one per stuff class present, one per instance j (class `classes[j]`, pixels
-    owner == j) unless fewer than `min_visible` pixels stay visible (then void), one crowd segment (owner == -3) → `synth_image`'s dict."""
+    owner == j) unless fewer than `min_visible` pixels stay visible (then void), one crowd segment (owner == -3) →
+    `synth_image`'s dict."""
     h, w = owner.shape
     taken, infos = set(), []
     pan = np.zeros((h, w), np.int64)
@@ -184,7 +198,8 @@ def _panoptic(rng, img: np.ndarray, region: np.ndarray, st, owner: np.ndarray, c
         cat_index[m] = crowd_cls
         infos.append(dict(id=sid, category_id=THING_CLASSES[crowd_cls]['id'], iscrowd=1))
     measured = measure_segments(pan)
-    for s in infos: s.update(measured[s['id']])                                # area and bbox as COCO stores them
+    for s in infos:
+        s.update(measured[s['id']])                                # area and bbox as COCO stores them
     return dict(image=np.clip(img, 0, 255).astype(np.uint8), pan=pan, segments_info=infos,
                 cat_index=cat_index, instances=instances)
 
@@ -208,8 +223,11 @@ def synth_image_hard(rng, h: int = 256, w: int = 320, min_size: float = 12, max_
             cx, cy = px + dist * math.cos(a), py + dist * math.sin(a)
         else:
             cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-        m = shape_mask(THING_CLASSES[k]['name'], cx, cy, size, rng.uniform(0, 2 * math.pi), rng.uniform(0.75, 1.33), h, w)
-        if not m.any(): continue
+        m = shape_mask(
+            THING_CLASSES[k]['name'], cx, cy, size, rng.uniform(0, 2 * math.pi), rng.uniform(0.75, 1.33), h, w
+        )
+        if not m.any():
+            continue
         col = _thing_colour(rng, k)
         shade = smooth_field(rng, h, w, 24)[..., None] * 18 + rng.normal(0, 10, (h, w, 3))
         img[m] = (col + shade)[m]
@@ -222,10 +240,13 @@ def synth_image(rng, h: int = 256, w: int = 320, variant: str = 'v2', groups: tu
     """One synthetic image → dict: image (h, w, 3) uint8, pan (h, w) int64 ids, segments_info, cat_index (h, w) index
     into `synth_categories()` (-1 void), instances [(class, visible mask)]. `variant='hard'` is `synth_image_hard`.
     v2: 2-5 groups (`groups` is numpy's [low, high)) of 1-4 instances of one class, each touching or overlapping an
-    earlier member (an instance left with fewer than 64 visible pixels becomes void); a group is tiny (12-30 px) with probability `tiny_prob`, else 42-120 px. Each class has its own hue
+    earlier member (an instance left with fewer than 64 visible pixels becomes void); a group is tiny (12-30 px) with
+    probability `tiny_prob`, else 42-120 px. Each class has its own hue
     band; in one image a class's instances differ only a little in colour, each with its own shading and a dark rim."""
-    if variant == 'hard': return synth_image_hard(rng, h, w, crowd_prob=crowd_prob, void_prob=void_prob)
-    if variant != 'v2': raise ValueError(f"unknown synthetic variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    if variant == 'hard':
+        return synth_image_hard(rng, h, w, crowd_prob=crowd_prob, void_prob=void_prob)
+    if variant != 'v2':
+        raise ValueError(f"unknown synthetic variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     st, region, img, owner = _background(rng, h, w, void_prob)
     hsv = [class_colour(rng, k) for k in range(len(THING_CLASSES))]           # this image's colour of each class
     crowd_cls = _crowd(rng, img, owner, crowd_prob, lambda k: instance_colour(rng, hsv[k]))
@@ -241,9 +262,13 @@ def synth_image(rng, h: int = 256, w: int = 320, variant: str = 'v2', groups: tu
                 px, py, ps = members[int(rng.integers(len(members)))]
                 a, d = rng.uniform(0, 2 * math.pi), (ps + size) / 2 * rng.uniform(0.6, 1.0)
                 cx, cy = px + d * math.cos(a), py + d * math.sin(a)
-            else: cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-            m = shape_mask(THING_CLASSES[k]['name'], cx, cy, size, rng.uniform(0, 2 * math.pi), rng.uniform(0.75, 1.33), h, w)
-            if not m.any(): continue
+            else:
+                cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+            m = shape_mask(
+                THING_CLASSES[k]['name'], cx, cy, size, rng.uniform(0, 2 * math.pi), rng.uniform(0.75, 1.33), h, w
+            )
+            if not m.any():
+                continue
             ys, xs = np.nonzero(m)
             box = np.s_[ys.min():ys.max() + 1, xs.min():xs.max() + 1]              # shade only the shape's box
             bh, bw = box[0].stop - box[0].start, box[1].stop - box[1].start
@@ -260,7 +285,8 @@ def make_synthetic(out: str | Path, train: int = 1000, val: int = 100, height: i
                    seed: int = 0, progress: bool = True, variant: str = 'v2') -> Path:
     """Write `out/train` and `out/val` splits (COCO panoptic layout) of synthetic images (`variant`: see `synth_image`),
     deterministic per seed, and `out/synth.json`, which says how they were made."""
-    if variant not in VARIANTS: raise ValueError(f"unknown synthetic variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown synthetic variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     out = Path(out)
     for s_idx, (split, n) in enumerate([('train', train), ('val', val)]):
         items = []
@@ -270,7 +296,9 @@ def make_synthetic(out: str | Path, train: int = 1000, val: int = 100, height: i
             image_id = s_idx * 1_000_000 + i + 1
             items.append((image_id, f'{image_id:012d}.jpg', r['image'], r['pan'], r['segments_info']))
         write_split(out, split, items, synth_categories())
-    write_json_atomic(dict(variant=variant, train=train, val=val, height=height, width=width, seed=seed), out / 'synth.json')
+    write_json_atomic(
+        dict(variant=variant, train=train, val=val, height=height, width=width, seed=seed), out / 'synth.json'
+    )
     return out
 
 def ensure_synthetic(root: str | Path, variant: str = 'v2', progress: bool = True, generate: bool = True) -> Path:
@@ -279,11 +307,13 @@ def ensure_synthetic(root: str | Path, variant: str = 'v2', progress: bool = Tru
     before the variants, which has no `synth.json`). `generate=False` only checks (the other ranks of a DDP run)."""
     root = Path(root)
     made = json.loads((root / 'synth.json').read_text()).get('variant') if (root / 'synth.json').is_file() else None
-    if made == variant: return root
+    if made == variant:
+        return root
     if made is not None or (root.exists() and any(root.iterdir())):
         what = f"the synthetic variant {made!r}" if made else "files that this generator did not write (no synth.json)"
         raise ValueError(f"{root} holds {what}, not the {variant!r} variant this run asks for; delete the folder to "
                          f"generate it, or choose another --data folder")
-    if not generate: return root
+    if not generate:
+        return root
     print(f"generating the synthetic dataset ({variant}) in {root} (about a minute)", flush=True)
     return make_synthetic(root, progress=progress, variant=variant)

@@ -1,4 +1,5 @@
-"""Resize the shorter side with scale jitter, flip, and pad a batch to a multiple of 32, keeping image, maps and boxes aligned.
+"""Resize the shorter side with scale jitter, flip, and pad a batch to a multiple of 32, keeping image, maps and
+boxes aligned.
 
 Docs: https://ciae.github.io/ciae/transforms.html.md"""
 
@@ -19,9 +20,11 @@ __all__ = ['JITTER_SIZES', 'PanopticTransform', 'train_transform', 'test_transfo
 JITTER_SIZES = tuple(range(640, 801, 32))   # (640, 672, 704, 736, 768, 800): scale jitter of Section V-E
 
 class PanopticTransform:
-    "Resize the shorter side to one of `short_sizes` (at most `max_size` long) and flip with `flip_prob`: image, maps, boxes together."
+    """Resize the shorter side to one of `short_sizes` (at most `max_size` long) and flip with `flip_prob`: image, maps,
+    boxes together."""
     def __init__(self, short_sizes=(800,), max_size: int = 1333, flip_prob: float = 0.0):
-        if isinstance(short_sizes, int): short_sizes = (short_sizes,)
+        if isinstance(short_sizes, int):
+            short_sizes = (short_sizes,)
         self.short_sizes, self.max_size, self.flip_prob = tuple(short_sizes), max_size, flip_prob
         self.t = v2.Compose([v2.RandomShortestSize(min_size=list(self.short_sizes), max_size=max_size),
                              v2.RandomHorizontalFlip(flip_prob)])
@@ -35,7 +38,10 @@ class PanopticTransform:
         return {**item, 'image': out['image'].as_subclass(Tensor), 'category': maps[0], 'segment': maps[1],
                 'boxes': out['boxes'].as_subclass(Tensor).float()}
 
-    def __repr__(self): return f"PanopticTransform(short_sizes={self.short_sizes}, max_size={self.max_size}, flip_prob={self.flip_prob})"
+    def __repr__(self):
+        return (
+            f"PanopticTransform(short_sizes={self.short_sizes}, max_size={self.max_size}, flip_prob={self.flip_prob})"
+        )
 
 def train_transform(short_sizes=(800,), max_size: int = 1333, flip_prob: float = 0.5) -> PanopticTransform:
     "Training geometry: resize (pass `JITTER_SIZES` for the 180K-iteration recipe) and random horizontal flip."
@@ -52,20 +58,28 @@ def pad_to(x: Tensor, h: int, w: int, value) -> Tensor:
 
 def collate(items: list, size_divisibility: int = 32) -> dict:
     """Batch items of different sizes: images (B, 3, H, W) zero-padded to a multiple of `size_divisibility`,
-    maps (B, H, W) padded with the ignore id, padding_mask (B, H, W) True on real pixels; per-image lists for the rest."""
+    maps (B, H, W) padded with the ignore id, padding_mask (B, H, W) True on real pixels; per-image lists for the
+    rest."""
     d = size_divisibility
     H = -(-max(i['image'].shape[-2] for i in items) // d) * d
     W = -(-max(i['image'].shape[-1] for i in items) // d) * d
-    batch = dict(images=torch.stack([pad_to(i['image'], H, W, 0) for i in items]),
-                 padding_mask=torch.stack([pad_to(torch.ones(i['image'].shape[-2:], dtype=torch.bool), H, W, False) for i in items]),
-                 image_sizes=[tuple(i['image'].shape[-2:]) for i in items])
+    batch = dict(
+        images=torch.stack([pad_to(i['image'], H, W, 0) for i in items]),
+        padding_mask=torch.stack(
+            [pad_to(torch.ones(i['image'].shape[-2:], dtype=torch.bool), H, W, False) for i in items]
+        ),
+        image_sizes=[tuple(i['image'].shape[-2:]) for i in items],
+    )
     for k in ('category', 'semantic', 'segment'):
-        if k in items[0]: batch[k] = torch.stack([pad_to(i[k], H, W, IGNORE) for i in items])
+        if k in items[0]:
+            batch[k] = torch.stack([pad_to(i[k], H, W, IGNORE) for i in items])
     for k in items[0]:
-        if k not in batch and k not in ('image', 'category', 'semantic', 'segment'): batch[k] = [i[k] for i in items]
+        if k not in batch and k not in ('image', 'category', 'semantic', 'segment'):
+            batch[k] = [i[k] for i in items]
     return batch
 
 def to_device(batch: dict, device) -> dict:
     "Move the tensors of a collated batch (and lists of tensors) to `device`."
-    def mv(v): return v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v
+    def mv(v):
+        return v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v
     return {k: [mv(x) for x in v] if isinstance(v, list) else mv(v) for k, v in batch.items()}

@@ -1,4 +1,5 @@
-"""Atomic, `weights_only`-loadable checkpoints holding everything a run needs to continue exactly, or a user needs to predict.
+"""Atomic, `weights_only`-loadable checkpoints holding everything a run needs to continue exactly, or a user needs to
+predict.
 
 Docs: https://ciae.github.io/ciae/checkpoint.html.md"""
 
@@ -23,9 +24,20 @@ class CheckpointError(ValueError):
 def rng_state() -> dict:
     "All RNG states as weights_only-safe values."
     kind, keys, pos, has_gauss, gauss = np.random.get_state()
-    st = dict(python=list(random.getstate()[1]), python_version=random.getstate()[0], torch=torch.get_rng_state(),
-              numpy=dict(kind=kind, keys=torch.from_numpy(keys.astype(np.int64)), pos=int(pos), has_gauss=int(has_gauss), gauss=float(gauss)))
-    if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()
+    st = dict(
+        python=list(random.getstate()[1]),
+        python_version=random.getstate()[0],
+        torch=torch.get_rng_state(),
+        numpy=dict(
+            kind=kind,
+            keys=torch.from_numpy(keys.astype(np.int64)),
+            pos=int(pos),
+            has_gauss=int(has_gauss),
+            gauss=float(gauss),
+        ),
+    )
+    if torch.cuda.is_available():
+        st['cuda'] = torch.cuda.get_rng_state_all()
     return st
 
 def set_rng_state(st: dict):
@@ -44,9 +56,12 @@ def save_checkpoint(path: str | Path, model, optimizer=None, scheduler=None, sca
     path.parent.mkdir(parents=True, exist_ok=True)
     model = getattr(model, 'module', model)                                   # unwrap DDP
     ckpt = dict(model=model.state_dict(), iteration=int(iteration), meta=meta or {}, rng=rng_state())
-    if optimizer is not None: ckpt['optimizer'] = optimizer.state_dict()
-    if scheduler is not None: ckpt['scheduler'] = scheduler.state_dict()
-    if scaler is not None: ckpt['scaler'] = scaler.state_dict()
+    if optimizer is not None:
+        ckpt['optimizer'] = optimizer.state_dict()
+    if scheduler is not None:
+        ckpt['scheduler'] = scheduler.state_dict()
+    if scaler is not None:
+        ckpt['scaler'] = scaler.state_dict()
     tmp = path.with_name(f'.{path.name}.tmp')
     try:
         torch.save(ckpt, tmp)
@@ -54,9 +69,12 @@ def save_checkpoint(path: str | Path, model, optimizer=None, scheduler=None, sca
         point_last(path)
     except BaseException as e:
         tmp.unlink(missing_ok=True)                                           # no half-written file left behind
-        if not isinstance(e, Exception): raise                                # Ctrl-C stays Ctrl-C
+        if not isinstance(e, Exception):
+            raise                                # Ctrl-C stays Ctrl-C
         why = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}" if str(e) else type(e).__name__
-        raise CheckpointError(f"{path}: could not write the checkpoint ({why}); the earlier checkpoints are untouched") from None
+        raise CheckpointError(
+            f"{path}: could not write the checkpoint ({why}); the earlier checkpoints are untouched"
+        ) from None
     return path
 
 
@@ -83,8 +101,10 @@ def load_latest(folder: str | Path, map_location='cpu') -> tuple[dict | None, li
     file that could not be read). Nothing is changed on disk."""
     bad = []
     for p in checkpoint_candidates(folder):
-        try: return load_checkpoint(p, map_location), bad
-        except CheckpointError as e: bad.append((p, str(e).removeprefix(f"{p}: ")))
+        try:
+            return load_checkpoint(p, map_location), bad
+        except CheckpointError as e:
+            bad.append((p, str(e).removeprefix(f"{p}: ")))
     return None, bad
 
 def set_aside(path: str | Path, suffix: str = '.corrupt') -> Path:
@@ -102,11 +122,17 @@ def load_checkpoint(path: str | Path, map_location='cpu') -> dict:
     path = Path(path)
     if path.is_dir():
         last = path / 'last_checkpoint'
-        if not last.is_file(): raise CheckpointError(f"{path}: no last_checkpoint file (no checkpoint written yet)")
+        if not last.is_file():
+            raise CheckpointError(f"{path}: no last_checkpoint file (no checkpoint written yet)")
         path = path / last.read_text().strip()
-    if not path.is_file(): raise CheckpointError(f"{path}: checkpoint not found")
-    try: ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e: raise CheckpointError(f"{path}: unreadable checkpoint ({type(e).__name__}: {str(e).splitlines()[0].split('. ')[0][:200]})") from None
+    if not path.is_file():
+        raise CheckpointError(f"{path}: checkpoint not found")
+    try:
+        ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:
+        raise CheckpointError(
+            f"{path}: unreadable checkpoint ({type(e).__name__}: {str(e).splitlines()[0].split('. ')[0][:200]})"
+        ) from None
     if not isinstance(ckpt, dict) or 'model' not in ckpt or 'iteration' not in ckpt:
         raise CheckpointError(f"{path}: not a ciae checkpoint (no 'model' and 'iteration' entries)")
     ckpt['path'] = str(path)
@@ -122,7 +148,11 @@ def load_model(path: str | Path, device='cpu', optimize: bool = False):
         raise CheckpointError(f"{ckpt['path']}: checkpoint has no model_config/categories metadata")
     cfg = CIAEConfig(**{**meta['model_config'], 'pretrained': False})      # weights come from the checkpoint
     model = CIAE(cfg)
-    try: model.load_state_dict(ckpt['model'])
-    except RuntimeError as e: raise CheckpointError(f"{ckpt['path']}: weights do not fit the stored configuration ({str(e).splitlines()[0]})") from None
+    try:
+        model.load_state_dict(ckpt['model'])
+    except RuntimeError as e:
+        raise CheckpointError(
+            f"{ckpt['path']}: weights do not fit the stored configuration ({str(e).splitlines()[0]})"
+        ) from None
     model = model.to(device).eval()
     return (model.optimize_for_inference() if optimize else model), meta

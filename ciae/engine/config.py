@@ -1,4 +1,5 @@
-"""The paper's recipes (Sections IV, V-C, V-E) and the embedded CPU default as presets; any field can be overridden from the command line; the linear scaling rule for other batch sizes.
+"""The paper's recipes (Sections IV, V-C, V-E) and the embedded CPU default as presets; any field can be overridden
+from the command line; the linear scaling rule for other batch sizes.
 
 Docs: https://ciae.github.io/ciae/config.html.md"""
 
@@ -50,7 +51,8 @@ class TrainConfig:
     train_split: str = 'train2017'
     val_split: str = 'val2017'
     synth: bool = False                   # generate the synthetic dataset into `data` if it is missing
-    synth_variant: str = 'v2'             # which one (`ciae.data.synth.VARIANTS`): 'v2', or 'hard', the earlier benchmark
+    # which one (`ciae.data.synth.VARIANTS`): 'v2', or 'hard', the earlier benchmark
+    synth_variant: str = 'v2'
     output: str = 'runs/train'
     checkpoint_period: int = 5000
     eval_period: int = 0                  # 0: evaluate only at the end
@@ -61,7 +63,8 @@ class TrainConfig:
     device: str = 'auto'                  # 'auto', 'cpu', 'cuda', 'cuda:1', ...
     amp: str = 'auto'                     # mixed precision: 'auto' (bf16 on GPUs that have it, else fp16; off on CPU),
                                           # 'bf16', 'fp16' (CUDA, with a GradScaler) or 'off'
-    dist_timeout_min: float = 60.0        # DDP: how long a rank waits in a collective before the run fails (NCCL's default: 10)
+    # DDP: how long a rank waits in a collective before the run fails (NCCL's default: 10)
+    dist_timeout_min: float = 60.0
 
 # %% ../../nbs/30_config.ipynb #a1baf697
 def _paper(**kw) -> TrainConfig:
@@ -103,61 +106,84 @@ PRESETS = {
 
 def get_preset(name: str) -> TrainConfig:
     "A fresh copy of a preset configuration."
-    if name not in PRESETS: raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     return PRESETS[name]()
 
 # %% ../../nbs/30_config.ipynb #52bd9b19
 def _parse_value(text: str, like):
     "Parse an override value: Python literal, comma = tuple (when `like` is not a string), else the string."
     def lit(s):
-        try: return ast.literal_eval(s)
-        except (ValueError, SyntaxError): return s
+        try:
+            return ast.literal_eval(s)
+        except (ValueError, SyntaxError):
+            return s
     if isinstance(like, tuple) or (',' in text and not isinstance(like, str)):
         return tuple(lit(s) for s in text.split(',') if s != '')
     v = lit(text)
-    if isinstance(like, bool) and isinstance(v, str) and v.lower() in ('true', 'false'): return v.lower() == 'true'
+    if isinstance(like, bool) and isinstance(v, str) and v.lower() in ('true', 'false'):
+        return v.lower() == 'true'
     return v
 
-_WHAT = {int: 'an integer', float: 'a number', str: 'a string', bool: 'True or False', type(None): 'None', dict: 'a dict'}
+_WHAT = {
+    int: 'an integer',
+    float: 'a number',
+    str: 'a string',
+    bool: 'True or False',
+    type(None): 'None',
+    dict: 'a dict',
+}
 
 def _coerce(v, tp, like=None):
     """`v` as a value of the annotated type `tp` (an int is also a float; the elements of a tuple are checked against
     `tuple[X, ...]` or else the type of `like`'s first element) → the value; TypeError naming the expected type."""
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
         for a in typing.get_args(tp):
-            try: return _coerce(v, a, like)
-            except TypeError: pass
+            try:
+                return _coerce(v, a, like)
+            except TypeError:
+                pass
         raise TypeError(' or '.join(_WHAT.get(a, a.__name__) for a in typing.get_args(tp)))
     if tp is tuple or typing.get_origin(tp) is tuple:
         el = typing.get_args(tp)[0] if typing.get_args(tp) else (type(like[0]) if like else None)
         try:
-            if isinstance(v, tuple): return v if el is None else tuple(_coerce(x, el) for x in v)
-        except TypeError: pass
+            if isinstance(v, tuple):
+                return v if el is None else tuple(_coerce(x, el) for x in v)
+        except TypeError:
+            pass
         raise TypeError('comma-separated ' + {int: 'integers', float: 'numbers', str: 'strings'}.get(el, 'values'))
-    if tp is float and isinstance(v, int) and not isinstance(v, bool): return float(v)
-    if isinstance(v, tp) and not (tp in (int, float) and isinstance(v, bool)): return v
+    if tp is float and isinstance(v, int) and not isinstance(v, bool):
+        return float(v)
+    if isinstance(v, tp) and not (tp in (int, float) and isinstance(v, bool)):
+        return v
     raise TypeError(_WHAT.get(tp, getattr(tp, '__name__', str(tp))))
 
 def _typed_value(key: str, text: str, tp, like):
-    "Parse the override `key=text` and check it against the field's type `tp`; ValueError (one line) if it does not fit."
+    """Parse the override `key=text` and check it against the field's type `tp`; ValueError (one line) if it does not
+    fit."""
     v = _parse_value(text, like)
-    if tp is str and not isinstance(v, str): v = text                         # a folder or split named 2017 is a string
-    try: return _coerce(v, tp, like)
-    except TypeError as e: raise ValueError(f"override {key}={text}: expected {e}") from None
+    if tp is str and not isinstance(v, str):
+        v = text                         # a folder or split named 2017 is a string
+    try:
+        return _coerce(v, tp, like)
+    except TypeError as e:
+        raise ValueError(f"override {key}={text}: expected {e}") from None
 
 def apply_overrides(cfg: TrainConfig, overrides: list) -> TrainConfig:
     """Apply 'a.b=value' overrides (any field of the dataclass tree, e.g. model.margin=0.2) to a copy of `cfg`; each
     value is parsed and checked against its field's type (ValueError, one line). The class counts come from the data."""
     cfg = copy.deepcopy(cfg)
     for item in overrides:
-        if '=' not in item: raise ValueError(f"override {item!r} is not KEY=VALUE")
+        if '=' not in item:
+            raise ValueError(f"override {item!r} is not KEY=VALUE")
         key, text = item.split('=', 1)
         parts = key.strip().split('.')
         if parts[:1] == ['model'] and parts[1:] in (['num_stuff'], ['num_thing']):
             raise ValueError(f"override {key.strip()}: the class counts come from the dataset's categories")
         obj = cfg
         for p in parts[:-1]:
-            if not is_dataclass(obj) or p not in {f.name for f in fields(obj)}: raise ValueError(f"unknown config key {key!r}")
+            if not is_dataclass(obj) or p not in {f.name for f in fields(obj)}:
+                raise ValueError(f"unknown config key {key!r}")
             obj = getattr(obj, p)
         valid = {f.name for f in fields(obj)} if is_dataclass(obj) else set()
         if parts[-1] not in valid or is_dataclass(getattr(obj, parts[-1])):
@@ -166,8 +192,16 @@ def apply_overrides(cfg: TrainConfig, overrides: list) -> TrainConfig:
         setattr(obj, parts[-1], _typed_value(key.strip(), text, tp, getattr(obj, parts[-1])))
     return cfg
 
-_OPTION = {'solver.max_iter': '--max-iter', 'solver.batch_size': '--batch-size', 'workers': '--workers', 'seed': '--seed',
-           'device': '--device', 'amp': '--amp', 'output': '--output', 'data': '--data'}
+_OPTION = {
+    'solver.max_iter': '--max-iter',
+    'solver.batch_size': '--batch-size',
+    'workers': '--workers',
+    'seed': '--seed',
+    'device': '--device',
+    'amp': '--amp',
+    'output': '--output',
+    'data': '--data',
+}
 
 def validate_config(cfg: TrainConfig) -> TrainConfig:
     """Check that a run's values make sense (types were checked by `apply_overrides`); ValueError, one line naming
@@ -177,8 +211,10 @@ def validate_config(cfg: TrainConfig) -> TrainConfig:
         if not ok:
             v = operator.attrgetter(key)(cfg)
             bad.append(f"{key}{f' ({_OPTION[key]})' if key in _OPTION else ''} must be {what}, got {v!r}")
-    def num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    def whole(v, lo: int) -> bool: return isinstance(v, int) and not isinstance(v, bool) and v >= lo
+    def num(v) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    def whole(v, lo: int) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= lo
     need(s.optimizer in ('sgd', 'adamw'), 'solver.optimizer', "'sgd' or 'adamw'")
     need(s.schedule in ('multistep', 'cosine'), 'solver.schedule', "'multistep' or 'cosine'")
     need(num(s.base_lr) and s.base_lr > 0, 'solver.base_lr', 'a positive finite number')
@@ -195,7 +231,8 @@ def validate_config(cfg: TrainConfig) -> TrainConfig:
     need(s.clip_grad is None or (num(s.clip_grad) and s.clip_grad > 0), 'solver.clip_grad', 'None or a positive number')
     need(isinstance(i.short_sizes, tuple) and len(i.short_sizes) > 0 and all(whole(x, 1) for x in i.short_sizes),
          'input.short_sizes', 'one or more integers >= 1')
-    for k in ('max_size', 'test_short', 'test_max'): need(whole(getattr(i, k), 1), f'input.{k}', 'an integer >= 1')
+    for k in ('max_size', 'test_short', 'test_max'):
+        need(whole(getattr(i, k), 1), f'input.{k}', 'an integer >= 1')
     need(num(i.flip) and 0 <= i.flip <= 1, 'input.flip', 'a probability in [0, 1]')
     need(whole(cfg.checkpoint_period, 1), 'checkpoint_period', 'an integer >= 1')
     need(whole(cfg.log_period, 1), 'log_period', 'an integer >= 1')
@@ -208,29 +245,37 @@ def validate_config(cfg: TrainConfig) -> TrainConfig:
     need(isinstance(cfg.output, str) and cfg.output.strip() != '', 'output', 'a folder name')
     need(isinstance(cfg.device, str) and (cfg.device == 'auto' or _is_device(cfg.device)), 'device',
          "'auto', 'cpu', 'cuda' or 'cuda:N'")
-    try: model_config(cfg, 1, 1)                     # the model's own checks: geometry, ablation switches, their combinations
-    except ValueError as e: bad.extend(f"model.{m}" for m in str(e).split('; '))
-    if bad: raise ValueError('; '.join(bad))
+    try:
+        # the model's own checks: geometry, ablation switches, their combinations
+        model_config(cfg, 1, 1)
+    except ValueError as e:
+        bad.extend(f"model.{m}" for m in str(e).split('; '))
+    if bad:
+        raise ValueError('; '.join(bad))
     return cfg
 
 def _is_device(name: str) -> bool:
     try:
         torch.device(name)
         return True
-    except (RuntimeError, ValueError): return False
+    except (RuntimeError, ValueError):
+        return False
 
 def scale_for_batch(cfg: TrainConfig) -> TrainConfig:
-    "Linear scaling rule: lr × B/B_ref; iterations, steps, warm-up and periods ÷ B/B_ref (a copy; no-op when B = B_ref)."
+    """Linear scaling rule: lr × B/B_ref; iterations, steps, warm-up and periods ÷ B/B_ref (a copy; no-op when B =
+    B_ref)."""
     cfg = copy.deepcopy(cfg)
     s = cfg.solver
     f = s.batch_size / s.reference_batch
-    if f == 1: return cfg
+    if f == 1:
+        return cfg
     s.base_lr *= f
     s.max_iter = max(int(round(s.max_iter / f)), 1)
     s.steps = tuple(int(round(x / f)) for x in s.steps)
     s.warmup_iters = int(round(s.warmup_iters / f))
     cfg.checkpoint_period = max(int(round(cfg.checkpoint_period / f)), 1)
-    if cfg.eval_period: cfg.eval_period = max(int(round(cfg.eval_period / f)), 1)
+    if cfg.eval_period:
+        cfg.eval_period = max(int(round(cfg.eval_period / f)), 1)
     s.reference_batch = s.batch_size
     return cfg
 
@@ -245,7 +290,13 @@ def config_dict(cfg: TrainConfig) -> dict:
 def config_from_dict(d: dict) -> TrainConfig:
     "Inverse of `config_dict`."
     d = copy.deepcopy(d)
-    if isinstance(d.get('amp'), bool): d['amp'] = 'auto' if d['amp'] else 'off'      # checkpoints from before the AMP modes
-    return TrainConfig(**{**d, 'model': CIAEConfig(**d.get('model', {})),   # older runs stored only the model overrides
-                          'solver': SolverConfig(**{k: tuple(v) if k == 'steps' else v for k, v in d['solver'].items()}),
-                          'input': InputConfig(**{k: tuple(v) if k == 'short_sizes' else v for k, v in d['input'].items()})})
+    if isinstance(d.get('amp'), bool):
+        d['amp'] = 'auto' if d['amp'] else 'off'      # checkpoints from before the AMP modes
+    return TrainConfig(
+        **{
+            **d,
+            'model': CIAEConfig(**d.get('model', {})),  # older runs stored only the model overrides
+            'solver': SolverConfig(**{k: tuple(v) if k == 'steps' else v for k, v in d['solver'].items()}),
+            'input': InputConfig(**{k: tuple(v) if k == 'short_sizes' else v for k, v in d['input'].items()}),
+        }
+    )

@@ -1,4 +1,5 @@
-"""`python -m ciae.evaluate`: checkpoint + dataset split → COCO-panoptic predictions on disk → the official PQ table, per-class results, and Table IX-style network and fusion times.
+"""`python -m ciae.evaluate`: checkpoint + dataset split → COCO-panoptic predictions on disk → the official PQ table,
+per-class results, and Table IX-style network and fusion times.
 
 Docs: https://ciae.github.io/ciae/evaluate.html.md"""
 
@@ -42,49 +43,70 @@ def predict_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = F
     pred_dir = Path(out_dir) / 'predictions' / f'panoptic_{ds.split}'
     n = len(ds) if max_images is None else min(max_images, len(ds))
     mine = list(range(rank, n, world))
-    dl = torch.utils.data.DataLoader(torch.utils.data.Subset(ds, mine), batch_size=1, num_workers=workers, collate_fn=collate)
-    records, timer = [], SyncTimer(device)                             # network and fusion time of each image (Table IX)
+    dl = torch.utils.data.DataLoader(
+        torch.utils.data.Subset(ds, mine), batch_size=1, num_workers=workers, collate_fn=collate
+    )
+    # network and fusion time of each image (Table IX)
+    records, timer = [], SyncTimer(device)
     model.eval()
-    writer = PanopticWriter(pred_dir, pred_dir.with_suffix('.json'), cats.coco()) if rank == 0 else contextlib.nullcontext()
+    writer = (
+        PanopticWriter(pred_dir, pred_dir.with_suffix('.json'), cats.coco()) if rank == 0 else contextlib.nullcontext()
+    )
     with writer as out:
-        for k, batch in zip(mine, tqdm(dl, total=len(mine), desc=f'evaluate {ds.split}', disable=not progress or rank > 0)):
+        for k, batch in zip(
+            mine, tqdm(dl, total=len(mine), desc=f'evaluate {ds.split}', disable=not progress or rank > 0)
+        ):
             batch = to_device(batch, device)
             p = model.predict(batch, batch['orig_size'], cats.ids, fusion=fusion, timer=timer)[0]         # (H, W)
             rec = dict(index=k, image=(batch['image_id'][0], batch['file_name'][0]), segments_info=p['segments_info'],
                        size=batch['orig_size'][0], network_ms=p['timings']['network_ms'],
                        fusion_ms=p['timings']['fusion_ms'], warm=bool(records))
-            if world == 1: out.add(*rec['image'], p['panoptic'], rec['segments_info'], rec['size'])   # write as we go
-            else: rec['png'] = encode_panoptic_png(p['panoptic'])
+            if world == 1:
+                out.add(*rec['image'], p['panoptic'], rec['segments_info'], rec['size'])   # write as we go
+            else:
+                rec['png'] = encode_panoptic_png(p['panoptic'])
             records.append(rec)
         if world > 1:                                                   # rank 0 gathers and writes every rank's share
             parts = [None] * world if rank == 0 else None
             dist.gather_object(records, parts, dst=0)
-            if rank > 0: return None
+            if rank > 0:
+                return None
             records = sorted((r for part in parts for r in part), key=lambda r: r['index'])
-            for r in records: out.add(*r['image'], r.pop('png'), r['segments_info'], r['size'])
+            for r in records:
+                out.add(*r['image'], r.pop('png'), r['segments_info'], r['size'])
     timed = [r for r in records if r['warm']] or records                # each process's first image warms up
-    def mean(key): return sum(r[key] for r in timed) / max(len(timed), 1)
-    return dict(pred_json=out.json_path, pred_dir=pred_dir, images=n, network_ms=mean('network_ms'), fusion_ms=mean('fusion_ms'))
+    def mean(key):
+        return sum(r[key] for r in timed) / max(len(timed), 1)
+    return dict(
+        pred_json=out.json_path, pred_dir=pred_dir, images=n, network_ms=mean('network_ms'), fusion_ms=mean('fusion_ms')
+    )
 
 def evaluate_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = False, max_images: int | None = None,
                    workers: int = 2, progress: bool = True, boxes_only: bool = False) -> dict:
-    """predict_split + the official PQ (restricted to the predicted images when max_images is set); writes pq_<split>.json.
+    """predict_split + the official PQ (restricted to the predicted images when max_images is set); writes
+    pq_<split>.json.
     The ground truth is scored as the reader sees it: a copy with the fields the reader derives filled in
     (`complete_json`) is written to out_dir/predictions/gt_<split>.json when any is missing
     the dataset's own files
     are never changed. Under DDP all ranks predict and rank 0 scores; the other ranks return {}."""
     out_dir = Path(out_dir)
-    if oracle and boxes_only: raise ValueError("--oracle and --boxes-only are two different evaluations: choose one")
+    if oracle and boxes_only:
+        raise ValueError("--oracle and --boxes-only are two different evaluations: choose one")
     p = predict_split(model, ds, out_dir, oracle, max_images, workers, progress, boxes_only)
-    if p is None: return {}
+    if p is None:
+        return {}
     gt = load_panoptic_json(ds.json_path)
     if p['images'] < len(ds):                                           # score only what was predicted
         keep = {a['image_id'] for a in json.loads(p['pred_json'].read_text())['annotations']}
         gt['annotations'] = [a for a in gt['annotations'] if a['image_id'] in keep]
         gt['images'] = [i for i in gt['images'] if i['id'] in keep]
-    gt, derived = complete_json(gt, ds.png_dir)                         # panopticapi reads area and iscrowd of every segment
-    gt_json = (write_json_atomic(gt, out_dir / 'predictions' / f'gt_{ds.split}.json') if p['images'] < len(ds) or derived
-               else ds.json_path)
+    # panopticapi reads area and iscrowd of every segment
+    gt, derived = complete_json(gt, ds.png_dir)
+    gt_json = (
+        write_json_atomic(gt, out_dir / 'predictions' / f'gt_{ds.split}.json')
+        if p['images'] < len(ds) or derived
+        else ds.json_path
+    )
     res = evaluate_pq(gt_json, p['pred_json'], ds.png_dir, p['pred_dir'])
     sem = semantic_miou(gt_json, p['pred_json'], ds.png_dir, p['pred_dir'])      # Tables I and II
     names = dict(zip(ds.categories.ids, ds.categories.names))
@@ -119,12 +141,19 @@ def main(argv: list | None = None) -> int:
     ap.add_argument('--max-size', type=int, help='test longer-side cap (default: from the checkpoint config)')
     ap.add_argument('--max-images', type=int, help='evaluate only the first N images')
     how = ap.add_mutually_exclusive_group()
-    how.add_argument('--oracle', action='store_true', help='Table IV oracle: ground-truth boxes and mean-embedding queries')
-    how.add_argument('--boxes-only', action='store_true', help='baseline without the instance embedding: each thing pixel '
-                     'goes to the best-scoring detection whose box holds it')
+    how.add_argument(
+        '--oracle', action='store_true', help='Table IV oracle: ground-truth boxes and mean-embedding queries'
+    )
+    how.add_argument(
+        '--boxes-only',
+        action='store_true',
+        help='baseline without the instance embedding: each thing pixel '
+        'goes to the best-scoring detection whose box holds it',
+    )
     ap.add_argument('--workers', type=int, default=2)
     a = ap.parse_args(argv)
-    try: device = resolve_device(a.device)
+    try:
+        device = resolve_device(a.device)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -132,16 +161,24 @@ def main(argv: list | None = None) -> int:
         model, meta = load_model(a.checkpoint, device, optimize=True)
         run = meta.get('config', {})
         inp = run.get('input', {})
-        ds = CocoPanoptic(a.data or run.get('data', 'data/coco'), a.split or run.get('val_split', 'val2017'),
-                          transforms=test_transform(a.short or inp.get('test_short', 800), a.max_size or inp.get('test_max', 1333)))
+        ds = CocoPanoptic(
+            a.data or run.get('data', 'data/coco'),
+            a.split or run.get('val_split', 'val2017'),
+            transforms=test_transform(a.short or inp.get('test_short', 800), a.max_size or inp.get('test_max', 1333)),
+        )
     except (CheckpointError, DatasetError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if [c['id'] for c in meta['categories']] != ds.categories.ids:
         print(f"error: {ds.json_path}: categories differ from the checkpoint's", file=sys.stderr)
         return 2
-    out = Path(a.output) if a.output else Path(a.checkpoint if Path(a.checkpoint).is_dir() else Path(a.checkpoint).parent) / 'eval'
-    try: r = evaluate_split(model, ds, out, a.oracle, a.max_images, a.workers, boxes_only=a.boxes_only)
+    out = (
+        Path(a.output)
+        if a.output
+        else Path(a.checkpoint if Path(a.checkpoint).is_dir() else Path(a.checkpoint).parent) / 'eval'
+    )
+    try:
+        r = evaluate_split(model, ds, out, a.oracle, a.max_images, a.workers, boxes_only=a.boxes_only)
     except DatasetError as err:                                         # e.g. an unreadable image, also from a worker
         print(f"error: {error_message(err)}", file=sys.stderr)
         return 2
@@ -154,7 +191,9 @@ def _segment_classes(segments: list, index: dict, void: int) -> tuple[np.ndarray
     "Sorted segment ids (with 0, void, first) and the contiguous category of each: `void` for 0 and for crowd segments."
     segs = sorted(segments, key=lambda s: s['id'])
     keys = np.array([0] + [s['id'] for s in segs], dtype=np.int64)
-    return keys, np.array([void] + [void if s.get('iscrowd', 0) else index[s['category_id']] for s in segs], dtype=np.int64)
+    return keys, np.array(
+        [void] + [void if s.get('iscrowd', 0) else index[s['category_id']] for s in segs], dtype=np.int64
+    )
 
 def _segment_index(png: Path, keys: np.ndarray) -> np.ndarray:
     "(H, W) position in `keys` of each pixel's segment id; 0 (void) for ids that `keys` does not hold."
@@ -171,7 +210,8 @@ def _confusion(job: tuple) -> np.ndarray:
     gk, gc = _segment_classes(gt_segs, index, C)                                   # (n_g,) ids and classes; C: ignored
     pk, pc = _segment_classes(pred_segs, index, C)                                 # (n_p,); C: void
     g, p = _segment_index(gt_png, gk), _segment_index(pred_png, pk)                # (H, W) each
-    if g.shape != p.shape: raise ValueError(f"{pred_png}: size {p.shape[::-1]} differs from the ground truth's {g.shape[::-1]}")
+    if g.shape != p.shape:
+        raise ValueError(f"{pred_png}: size {p.shape[::-1]} differs from the ground truth's {g.shape[::-1]}")
     pairs = np.bincount((g * len(pk) + p).ravel(), minlength=len(gk) * len(pk)).reshape(len(gk), len(pk))   # (n_g, n_p)
     conf = np.zeros((C + 1, C + 1), dtype=np.int64)
     np.add.at(conf, (gc[:, None], pc[None, :]), pairs)                             # segments → classes
@@ -187,15 +227,25 @@ def semantic_miou(gt_json: str | Path, pred_json: str | Path, gt_folder: str | P
     cats = [c['id'] for c in gt['categories']]
     index = {c: i for i, c in enumerate(cats)}
     preds = {a['image_id']: a for a in pred['annotations']}
-    jobs = [(Path(gt_folder) / a['file_name'], a['segments_info'], Path(pred_folder) / preds[a['image_id']]['file_name'],
-             preds[a['image_id']]['segments_info'], index) for a in gt['annotations']]
+    jobs = [
+        (
+            Path(gt_folder) / a['file_name'],
+            a['segments_info'],
+            Path(pred_folder) / preds[a['image_id']]['file_name'],
+            preds[a['image_id']]['segments_info'],
+            index,
+        )
+        for a in gt['annotations']
+    ]
     conf = np.zeros((len(cats), len(cats) + 1), dtype=np.int64)                    # (C, C + 1)
     workers = min(workers or os.cpu_count() or 1, 16, max(len(jobs), 1))
     if workers == 1:
-        for j in jobs: conf += _confusion(j)
+        for j in jobs:
+            conf += _confusion(j)
     else:
         with ProcessPoolExecutor(workers) as pool:
-            for c in pool.map(_confusion, jobs, chunksize=max(1, len(jobs) // (4 * workers))): conf += c
+            for c in pool.map(_confusion, jobs, chunksize=max(1, len(jobs) // (4 * workers))):
+                conf += c
     tp = np.diag(conf[:, :-1])                                                     # (C,)
     union = conf.sum(1) + conf[:, :-1].sum(0) - tp
     per_class = {cats[i]: float(tp[i] / union[i]) for i in range(len(cats)) if union[i] > 0}

@@ -1,4 +1,5 @@
-"""What happens around the steps of a run: the non-finite check, metrics and logs, checkpoints, evaluation and pictures, each a small object the loop calls.
+"""What happens around the steps of a run: the non-finite check, metrics and logs, checkpoints, evaluation and
+pictures, each a small object the loop calls.
 
 Docs: https://ciae.github.io/ciae/hooks.html.md"""
 
@@ -17,7 +18,8 @@ from .evaluate import evaluate_split, format_report
 from ..data.coco import CocoPanoptic
 from ..data.transforms import test_transform, collate, to_device
 from ..ops.runtime import write_text_atomic
-if typing.TYPE_CHECKING: from ciae.engine.train import Trainer
+if typing.TYPE_CHECKING:
+    from ciae.engine.train import Trainer
 
 # %% auto #0
 __all__ = ['NonFiniteLoss', 'finite_state', 'MetricLogger', 'trim_metrics', 'HookBase', 'LogMetrics', 'Checkpointer', 'Evaluator',
@@ -42,42 +44,60 @@ class MetricLogger:
     "Scalars to metrics.jsonl (always) and TensorBoard (when installed); rank 0 only."
     def __init__(self, out: Path, enabled: bool, start: int = 0):
         self.enabled, self.f, self.tb = enabled, None, None
-        if not enabled: return
+        if not enabled:
+            return
         self.f = open(out / 'metrics.jsonl', 'a')
         try:
             from torch.utils.tensorboard import SummaryWriter
-            self.tb = SummaryWriter(str(out / 'tb'), purge_step=start + 1 if start else None)   # resumed: drop later events
-        except Exception: self.tb = None
+            # resumed: drop later events
+            self.tb = SummaryWriter(str(out / 'tb'), purge_step=start + 1 if start else None)
+        except Exception:
+            self.tb = None
     def log(self, it: int, scalars: dict):
-        if not self.enabled: return
+        if not self.enabled:
+            return
         self.f.write(json.dumps(dict(iteration=it, **scalars)) + '\n')
         self.f.flush()
         if self.tb:
-            for k, v in scalars.items(): self.tb.add_scalar(k, v, it)
+            for k, v in scalars.items():
+                self.tb.add_scalar(k, v, it)
     def close(self):
-        if self.f: self.f.close()
-        if self.tb: self.tb.close()
+        if self.f:
+            self.f.close()
+        if self.tb:
+            self.tb.close()
 
 def trim_metrics(path: Path, iteration: int) -> int:
     """Drop the lines of `metrics.jsonl` logged after `iteration` (and a line cut short by a kill), atomically; a run
     resumed from the checkpoint at `iteration` logs them again. Returns the number of lines dropped."""
-    if not path.is_file(): return 0
+    if not path.is_file():
+        return 0
     keep, dropped = [], 0
     for line in path.read_text().splitlines():
-        try: ok = json.loads(line)['iteration'] <= iteration
-        except (ValueError, KeyError, TypeError): ok = False
-        if ok: keep.append(line)
-        else: dropped += 1
-    if dropped: write_text_atomic(path, ''.join(l + '\n' for l in keep))
+        try:
+            ok = json.loads(line)['iteration'] <= iteration
+        except (ValueError, KeyError, TypeError):
+            ok = False
+        if ok:
+            keep.append(line)
+        else:
+            dropped += 1
+    if dropped:
+        write_text_atomic(path, ''.join(l + '\n' for l in keep))
     return dropped
 
 # %% ../../nbs/33c_hooks.ipynb #33c00007
 class HookBase:
-    "What `Trainer.run` calls: before the first step, after every step (`t.iter` steps done), after the last step, and at the end even after an error."
-    def before_train(self, t: Trainer): pass
-    def after_step(self, t: Trainer): pass
-    def after_train(self, t: Trainer): pass
-    def close(self, t: Trainer): pass
+    """What `Trainer.run` calls: before the first step, after every step (`t.iter` steps done), after the last step, and
+    at the end even after an error."""
+    def before_train(self, t: Trainer):
+        pass
+    def after_step(self, t: Trainer):
+        pass
+    def after_train(self, t: Trainer):
+        pass
+    def close(self, t: Trainer):
+        pass
 
 def _due(t: Trainer, period: int) -> bool:
     "Whether a periodic hook acts after this step: every `period` iterations and after the last."
@@ -88,7 +108,9 @@ class LogMetrics(HookBase):
     seconds per iteration and skipped float16 steps to metrics.jsonl / TensorBoard, and the tqdm bar."""
     bar = None
     def before_train(self, t: Trainer):
-        self.bar = tqdm(total=t.max_iter, initial=t.iter, desc='train', disable=not (t.main and t.progress), dynamic_ncols=True)
+        self.bar = tqdm(
+            total=t.max_iter, initial=t.iter, desc='train', disable=not (t.main and t.progress), dynamic_ncols=True
+        )
         self.t_last = time.perf_counter()
 
     def after_step(self, t: Trainer):
@@ -96,54 +118,74 @@ class LogMetrics(HookBase):
             t.check_finite()
             if t.main:
                 sc = {k: float(v.detach()) for k, v in t.losses.items()}
-                sc.update(lr=t.opt.param_groups[0]['lr'], sec_per_iter=(time.perf_counter() - self.t_last) / t.cfg.log_period,
-                          skipped_steps=t.skipped)
+                sc.update(
+                    lr=t.opt.param_groups[0]['lr'],
+                    sec_per_iter=(time.perf_counter() - self.t_last) / t.cfg.log_period,
+                    skipped_steps=t.skipped,
+                )
                 self.t_last = time.perf_counter()
                 t.log.log(t.iter, sc)
-                self.bar.set_postfix({k: f"{sc[k]:.3f}" for k in ('loss', 'loss_cls', 'loss_reg', 'loss_ctr', 'loss_ciae')}, refresh=False)
+                self.bar.set_postfix(
+                    {k: f"{sc[k]:.3f}" for k in ('loss', 'loss_cls', 'loss_reg', 'loss_ctr', 'loss_ciae')},
+                    refresh=False,
+                )
         self.bar.update(1)
 
-    def after_train(self, t: Trainer): self.close(t)                         # before the evaluation prints its table
+    def after_train(self, t: Trainer):
+        self.close(t)                         # before the evaluation prints its table
     def close(self, t: Trainer):
-        if self.bar is not None: self.bar.close()                             # an error message gets its own line
+        if self.bar is not None:
+            self.bar.close()                             # an error message gets its own line
 
 class Checkpointer(HookBase):
-    """Every `checkpoint_period` iterations and at the end: the non-finite check, batch-norm statistics averaged over the
+    """Every `checkpoint_period` iterations and at the end: the non-finite check, batch-norm statistics averaged over
+    the
     ranks, the weights checked finite, then rank 0 writes the checkpoint. At the end, each rank's weights if asked."""
-    def __init__(self, all_ranks: bool = False): self.all_ranks = all_ranks
+    def __init__(self, all_ranks: bool = False):
+        self.all_ranks = all_ranks
     def after_step(self, t: Trainer):
-        if not _due(t, t.cfg.checkpoint_period): return
+        if not _due(t, t.cfg.checkpoint_period):
+            return
         t.check_finite()
         sync_bn_stats(t.model, t.world)
         if not finite_state(t.model):
-            raise NonFiniteLoss(f"non-finite weights after iteration {t.iter} (the losses were finite); training stopped, "
-                                f"no checkpoint written; last good checkpoint: {_last_good(t.out)}")
-        if t.main: t.save(t.iter)
+            raise NonFiniteLoss(
+                f"non-finite weights after iteration {t.iter} (the losses were finite); training stopped, "
+                f"no checkpoint written; last good checkpoint: {_last_good(t.out)}"
+            )
+        if t.main:
+            t.save(t.iter)
 
     def after_train(self, t: Trainer):
-        if self.all_ranks: torch.save(dict(model=t.model.state_dict()), t.out / f'rank{t.rank}.pth')
-        if t.main and not t.checkpoint_path(t.max_iter).exists(): t.save(t.max_iter)
+        if self.all_ranks:
+            torch.save(dict(model=t.model.state_dict()), t.out / f'rank{t.rank}.pth')
+        if t.main and not t.checkpoint_path(t.max_iter).exists():
+            t.save(t.max_iter)
 
 class Evaluator(HookBase):
     """Every `eval_period` iterations (if set) into `eval_<iteration>/`, and at the end into the output folder: the val
     split, each rank predicting its share and rank 0 scoring, PQ logged. The final report is what `train` returns."""
     def after_step(self, t: Trainer):
-        if not t.cfg.eval_period or t.iter % t.cfg.eval_period or t.iter == t.max_iter: return
+        if not t.cfg.eval_period or t.iter % t.cfg.eval_period or t.iter == t.max_iter:
+            return
         sync_bn_stats(t.model, t.world)
         self.evaluate(t, t.out / f'eval_{t.iter:07d}', t.iter)
         t.model.train()
 
-    def after_train(self, t: Trainer): t.report = self.evaluate(t, t.out, t.max_iter)
+    def after_train(self, t: Trainer):
+        t.report = self.evaluate(t, t.out, t.max_iter)
 
     def evaluate(self, t: Trainer, out: Path, it: int) -> dict:
         r = run_eval(t.model, t.cfg, out, t.progress)
-        if t.main: t.log.log(it, {f'val/{k}_pq': r[k]['pq'] for k in ('All', 'Things', 'Stuff')})
+        if t.main:
+            t.log.log(it, {f'val/{k}_pq': r[k]['pq'] for k in ('All', 'Things', 'Stuff')})
         return r
 
 class Pictures(HookBase):
     "At the end, rank 0: `vis_images` val predictions drawn into `<output>/pictures`."
     def after_train(self, t: Trainer):
-        if t.main and t.cfg.vis_images: save_pictures(t.model, t.cfg, t.out / 'pictures', t.cfg.vis_images)
+        if t.main and t.cfg.vis_images:
+            save_pictures(t.model, t.cfg, t.out / 'pictures', t.cfg.vis_images)
 
 def default_hooks(save_all_ranks: bool = False) -> list:
     "The hooks of every run, in the order they are called: logging, checkpoints, evaluation, pictures."
@@ -153,12 +195,14 @@ def run_eval(model, cfg: TrainConfig, out: Path, progress: bool = True) -> dict:
     "Evaluate on the val split at the test size (all ranks predict, rank 0 scores); prints and returns rank 0's report."
     val = CocoPanoptic(cfg.data, cfg.val_split, transforms=test_transform(cfg.input.test_short, cfg.input.test_max))
     r = evaluate_split(model, val, out, workers=min(cfg.workers, 2), progress=progress)
-    if r: print(format_report(r), flush=True)
+    if r:
+        print(format_report(r), flush=True)
     return r
 
 def save_pictures(model, cfg: TrainConfig, out: Path, n: int):
     "A few val predictions drawn with show_prediction (detections, PCA of the embedding, panoptic result)."
-    from matplotlib.figure import Figure                                  # no pyplot: the caller's backend is left alone
+    # no pyplot: the caller's backend is left alone
+    from matplotlib.figure import Figure
     from ciae.viz import show_prediction
     out.mkdir(parents=True, exist_ok=True)
     val = CocoPanoptic(cfg.data, cfg.val_split, transforms=test_transform(cfg.input.test_short, cfg.input.test_max))

@@ -1,4 +1,5 @@
-"""Processes and devices (`torchrun` DDP, mixed precision), the data stream that makes resume exact, and the dataset a run asks for.
+"""Processes and devices (`torchrun` DDP, mixed precision), the data stream that makes resume exact, and the dataset
+a run asks for.
 
 Docs: https://ciae.github.io/ciae/launch.html.md"""
 
@@ -25,28 +26,36 @@ def setup_distributed(device: str = 'auto', timeout_min: float = 60.0) -> tuple[
     world = int(os.environ.get('WORLD_SIZE', 1))
     rank, local = int(os.environ.get('RANK', 0)), int(os.environ.get('LOCAL_RANK', 0))
     dev = resolve_device(device, local)                                    # 'auto' and 'cuda': this rank's GPU
-    if dev.type == 'cuda': torch.cuda.set_device(dev)
+    if dev.type == 'cuda':
+        torch.cuda.set_device(dev)
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo', timeout=datetime.timedelta(minutes=timeout_min))
+        dist.init_process_group(
+            'nccl' if dev.type == 'cuda' else 'gloo', timeout=datetime.timedelta(minutes=timeout_min)
+        )
     return rank, world, dev
 
 def amp_dtype(mode, device: torch.device) -> torch.dtype | None:
     """The autocast dtype of an AMP mode: 'auto' → bfloat16 on GPUs that support it, float16 on older GPUs, none on
     CPU; 'bf16', 'fp16' (CUDA only) or 'off'."""
     mode = {True: 'auto', False: 'off', None: 'off'}.get(mode, mode)
-    if mode == 'off': return None
+    if mode == 'off':
+        return None
     if mode == 'auto':
-        if device.type != 'cuda': return None
+        if device.type != 'cuda':
+            return None
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if mode == 'bf16': return torch.bfloat16
+    if mode == 'bf16':
+        return torch.bfloat16
     if mode == 'fp16':
-        if device.type != 'cuda': raise ValueError("amp=fp16 needs a CUDA device (on CPU use amp=bf16 or off)")
+        if device.type != 'cuda':
+            raise ValueError("amp=fp16 needs a CUDA device (on CPU use amp=bf16 or off)")
         return torch.float16
     raise ValueError(f"amp must be 'auto', 'bf16', 'fp16' or 'off', got {mode!r}")
 
 def sync_bn_stats(model: nn.Module, world: int):
     "Average batch-norm running statistics over ranks (DDP keeps them per rank), so every rank saves the same model."
-    if world < 2: return
+    if world < 2:
+        return
     for m in model.modules():
         if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats:
             for b in (m.running_mean, m.running_var):
@@ -56,14 +65,27 @@ def sync_bn_stats(model: nn.Module, world: int):
 # %% ../../nbs/33a_launch.ipynb #33a00007
 class IterationSampler(torch.utils.data.Sampler):
     "Endless (index, augmentation seed) stream for one rank, a pure function of (seed, iteration): exact resume."
-    def __init__(self, size: int, batch_per_rank: int, world: int = 1, rank: int = 0, seed: int = 0, start_iter: int = 0):
-        if size == 0: raise ValueError("the training split has no images")
-        self.size, self.b, self.world, self.rank, self.seed, self.start_iter = size, batch_per_rank, world, rank, seed, start_iter
+    def __init__(
+        self, size: int, batch_per_rank: int, world: int = 1, rank: int = 0, seed: int = 0, start_iter: int = 0
+    ):
+        if size == 0:
+            raise ValueError("the training split has no images")
+        self.size, self.b, self.world, self.rank, self.seed, self.start_iter = (
+            size,
+            batch_per_rank,
+            world,
+            rank,
+            seed,
+            start_iter,
+        )
         self._perm = (None, None)
 
     def perm(self, epoch: int):
         if self._perm[0] != epoch:
-            self._perm = (epoch, torch.randperm(self.size, generator=torch.Generator().manual_seed(self.seed * 100_003 + epoch)))
+            self._perm = (
+                epoch,
+                torch.randperm(self.size, generator=torch.Generator().manual_seed(self.seed * 100_003 + epoch)),
+            )
         return self._perm[1]
 
     def __iter__(self):
@@ -76,8 +98,10 @@ class IterationSampler(torch.utils.data.Sampler):
 
 class SeededDataset(torch.utils.data.Dataset):
     "Wraps a dataset so that item (index, seed) is transformed with torch RNG seeded by `seed`."
-    def __init__(self, ds): self.ds = ds
-    def __len__(self): return len(self.ds)
+    def __init__(self, ds):
+        self.ds = ds
+    def __len__(self):
+        return len(self.ds)
     def __getitem__(self, key):
         i, seed = key
         torch.manual_seed(seed)
@@ -86,7 +110,10 @@ class SeededDataset(torch.utils.data.Dataset):
 def ensure_dataset(cfg: TrainConfig, rank: int, world: int):
     """Generate the synthetic dataset when the config asks for it and it is missing (rank 0; others wait). Every rank
     checks first that the folder holds nothing else, so a refusal stops all of them at once."""
-    if not cfg.synth: return
-    if world > 1: dist.barrier()                                          # all ranks look before rank 0 writes
+    if not cfg.synth:
+        return
+    if world > 1:
+        dist.barrier()                                          # all ranks look before rank 0 writes
     ensure_synthetic(cfg.data, cfg.synth_variant, generate=rank == 0)
-    if world > 1: dist.barrier()
+    if world > 1:
+        dist.barrier()

@@ -1,4 +1,5 @@
-"""Equation 17: PQ = SQ × RQ, explained on a hand-made example and computed with the official COCO panoptic evaluator.
+"""Equation 17: PQ = SQ × RQ, explained on a hand-made example and computed with the official COCO panoptic
+evaluator.
 
 Docs: https://ciae.github.io/ciae/pq.html.md"""
 
@@ -22,18 +23,24 @@ def evaluate_pq(gt_json: str | Path, pred_json: str | Path, gt_folder: str | Pat
     a kind with no segments at all gets n = 0 and zeros
     instead of panopticapi's ZeroDivisionError (e.g. an all-stuff split)."""
     for p in (gt_json, pred_json):
-        if not Path(p).is_file(): raise FileNotFoundError(f"{p}: panoptic JSON not found")
+        if not Path(p).is_file():
+            raise FileNotFoundError(f"{p}: panoptic JSON not found")
     gt_folder = str(gt_folder or str(gt_json).replace('.json', ''))
     pred_folder = str(pred_folder or str(pred_json).replace('.json', ''))
     gt, pred = json.loads(Path(gt_json).read_text()), json.loads(Path(pred_json).read_text())
     categories = {c['id']: c for c in gt['categories']}
     preds = {a['image_id']: a for a in pred['annotations']}
     missing = [a['image_id'] for a in gt['annotations'] if a['image_id'] not in preds]
-    if missing: raise ValueError(f"{pred_json}: no prediction for image id {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ''))
+    if missing:
+        raise ValueError(
+            f"{pred_json}: no prediction for image id {missing[0]}"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else '')
+        )
     matched = [(a, preds[a['image_id']]) for a in gt['annotations']]
     quiet = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO())
     try:
-        with quiet: stat = pq_compute_multi_core(matched, gt_folder, pred_folder, categories)
+        with quiet:
+            stat = pq_compute_multi_core(matched, gt_folder, pred_folder, categories)
     except KeyError as e:       # panopticapi reports bad predictions as KeyError('In the image with ID ...')
         raise ValueError(f"{pred_json}: {e.args[0] if e.args else e}") from None
     except Exception as e:
@@ -44,8 +51,12 @@ def evaluate_pq(gt_json: str | Path, pred_json: str | Path, gt_folder: str | Pat
         if any(stat.pq_per_cat[k].tp + stat.pq_per_cat[k].fp + stat.pq_per_cat[k].fn for k in cats):
             results[name], per_class = stat.pq_average(categories, isthing=isthing)
         else:
-            results[name], per_class = dict(pq=0.0, sq=0.0, rq=0.0, n=0), {k: dict(pq=0.0, sq=0.0, rq=0.0) for k in cats}
-        if name == 'All': results['per_class'] = per_class
+            results[name], per_class = (
+                dict(pq=0.0, sq=0.0, rq=0.0, n=0),
+                {k: dict(pq=0.0, sq=0.0, rq=0.0) for k in cats},
+            )
+        if name == 'All':
+            results['per_class'] = per_class
     return results
 
 def pq_table(results: dict) -> str:

@@ -16,7 +16,8 @@ __all__ = ['synchronize', 'SyncTimer']
 def synchronize(device) -> None:
     "Wait until `device` has finished the work queued on it (CUDA); a CPU has nothing queued."
     device = torch.device(device)
-    if device.type == 'cuda': torch.cuda.synchronize(device)
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
 
 class SyncTimer:
     """Milliseconds of device work between marks: `mark(name)` waits for `device` (`synchronize`), then returns the

@@ -1,4 +1,5 @@
-"""`python -m ciae.train`: the embedded synthetic default with no arguments, the paper's COCO recipes as presets, single process or `torchrun` DDP, exact resume, and a clean stop on a non-finite loss.
+"""`python -m ciae.train`: the embedded synthetic default with no arguments, the paper's COCO recipes as presets,
+single process or `torchrun` DDP, exact resume, and a clean stop on a non-finite loss.
 
 Docs: https://ciae.github.io/ciae/train.html.md"""
 
@@ -28,35 +29,43 @@ __all__ = ['lr_factor', 'build_optimizer', 'earlier_run', 'resume_mismatch', 'Tr
 def lr_factor(it: int, s) -> float:
     "Warm-up (linear from warmup_factor) times the multi-step or cosine schedule, at iteration `it`."
     w = 1.0 if it >= s.warmup_iters else s.warmup_factor + (1 - s.warmup_factor) * it / max(s.warmup_iters, 1)
-    if s.schedule == 'cosine': return w * 0.5 * (1 + math.cos(math.pi * min(it / max(s.max_iter, 1), 1.0)))
+    if s.schedule == 'cosine':
+        return w * 0.5 * (1 + math.cos(math.pi * min(it / max(s.max_iter, 1), 1.0)))
     return w * s.gamma ** sum(it >= x for x in s.steps)
 
 def build_optimizer(model: nn.Module, s) -> torch.optim.Optimizer:
     "SGD with momentum (paper) or AdamW over the trainable parameters."
     params = [p for p in model.parameters() if p.requires_grad]
-    if s.optimizer == 'sgd': return torch.optim.SGD(params, lr=s.base_lr, momentum=s.momentum, weight_decay=s.weight_decay)
-    if s.optimizer == 'adamw': return torch.optim.AdamW(params, lr=s.base_lr, weight_decay=s.weight_decay)
+    if s.optimizer == 'sgd':
+        return torch.optim.SGD(params, lr=s.base_lr, momentum=s.momentum, weight_decay=s.weight_decay)
+    if s.optimizer == 'adamw':
+        return torch.optim.AdamW(params, lr=s.base_lr, weight_decay=s.weight_decay)
     raise ValueError(f"solver.optimizer must be 'sgd' or 'adamw', got {s.optimizer!r}")
 
 # %% ../../nbs/33_train.ipynb #17da9c45
 def earlier_run(out: Path) -> list[str]:
     "The files in `out` that hold an earlier run: checkpoints, `last_checkpoint`, a non-empty `metrics.jsonl`."
-    if not out.is_dir(): return []
+    if not out.is_dir():
+        return []
     found = sorted(p.name for p in out.glob('model_*.pth')) + [n for n in ['last_checkpoint'] if (out / n).is_file()]
-    if (out / 'metrics.jsonl').is_file() and (out / 'metrics.jsonl').stat().st_size: found.append('metrics.jsonl')
+    if (out / 'metrics.jsonl').is_file() and (out / 'metrics.jsonl').stat().st_size:
+        found.append('metrics.jsonl')
     return found
 
 def _plain(x):
     "A JSON round trip: tuples and lists compare equal."
     return json.loads(json.dumps(x))
 
-def _category_key(cats: list) -> list: return [(c['id'], c['name'], bool(c['isthing'])) for c in cats]
+def _category_key(cats: list) -> list:
+    return [(c['id'], c['name'], bool(c['isthing'])) for c in cats]
 
-def _category_count(cats: list) -> str: return f"{sum(not c['isthing'] for c in cats)} stuff + {sum(bool(c['isthing']) for c in cats)} thing"
+def _category_count(cats: list) -> str:
+    return f"{sum(not c['isthing'] for c in cats)} stuff + {sum(bool(c['isthing']) for c in cats)} thing"
 
 def resume_mismatch(ck: dict, meta: dict) -> list[str]:
     """What differs between the run a checkpoint was trained in and this one: the dataset's categories, or a model
-    setting (all but `pretrained`, `channels_last` and `loss_backend`, which do not change what is trained). A setting the checkpoint
+    setting (all but `pretrained`, `channels_last` and `loss_backend`, which do not change what is trained). A setting
+    the checkpoint
     does not name (it predates it) counts as its default."""
     old, diffs = ck.get('meta', {}), []
     if 'categories' in old and _category_key(old['categories']) != _category_key(meta['categories']):
@@ -66,8 +75,12 @@ def resume_mismatch(ck: dict, meta: dict) -> list[str]:
     if 'model_config' in old:
         defaults = {f.name: f.default for f in fields(CIAEConfig) if f.default is not MISSING}
         a, b = _plain({**defaults, **old['model_config']}), _plain(meta['model_config'])
-        diffs += [f"model.{k}: {a.get(k)!r} in the checkpoint, {b.get(k)!r} now" for k in sorted(a.keys() | b.keys())
-                  if k not in ('pretrained', 'channels_last', 'loss_backend', 'num_stuff', 'num_thing') and a.get(k) != b.get(k)]
+        diffs += [
+            f"model.{k}: {a.get(k)!r} in the checkpoint, {b.get(k)!r} now"
+            for k in sorted(a.keys() | b.keys())
+            if k not in ('pretrained', 'channels_last', 'loss_backend', 'num_stuff', 'num_thing')
+            and a.get(k) != b.get(k)
+        ]
     return diffs
 
 # %% ../../nbs/33_train.ipynb #9bf779d9
@@ -76,7 +89,8 @@ class Trainer:
     AMP, resumes, and only then writes to `--output`; `run(hooks)` calls `step` up to `max_iter` and the hooks around
     it. `iter` counts the iterations done."""
     def __init__(self, cfg: TrainConfig, resume: bool = False, progress: bool = True):
-        validate_config(cfg)                                                  # nothing is written before the checks pass
+        # nothing is written before the checks pass
+        validate_config(cfg)
         self.rank, self.world, self.device = setup_distributed(cfg.device, cfg.dist_timeout_min)
         self.main, self.progress = self.rank == 0, progress
         self.cfg = cfg = scale_for_batch(cfg)
@@ -86,14 +100,18 @@ class Trainer:
         if cfg.workers is None:                                               # one per spare core, shared by the ranks
             cfg.workers = max(1, min(8, ((os.cpu_count() or 2) - self.world) // self.world))
         self.out, self.max_iter = Path(cfg.output), cfg.solver.max_iter
-        if self.out.exists() and not self.out.is_dir(): raise ValueError(f"--output {self.out}: exists and is not a folder")
+        if self.out.exists() and not self.out.is_dir():
+            raise ValueError(f"--output {self.out}: exists and is not a folder")
         if not resume and (found := earlier_run(self.out)):
-            raise ValueError(f"--output {self.out} already holds a run ({', '.join(found[:3])}{', ...' if len(found) > 3 else ''}); "
-                             f"pass --resume to continue it, or choose a new --output folder")
+            raise ValueError(
+                f"--output {self.out} already holds a run ({', '.join(found[:3])}{', ...' if len(found) > 3 else ''}); "
+                f"pass --resume to continue it, or choose a new --output folder"
+            )
         self.build()
         ck, unreadable = self._resume() if resume else (None, [])
         self.iter = ck['iteration'] if ck is not None else 0
-        if self.main: self._start_output(resume, ck, unreadable)             # the checks passed: now write
+        if self.main:
+            self._start_output(resume, ck, unreadable)             # the checks passed: now write
         self.ddp = self.model if self.world == 1 else nn.parallel.DistributedDataParallel(
             self.model, device_ids=[self.device.index] if self.device.type == 'cuda' else None)
         self.loader = self.build_train_loader()
@@ -112,10 +130,12 @@ class Trainer:
         cats.require_trainable(str(self.ds.json_path))                        # one line if no thing or no stuff class
         torch.manual_seed(cfg.seed)
         self.model = self.build_model(cfg, cats).to(device)
-        if self.world > 1 and device.type == 'cuda': self.model = nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
+        if self.world > 1 and device.type == 'cuda':
+            self.model = nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
         self.opt = self.build_optimizer(cfg, self.model)
         self.sched = self.build_scheduler(cfg, self.opt)
-        self.scaler = torch.amp.GradScaler(device.type, enabled=self.half == torch.float16)   # bfloat16 needs no scaling
+        # bfloat16 needs no scaling
+        self.scaler = torch.amp.GradScaler(device.type, enabled=self.half == torch.float16)
         self.meta = dict(config=config_dict(cfg), model_config=asdict(self.model.cfg), categories=cats.coco())
 
     def build_dataset(self, cfg: TrainConfig) -> CocoPanoptic:
@@ -139,9 +159,15 @@ class Trainer:
         "This rank's share of the global batches from the resumed iteration on (`IterationSampler`)."
         cfg, b = self.cfg, self.cfg.solver.batch_size // self.world
         sampler = IterationSampler(len(self.ds), b, self.world, self.rank, cfg.seed, self.iter)
-        return torch.utils.data.DataLoader(SeededDataset(self.ds), batch_size=b, sampler=sampler, num_workers=cfg.workers,
-                                           collate_fn=collate, pin_memory=self.device.type == 'cuda',
-                                           persistent_workers=cfg.workers > 0)
+        return torch.utils.data.DataLoader(
+            SeededDataset(self.ds),
+            batch_size=b,
+            sampler=sampler,
+            num_workers=cfg.workers,
+            collate_fn=collate,
+            pin_memory=self.device.type == 'cuda',
+            persistent_workers=cfg.workers > 0,
+        )
 
     def build_hooks(self, save_all_ranks: bool = False) -> list:
         """The hooks of every run, in the order they are called: logging (it reads the non-finite flag), checkpoints
@@ -149,21 +175,28 @@ class Trainer:
         return default_hooks(save_all_ranks)
 
     def _resume(self) -> tuple[dict | None, list]:
-        "The newest checkpoint in `--output` that loads, checked against this run and loaded into it (None if none), and the unreadable ones."
+        """The newest checkpoint in `--output` that loads, checked against this run and loaded into it (None if none),
+        and the unreadable ones."""
         ck, unreadable = load_latest(self.out, map_location=self.device)
         if ck is None and unreadable:
-            raise CheckpointError(f"--resume: no checkpoint in {self.out} can be read ({unreadable[0][0].name}: {unreadable[0][1]}"
-                                  f"{f' and {len(unreadable) - 1} more' if len(unreadable) > 1 else ''}); nothing was "
-                                  f"changed: move them away, or choose a new --output folder")
-        if ck is None: return None, unreadable
+            raise CheckpointError(
+                f"--resume: no checkpoint in {self.out} can be read ({unreadable[0][0].name}: {unreadable[0][1]}"
+                f"{f' and {len(unreadable) - 1} more' if len(unreadable) > 1 else ''}); nothing was "
+                f"changed: move them away, or choose a new --output folder"
+            )
+        if ck is None:
+            return None, unreadable
         if diffs := resume_mismatch(ck, self.meta):
-            raise CheckpointError(f"--resume: {ck['path']} was trained differently ({'; '.join(diffs)}); resume with the "
-                                  f"same --data and model settings, or choose a new --output folder")
+            raise CheckpointError(
+                f"--resume: {ck['path']} was trained differently ({'; '.join(diffs)}); resume with the "
+                f"same --data and model settings, or choose a new --output folder"
+            )
         try:
             self.model.load_state_dict(ck['model'])
             self.opt.load_state_dict(ck['optimizer'])
             self.sched.load_state_dict(ck['scheduler'])
-            if 'scaler' in ck: self.scaler.load_state_dict(ck['scaler'])
+            if 'scaler' in ck:
+                self.scaler.load_state_dict(ck['scaler'])
             set_rng_state(ck['rng'])
         except (KeyError, RuntimeError, ValueError) as e:
             raise CheckpointError(f"--resume: {ck['path']} does not fit this run ({type(e).__name__}: "
@@ -171,42 +204,53 @@ class Trainer:
         return ck, unreadable
 
     def _start_output(self, resume: bool, ck: dict | None, unreadable: list):
-        "Rank 0: the output folder and config.json; on resume, unreadable checkpoints set aside, metrics cut back, one line."
+        """Rank 0: the output folder and config.json; on resume, unreadable checkpoints set aside, metrics cut back, one
+        line."""
         self.out.mkdir(parents=True, exist_ok=True)
         write_text_atomic(self.out / 'config.json', json.dumps(config_dict(self.cfg), indent=1))
-        if not resume: return
+        if not resume:
+            return
         aside = [f"{set_aside(p).name} ({why})" for p, why in unreadable]     # never overwrite what could not be read
         trim_metrics(self.out / 'metrics.jsonl', self.iter)
-        if ck is not None: point_last(Path(ck['path']))
+        if ck is not None:
+            point_last(Path(ck['path']))
         note = f"; unreadable newer checkpoints set aside: {', '.join(aside)}" if aside else ''
         print(f"resumed from {ck['path']} at iteration {self.iter}{note}" if ck is not None else
               f"--resume: no checkpoint in {self.out} yet; starting from scratch", flush=True)
 
     def run(self, hooks: list) -> dict:
-        "`step` from the resumed iteration to `max_iter`, the hooks around it → the final evaluation report (rank 0) or {}."
+        """`step` from the resumed iteration to `max_iter`, the hooks around it → the final evaluation report (rank 0)
+        or {}."""
         self.data = iter(self.loader)
         self.ddp.train()
         try:
-            for h in hooks: h.before_train(self)
+            for h in hooks:
+                h.before_train(self)
             while self.iter < self.max_iter:
                 self.step()
-                for h in hooks: h.after_step(self)
-            for h in hooks: h.after_train(self)
+                for h in hooks:
+                    h.after_step(self)
+            for h in hooks:
+                h.after_train(self)
         finally:
-            for h in hooks: h.close(self)
+            for h in hooks:
+                h.close(self)
             self.log.close()
-        if self.world > 1: dist.barrier()
+        if self.world > 1:
+            dist.barrier()
         return self.report
 
     def step(self):
-        """One iteration: forward under autocast, backward, optimizer, schedule. No host-device sync: whether the loss was
+        """One iteration: forward under autocast, backward, optimizer, schedule. No host-device sync: whether the loss
+        was
         finite on every rank is recorded on the device, for `check_finite`."""
         it, s = self.iter, self.cfg.solver
         batch = to_device(next(self.data), self.device)
         with torch.autocast(self.device.type, dtype=self.half or torch.float32, enabled=self.half is not None):
             losses = self.ddp(batch, step=it, total_steps=self.max_iter)
         finite = torch.isfinite(losses['loss'].detach()).float()
-        if self.world > 1: dist.all_reduce(finite, op=dist.ReduceOp.MIN)     # on the device: no host sync
+        if self.world > 1:
+            dist.all_reduce(finite, op=dist.ReduceOp.MIN)     # on the device: no host sync
         first = (finite < 1) & (self.bad_at == 0)
         terms = torch.stack([v.detach().float() for v in losses.values()])    # (T,)
         self.bad_at = torch.where(first, it + 1, self.bad_at)
@@ -216,14 +260,16 @@ class Trainer:
         if s.clip_grad:
             self.scaler.unscale_(self.opt)
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), s.clip_grad)
-        if self.scaler.is_enabled(): self._scaled_step()
+        if self.scaler.is_enabled():
+            self._scaled_step()
         else:
             self.opt.step()
             self.sched.step()
         self.losses, self.iter = losses, it + 1
 
     def _scaled_step(self):
-        "float16: a step with inf/NaN gradients is skipped and the scale lowered. That is not divergence (only the loss is checked)."
+        """float16: a step with inf/NaN gradients is skipped and the scale lowered. That is not divergence (only the
+        loss is checked)."""
         before = self.scaler.get_scale()
         self.scaler.step(self.opt)
         self.scaler.update()
@@ -234,10 +280,13 @@ class Trainer:
 
     def check_finite(self):
         "Host-side check (one sync): stop with NonFiniteLoss if a loss went non-finite since the run started."
-        if int(self.bad_at) == 0: return
+        if int(self.bad_at) == 0:
+            return
         terms = ', '.join(f"{k}={v:.4g}" for k, v in zip(self.losses, self.bad_losses.tolist()))
-        raise NonFiniteLoss(f"non-finite loss at iteration {int(self.bad_at)} ({terms}); training stopped at iteration "
-                            f"{self.iter}, no checkpoint written after it; last good checkpoint: {_last_good(self.out)}")
+        raise NonFiniteLoss(
+            f"non-finite loss at iteration {int(self.bad_at)} ({terms}); training stopped at iteration "
+            f"{self.iter}, no checkpoint written after it; last good checkpoint: {_last_good(self.out)}"
+        )
 
     def save(self, i: int):
         "Write the checkpoint of iteration `i` (rank 0): model_final.pth at `max_iter`, else model_{i:07d}.pth."

@@ -1,4 +1,5 @@
-"""Equations 10–12: category- and instance-aware triplet losses on one embedding map, with memory queries and box filtering.
+"""Equations 10–12: category- and instance-aware triplet losses on one embedding map, with memory queries and box
+filtering.
 
 Docs: https://ciae.github.io/ciae/ciae_loss.html.md"""
 
@@ -26,8 +27,10 @@ ABSENT = -4.0   # similarity given to padded / empty instance columns: below any
 
 def filter_outside_(sim: Tensor, keep, first: int, fill: float) -> Tensor:
     """In place: similarities (B, N, Q) of pixels outside the box of query column `first + j` set to `fill` (Section
-    IV-B). keep: (B, N, n) bool, or (rows (B, n, H), cols (B, n, W)) with N = H·W, the box as a row and a column range."""
-    if keep is None or sim.shape[-1] == first: return sim
+    IV-B). keep: (B, N, n) bool, or (rows (B, n, H), cols (B, n, W)) with N = H·W, the box as a row and a column
+    range."""
+    if keep is None or sim.shape[-1] == first:
+        return sim
     B, N, Q = sim.shape
     inst = sim[..., first:]                                            # (B, N, n) view of the instance columns
     if isinstance(keep, tuple):
@@ -35,13 +38,15 @@ def filter_outside_(sim: Tensor, keep, first: int, fill: float) -> Tensor:
         grid = inst.view(B, rows.shape[-1], cols.shape[-1], Q - first)  # (B, H, W, n)
         grid.masked_fill_(~rows.transpose(1, 2)[:, :, None, :], fill)   # rows outside, broadcast over W
         grid.masked_fill_(~cols.transpose(1, 2)[:, None, :, :], fill)   # columns outside, broadcast over H
-    else: inst.masked_fill_(~keep, fill)
+    else:
+        inst.masked_fill_(~keep, fill)
     return sim
 
 def top_k(y: Tensor, k: int) -> tuple[Tensor, Tensor]:
     """The k largest values of each row of y (..., Q) and their indices; consumes y. On a GPU k passes of `max`
     (each a plain row reduction) replace `topk`, whose per-row selection is slow for short rows."""
-    if not y.is_cuda: return y.topk(k, dim=-1)
+    if not y.is_cuda:
+        return y.topk(k, dim=-1)
     vals, idx = [], []
     for _ in range(k):
         v, i = y.max(-1, keepdim=True)
@@ -67,11 +72,14 @@ class SelectedLogHinge(torch.autograd.Function):
         y = torch.bmm(p, q.transpose(1, 2))                            # (B, N, Q) cosine similarities
         s_pos = y.gather(-1, t)                                        # (B, N, 1)  d_pos = 1 − s_pos (eq. 5)
         filter_outside_(y, keep, first, fill)                          # Section IV-B
-        if present is not None: y.masked_fill_(~present[:, None, :], ABSENT)
+        if present is not None:
+            y.masked_fill_(~present[:, None, :], ABSENT)
         y.scatter_(-1, t, 1.0)                                         # own query: d_neg = 0 (eq. 6)
         Q = y.shape[-1]
-        if k is None or k >= Q: vals, idx = y, None                    # every term is kept
-        else: vals, idx = top_k(y, k)                                  # (B, N, K): τ_K of eq. 9 on the monotone argument
+        if k is None or k >= Q:
+            vals, idx = y, None                    # every term is kept
+        else:
+            vals, idx = top_k(y, k)                                  # (B, N, K): τ_K of eq. 9 on the monotone argument
         x = vals - s_pos + margin                                      # eq. 7's argument on the kept terms
         ctx.save_for_backward(p, q, target, weight, idx, x)
         ctx.keep, ctx.first, ctx.margin, ctx.eps = keep, first, margin, eps
@@ -83,14 +91,17 @@ class SelectedLogHinge(torch.autograd.Function):
         m, eps = ctx.margin, ctx.eps
         B, N, Q = p.shape[0], p.shape[1], q.shape[1]
         r = x / (2 + m)
-        dl = torch.where((x >= 0) & (r <= 1 - eps), 1 / ((2 + m) * (1 - r)), 0.0)   # d l / d x, as autograd's clamps give it
+        # d l / d x, as autograd's clamps give it
+        dl = torch.where((x >= 0) & (r <= 1 - eps), 1 / ((2 + m) * (1 - r)), 0.0)
         coef = dl * (grad * weight)[..., None]                          # (B, N, K): d loss / d x of each kept term
         t = target[..., None]
         cols = torch.arange(Q, device=p.device) if idx is None else idx
         own = cols == t                                                 # the own query's y is the constant 1
         g = torch.zeros(B, N, Q, dtype=p.dtype, device=p.device)       # d loss / d similarity
-        if idx is None: g += coef.masked_fill(own, 0)
-        else: g.scatter_add_(-1, idx, coef.masked_fill(own, 0))         # x = s_k − s_pos + m: + on the kept s_k ...
+        if idx is None:
+            g += coef.masked_fill(own, 0)
+        else:
+            g.scatter_add_(-1, idx, coef.masked_fill(own, 0))         # x = s_k − s_pos + m: + on the kept s_k ...
         filter_outside_(g, ctx.keep, ctx.first, 0.0)                    # ... unless box filtering made it a constant
         g.scatter_add_(-1, t, -coef.sum(-1, keepdim=True))              # ... and − on s_pos, for every kept term
         dp = torch.bmm(g, q) if ctx.needs_input_grad[0] else None
@@ -104,9 +115,11 @@ def log_hinge_topk(sim: Tensor, target: Tensor, margin: float = 0.15, k: int | N
     B, N, Q = sim.shape
     t = target[..., None]                                              # (B, N, 1)
     s_pos = sim.gather(-1, t)                                          # (B, N, 1)   d_pos = 1 − s_pos (eq. 5)
-    y = sim.scatter(-1, t, 1.0)                                        # (B, N, Q)   d_neg = 1 − y: 0 on the own query (eq. 6)
+    # (B, N, Q)   d_neg = 1 − y: 0 on the own query (eq. 6)
+    y = sim.scatter(-1, t, 1.0)
     select = k is not None and k < Q and N > 0
-    if select and mode == 'pixel': y = y.topk(k, dim=-1).values        # (B, N, k)   τ_K of eq. 9, on the monotone argument
+    if select and mode == 'pixel':
+        y = y.topk(k, dim=-1).values        # (B, N, k)   τ_K of eq. 9, on the monotone argument
     l = _log_hinge(y - s_pos + margin, margin, 1e-6 if eps is None else eps)   # eqs. 7–8, on the kept terms only
     if select and mode == 'global':                                    # top k·N terms of each image, wherever they are
         top = l.flatten(1).topk(k * N, dim=-1)
@@ -119,8 +132,10 @@ def resolve_backend(backend: str, device) -> str:
     """The implementation a `backend` setting runs on `device`: 'literal' (autograd through `log_hinge_topk`, the
     equations as written), 'fast' (`SelectedLogHinge`: no autograd over the similarity matrix) or 'triton' (its fused
     GPU kernels, `ciae.loss.gpu_kernels`); 'auto' is 'triton' on a CUDA device with Triton, else 'fast'."""
-    if backend not in BACKENDS: raise ValueError(f"loss backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    if backend == 'auto': return 'triton' if triton_available(device) else 'fast'
+    if backend not in BACKENDS:
+        raise ValueError(f"loss backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == 'auto':
+        return 'triton' if triton_available(device) else 'fast'
     return backend
 
 def selected_log_hinge(p: Tensor, q: Tensor, target: Tensor, weight: Tensor, margin: float = 0.15, k: int | None = 5,
@@ -133,22 +148,28 @@ def selected_log_hinge(p: Tensor, q: Tensor, target: Tensor, weight: Tensor, mar
     ('fast') or its Triton kernels ('triton', which needs `boxes`, not `keep`); 'literal', and the 'global' selection
     of every backend, run through autograd (`log_hinge_topk`)."""
     if backend == 'triton' and mode == 'pixel' and k is not None and k < q.shape[1] and keep is None:
-        return FusedSelectedLogHinge.apply(p, q, target, weight, margin, k, boxes, width, first, fill, present, eps, ABSENT)
-    if keep is None and boxes is not None: keep = box_ranges(boxes, p.shape[1] // width, width)
+        return FusedSelectedLogHinge.apply(
+            p, q, target, weight, margin, k, boxes, width, first, fill, present, eps, ABSENT
+        )
+    if keep is None and boxes is not None:
+        keep = box_ranges(boxes, p.shape[1] // width, width)
     if mode == 'pixel' and backend != 'literal':
         return SelectedLogHinge.apply(p, q, target, weight, margin, k, keep, first, fill, present, eps)
     sim = torch.bmm(p, q.transpose(1, 2))                              # (B, N, Q)
     if keep is not None and q.shape[1] > first:
         mask = torch.ones_like(sim, dtype=torch.bool)                  # where the similarity is kept
         filter_outside_(mask, keep, first, False)
-        mask[..., first:] |= target[..., None] == first + torch.arange(q.shape[1] - first, device=p.device)   # own: never filtered
+        # own: never filtered
+        mask[..., first:] |= target[..., None] == first + torch.arange(q.shape[1] - first, device=p.device)
         sim = torch.where(mask, sim, fill)
-    if present is not None: sim = torch.where(present[:, None, :], sim, ABSENT)
+    if present is not None:
+        sim = torch.where(present[:, None, :], sim, ABSENT)
     return (log_hinge_topk(sim, target, margin, k, mode, eps) * weight).sum()
 
 def _triton_sums(emb: Tensor, ids: Tensor, num_ids: int, check: bool = True) -> tuple[Tensor, Tensor]:
     "`segment_sums` in one Triton kernel (checks as `segment_sums` does)."
-    if check: segment_sums(emb[..., :0, :0], ids[..., :0, :0], num_ids)          # shapes only: cheap
+    if check:
+        segment_sums(emb[..., :0, :0], ids[..., :0, :0], num_ids)          # shapes only: cheap
     sums, counts = FusedSegmentSums.apply(flatten_pixels(emb), ids.flatten(1), num_ids)
     return sums.to(emb.dtype), counts.long()
 
@@ -176,28 +197,39 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
     (category ≥ num_stuff) get weight 0 in L_CAE (Table II, 'None'); L_IAE and N are unchanged. `backend`: see
     `resolve_backend` ('auto' is resolved for `emb`'s device)."""
     backend = resolve_backend(backend, emb.device)
-    if mode not in ('pixel', 'global'): raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")
+    if mode not in ('pixel', 'global'):
+        raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")
     with autocast_off(emb.device):
-        emb = emb.float() if emb.dtype in (torch.float16, torch.bfloat16) else emb   # float32 (or the float64 of the tests)
+        # float32 (or the float64 of the tests)
+        emb = emb.float() if emb.dtype in (torch.float16, torch.bfloat16) else emb
         memory = memory.to(emb.dtype)
         B, D, H, W = emb.shape
         C = memory.shape[0]
         valid = segment >= 0                                               # (B, H, W)
         if check:
-            if ((category < 0) & valid).any(): raise ValueError("category is ignore (<0) on pixels whose segment id is valid")
-            if category.numel() and int(category.max()) >= C: raise ValueError(f"category id {int(category.max())} has no memory row (C={C})")
+            if ((category < 0) & valid).any():
+                raise ValueError("category is ignore (<0) on pixels whose segment id is valid")
+            if category.numel() and int(category.max()) >= C:
+                raise ValueError(f"category id {int(category.max())} has no memory row (C={C})")
         if isinstance(inside, (list, Tensor)) and not isinstance(inside, Tensor):   # per-image masks → (B, n, H, W)
             n_b = max((m.shape[0] for m in inside), default=0)
             pad = torch.zeros(B, n_b, H, W, dtype=torch.bool, device=emb.device)
-            for b, m in enumerate(inside): pad[b, :m.shape[0]] = m
+            for b, m in enumerate(inside):
+                pad[b, :m.shape[0]] = m
             inside = pad
-        if num_instances is not None: n = num_instances
-        elif isinstance(inside, Tensor): n = inside.shape[1]
-        elif isinstance(inside, tuple): n = inside[0].shape[1]
-        elif boxes is not None: n = boxes.shape[1]
-        else: n = max((_instance_count(s, num_stuff) for s in segment), default=0)
+        if num_instances is not None:
+            n = num_instances
+        elif isinstance(inside, Tensor):
+            n = inside.shape[1]
+        elif isinstance(inside, tuple):
+            n = inside[0].shape[1]
+        elif boxes is not None:
+            n = boxes.shape[1]
+        else:
+            n = max((_instance_count(s, num_stuff) for s in segment), default=0)
         keep = inside.flatten(2).transpose(1, 2) if isinstance(inside, Tensor) else inside   # (B, N, n) or (rows, cols)
-        if not n: keep = None
+        if not n:
+            keep = None
         means, present = segment_means(emb, segment, num_stuff + n, check, sums_fn(backend))   # (B, ns + n, D) eq. 4
         p = l2_normalize(flatten_pixels(emb), -1).contiguous()             # (B, HW, D) normalised pixel embeddings
         mem = l2_normalize(memory, -1)                                     # (C, D)
@@ -210,7 +242,8 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
         cae = selected_log_hinge(p, mem.expand(B, -1, -1), cat_t, w_cae, margin, k, mode, backend=backend) / norm
         # L_IAE (eq. 11): stuff memories + the instance means of each image; thing pixels weigh 5×
         queries = torch.cat([mem[:num_stuff].expand(B, -1, -1), means[:, num_stuff:]], 1)   # (B, ns + n, D)
-        present = torch.cat([torch.ones_like(present[:, :num_stuff]), present[:, num_stuff:]], 1)   # stuff memories always
+        # stuff memories always
+        present = torch.cat([torch.ones_like(present[:, :num_stuff]), present[:, num_stuff:]], 1)
         w_iae = w * torch.where(seg_t >= num_stuff, thing_weight, 1.0)
         iae = selected_log_hinge(p, queries, seg_t, w_iae, margin, k, mode, keep, num_stuff, fill, present,
                                  boxes=boxes if n and keep is None else None, width=W, backend=backend) / norm
@@ -219,15 +252,32 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
 # %% ../../nbs/06_ciae_loss.ipynb #9c7e2f0c
 class CIAELoss(nn.Module):
     "L_CIAE (eq. 12) with category memory (eqs. 13–14) and box filtering (IV-B), for a training loop."
-    def __init__(self, num_stuff: int, num_thing: int, dim: int = 32, margin: float = 0.15, k: int | None = 5,
-                 mode: str = 'pixel', alpha: float = 2.0, thing_weight: float = 5.0, merge_things: bool = True,
-                 box_expand: float | None = 1.5, base_momentum: float = 0.9999, fill: float = 0.0, seed: int | None = None,
-                 cae_things: bool = True, backend: str = 'auto'):
+    def __init__(
+        self,
+        num_stuff: int,
+        num_thing: int,
+        dim: int = 32,
+        margin: float = 0.15,
+        k: int | None = 5,
+        mode: str = 'pixel',
+        alpha: float = 2.0,
+        thing_weight: float = 5.0,
+        merge_things: bool = True,
+        box_expand: float | None = 1.5,
+        base_momentum: float = 0.9999,
+        fill: float = 0.0,
+        seed: int | None = None,
+        cae_things: bool = True,
+        backend: str = 'auto',
+    ):
         super().__init__()
         self.num_stuff, self.num_thing, self.merge_things = num_stuff, num_thing, merge_things
-        self.kw = dict(margin=margin, k=k, mode=mode, alpha=alpha, thing_weight=thing_weight, fill=fill, cae_things=cae_things)
+        self.kw = dict(
+            margin=margin, k=k, mode=mode, alpha=alpha, thing_weight=thing_weight, fill=fill, cae_things=cae_things
+        )
         self.box_expand = box_expand
-        resolve_backend(backend, 'cpu')                              # a misspelt backend fails here, not in the first step
+        # a misspelt backend fails here, not in the first step
+        resolve_backend(backend, 'cpu')
         self.backend, self.triton_error = backend, None             # a failure of the kernels is kept here, warned once
         self.memory = CategoryMemory(num_stuff + (1 if merge_things else num_thing), dim, base_momentum, seed)
 
@@ -237,14 +287,17 @@ class CIAELoss(nn.Module):
 
     def forward(self, emb: Tensor, category: Tensor, segment: Tensor, boxes: list | None = None,
                 step: int = 0, total_steps: int = 1, normalizer: Tensor | None = None) -> dict:
-        """emb (B, D, H, W) raw; category, segment (B, H, W); boxes: per image (N_b, 4) instance boxes, row j for instance j
-        (default: from the masks, which reads the segment ids on the host); normalizer: N of eq. 9 (default: this batch's
+        """emb (B, D, H, W) raw; category, segment (B, H, W); boxes: per image (N_b, 4) instance boxes, row j for
+        instance j
+        (default: from the masks, which reads the segment ids on the host); normalizer: N of eq. 9 (default: this
+        batch's
         valid pixels; under DDP the model passes the mean over ranks). No host-device sync when `boxes` are given."""
         B, _, H, W = emb.shape
         cat = merge_thing_classes(category, self.num_stuff) if self.merge_things else category
         cat = torch.where(segment >= 0, cat, torch.full_like(cat, -1))
         backend = resolve_backend(self.backend, emb.device)
-        if backend == 'triton' and self.triton_error is not None: backend = 'fast'
+        if backend == 'triton' and self.triton_error is not None:
+            backend = 'fast'
         if self.training:
             sums, counts = self._sums(backend)(emb.detach().float(), cat, self.memory.embeddings.shape[0], check=False)
             self.memory.update(sums.sum(0), counts.sum(0), step, total_steps)
@@ -252,21 +305,27 @@ class CIAELoss(nn.Module):
         n = max((len(b) for b in boxes), default=0)                 # list lengths: known on the host
         expanded = None
         if self.box_expand is not None and n:
-            padded = torch.nn.utils.rnn.pad_sequence([b.float().reshape(-1, 4) for b in boxes], batch_first=True)   # (B, n, 4)
+            # (B, n, 4)
+            padded = torch.nn.utils.rnn.pad_sequence([b.float().reshape(-1, 4) for b in boxes], batch_first=True)
             expanded = expand_boxes(padded.flatten(0, 1), self.box_expand).view(B, n, 4)   # zero rows stay empty
         args = (emb, cat, segment, self.memory.embeddings, self.num_stuff)
         kw = dict(boxes=expanded, num_instances=n, normalizer=normalizer, check=False, **self.kw)
-        if backend != 'triton': return ciae_loss(*args, backend=backend, **kw)
-        try: return ciae_loss(*args, backend='triton', **kw)
+        if backend != 'triton':
+            return ciae_loss(*args, backend=backend, **kw)
+        try:
+            return ciae_loss(*args, backend='triton', **kw)
         except Exception as e:                                       # e.g. no compiler for this GPU
             self._triton_failed(e)
             return ciae_loss(*args, backend='fast', **kw)
 
     def _sums(self, backend: str):
-        "The segment sums of `backend`; a failing kernel falls back to PyTorch (and is remembered, see `_triton_failed`)."
-        if backend != 'triton': return sums_fn(backend)
+        """The segment sums of `backend`; a failing kernel falls back to PyTorch (and is remembered, see
+        `_triton_failed`)."""
+        if backend != 'triton':
+            return sums_fn(backend)
         def sums(*a, **kw):
-            try: return sums_fn('triton')(*a, **kw)
+            try:
+                return sums_fn('triton')(*a, **kw)
             except Exception as e:
                 self._triton_failed(e)
                 return segment_sums(*a, **kw)
@@ -275,22 +334,38 @@ class CIAELoss(nn.Module):
     def _triton_failed(self, err: Exception):
         "Keep the kernels' error on this loss (which uses PyTorch from now on) and warn once."
         self.triton_error = err
-        warnings.warn(f"ciae: the fused Triton CIAE loss failed ({type(err).__name__}: {str(err).splitlines()[0][:200]}); "
-                      "this loss uses the PyTorch version from now on")
+        warnings.warn(
+            f"ciae: the fused Triton CIAE loss failed ({type(err).__name__}: {str(err).splitlines()[0][:200]}); "
+            "this loss uses the PyTorch version from now on"
+        )
 
 # %% ../../nbs/06_ciae_loss.ipynb #65b03d3f
-def ciae_loss_map(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, num_stuff: int,
-                  inside: list | Tensor | None = None, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
-                  alpha: float = 2.0, thing_weight: float = 5.0, fill: float = 0.0, normalizer: Tensor | float | None = None,
-                  cae_things: bool = True) -> dict:
+def ciae_loss_map(
+    emb: Tensor,
+    category: Tensor,
+    segment: Tensor,
+    memory: Tensor,
+    num_stuff: int,
+    inside: list | Tensor | None = None,
+    margin: float = 0.15,
+    k: int | None = 5,
+    mode: str = 'pixel',
+    alpha: float = 2.0,
+    thing_weight: float = 5.0,
+    fill: float = 0.0,
+    normalizer: Tensor | float | None = None,
+    cae_things: bool = True,
+) -> dict:
     """Eqs. 10–12 pixel by pixel: (B, H, W) maps `cae`, `iae` and `loss` = cae + α·iae, each pixel's selected log-hinge
-    terms (eq. 9) times its weight, divided by N, so that each map sums to what `ciae_loss` gives for the same arguments.
+    terms (eq. 9) times its weight, divided by N, so that each map sums to what `ciae_loss` gives for the same
+    arguments.
     `inside`: per-image (N_b, H, W) masks, a (B, n, H, W) bool tensor, or None (no filtering). Built with autograd from
     the full similarity matrices (`log_hinge_topk`): for looking at the loss, not for training."""
     B, D, H, W = emb.shape
     if isinstance(inside, list):                                       # per-image masks → (B, n, H, W)
         pad = torch.zeros(B, max((m.shape[0] for m in inside), default=0), H, W, dtype=torch.bool, device=emb.device)
-        for b, m in enumerate(inside): pad[b, :m.shape[0]] = m
+        for b, m in enumerate(inside):
+            pad[b, :m.shape[0]] = m
         inside = pad
     n = inside.shape[1] if inside is not None else max((_instance_count(s, num_stuff) for s in segment), default=0)
     means, present = segment_means(emb, segment, num_stuff + n)        # (B, ns + n, D) eq. 4
@@ -303,7 +378,8 @@ def ciae_loss_map(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor
     cae = log_hinge_topk(p @ mem.T, cat_t, margin, k, mode) * w_cae / norm                  # eq. 10, per pixel
     queries = torch.cat([mem[:num_stuff].expand(B, -1, -1), means[:, num_stuff:]], 1)      # (B, ns + n, D)
     sim = p @ queries.transpose(1, 2)                                                       # (B, HW, ns + n)
-    if inside is not None and n:                                       # IV-B: `fill` outside a box, never the own instance
+    # IV-B: `fill` outside a box, never the own instance
+    if inside is not None and n:
         own = seg_t[..., None] == num_stuff + torch.arange(n, device=emb.device)
         sim[..., num_stuff:] = sim[..., num_stuff:].masked_fill(~(inside.flatten(2).transpose(1, 2) | own), fill)
     present = torch.cat([torch.ones_like(present[:, :num_stuff]), present[:, num_stuff:]], 1)

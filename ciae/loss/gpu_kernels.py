@@ -1,4 +1,5 @@
-"""Eqs. 3–9 for a whole batch in Triton kernels that never build the pixels × queries matrix in memory and add segment sums without contention; the PyTorch versions stay the reference.
+"""Eqs. 3–9 for a whole batch in Triton kernels that never build the pixels × queries matrix in memory and add
+segment sums without contention; the PyTorch versions stay the reference.
 
 Docs: https://ciae.github.io/ciae/gpu_kernels.html.md"""
 
@@ -8,8 +9,10 @@ Docs: https://ciae.github.io/ciae/gpu_kernels.html.md"""
 from __future__ import annotations
 import os
 import torch
-try: import triton, triton.language as tl               # module globals: Triton resolves `tl` there
-except ImportError: triton = tl = None
+try:
+    import triton, triton.language as tl               # module globals: Triton resolves `tl` there
+except ImportError:
+    triton = tl = None
 
 # %% auto #0
 __all__ = ['kernels', 'FusedSelectedLogHinge', 'FusedSegmentSums', 'triton_available']
@@ -17,12 +20,15 @@ __all__ = ['kernels', 'FusedSelectedLogHinge', 'FusedSegmentSums', 'triton_avail
 # %% ../../nbs/06b_gpu_kernels.ipynb #8223bbe2
 _KERNELS = {}
 
-def _next_pow2(x: int) -> int: return 1 << max(int(x) - 1, 0).bit_length()
+def _next_pow2(x: int) -> int:
+    return 1 << max(int(x) - 1, 0).bit_length()
 
 def kernels():
-    "The Triton kernels (loss forward, loss backward, segment sums), built on first use (so `TRITON_INTERPRET=1` set before it takes effect)."
+    """The Triton kernels (loss forward, loss backward, segment sums), built on first use (so `TRITON_INTERPRET=1` set
+    before it takes effect)."""
     key = os.environ.get('TRITON_INTERPRET', '0')
-    if key in _KERNELS: return _KERNELS[key]
+    if key in _KERNELS:
+        return _KERNELS[key]
 
     @triton.jit
     def fwd(P, QM, T, WT, BOX, PRES, LOSS, IDX, DL, DSUM, N, Q, NB, IMG_W, FIRST, MARGIN, FILL, EPS, ABSENT,
@@ -102,7 +108,9 @@ def kernels():
         dp = tl.dot(C, q, input_precision='ieee')                         # (BLOCK, DB)
         tl.store(DP + b * N * D + rows[:, None] * D + d[None, :], dp, mask=rmask[:, None] & (d[None, :] < D))
         if NEED_DQ:
-            p = tl.load(P + b * N * D + rows[:, None] * D + d[None, :], mask=rmask[:, None] & (d[None, :] < D), other=0.0)
+            p = tl.load(
+                P + b * N * D + rows[:, None] * D + d[None, :], mask=rmask[:, None] & (d[None, :] < D), other=0.0
+            )
             dq = tl.dot(tl.trans(C), p, input_precision='ieee')           # (QB, DB)
             tl.atomic_add(DQ + b * Q * D + cols[:, None] * D + d[None, :], dq, mask=cmask[:, None] & (d[None, :] < D))
 
@@ -113,7 +121,9 @@ def kernels():
         rows = pid * BLOCK + tl.arange(0, BLOCK)
         rmask = rows < N
         d, ks = tl.arange(0, DB), tl.arange(0, KB)
-        e = tl.load(E + b * S_B + rows[:, None] * S_N + d[None, :] * S_D, mask=rmask[:, None] & (d[None, :] < D), other=0.0)
+        e = tl.load(
+            E + b * S_B + rows[:, None] * S_N + d[None, :] * S_D, mask=rmask[:, None] & (d[None, :] < D), other=0.0
+        )
         ids = tl.load(IDS + b * N + rows, mask=rmask, other=-1).to(tl.int32)
         onehot = tl.where(ks[None, :] == ids[:, None], 1.0, 0.0)          # (BLOCK, KB); ignored ids match nothing
         part = tl.dot(tl.trans(onehot), e, input_precision='ieee')        # (KB, DB): this block's sums per id
@@ -126,7 +136,8 @@ def kernels():
 
 # %% ../../nbs/06b_gpu_kernels.ipynb #6f007c2d
 class FusedSelectedLogHinge(torch.autograd.Function):
-    """`SelectedLogHinge` (eqs. 5–9, per-pixel top-K) in two Triton kernels. p (B, N, D) unit pixel embeddings, q (B, Q, D)
+    """`SelectedLogHinge` (eqs. 5–9, per-pixel top-K) in two Triton kernels. p (B, N, D) unit pixel embeddings, q (B, Q,
+    D)
     unit queries, target and weight (B, N)
     boxes (B, n, 4) expanded xyxy boxes of the query columns from `first` on
     (pixel (i // width, i % width)), or None; present (B, Q) bool or None. Needs k < Q."""
@@ -142,12 +153,38 @@ class FusedSelectedLogHinge(torch.autograd.Function):
         dev = p.device
         loss, dsum = torch.empty(B, N, device=dev), torch.empty(B, N, device=dev)
         idx, dl = torch.empty(B, N, k, dtype=torch.int32, device=dev), torch.empty(B, N, k, device=dev)
-        pres = (torch.ones(B, Q, dtype=torch.bool, device=dev) if present is None else present).to(torch.int8).contiguous()
+        pres = (
+            (torch.ones(B, Q, dtype=torch.bool, device=dev) if present is None else present).to(torch.int8).contiguous()
+        )
         box = torch.zeros(1, 4, device=dev) if boxes is None else boxes.float().contiguous()
         nb = 0 if boxes is None else boxes.shape[1]
-        fwd[(triton.cdiv(N, block), B)](p, q, target, weight, box, pres, loss, idx, dl, dsum, N, Q, nb, width or 1, first,
-                                        margin, fill, eps, absent, D=D, DB=DB, QB=QB, K=k, BLOCK=block,
-                                        HAS_BOX=boxes is not None and nb > 0)
+        fwd[(triton.cdiv(N, block), B)](
+            p,
+            q,
+            target,
+            weight,
+            box,
+            pres,
+            loss,
+            idx,
+            dl,
+            dsum,
+            N,
+            Q,
+            nb,
+            width or 1,
+            first,
+            margin,
+            fill,
+            eps,
+            absent,
+            D=D,
+            DB=DB,
+            QB=QB,
+            K=k,
+            BLOCK=block,
+            HAS_BOX=boxes is not None and nb > 0,
+        )
         ctx.save_for_backward(p, q, target, weight, idx, dl, dsum)
         ctx.sizes = (QB, DB, block, k)
         return loss.sum()
@@ -162,8 +199,26 @@ class FusedSelectedLogHinge(torch.autograd.Function):
         need_dq = ctx.needs_input_grad[1]
         dp = torch.empty_like(p)
         dq = torch.zeros_like(q) if need_dq else torch.zeros(1, device=p.device)
-        bwd[(triton.cdiv(N, block), B)](p, q, target, weight, idx, dl, dsum, grad.float().reshape(1).contiguous(), dp, dq,
-                                        N, Q, D=D, DB=DB, QB=QB, K=k, BLOCK=block, NEED_DQ=need_dq)
+        bwd[(triton.cdiv(N, block), B)](
+            p,
+            q,
+            target,
+            weight,
+            idx,
+            dl,
+            dsum,
+            grad.float().reshape(1).contiguous(),
+            dp,
+            dq,
+            N,
+            Q,
+            D=D,
+            DB=DB,
+            QB=QB,
+            K=k,
+            BLOCK=block,
+            NEED_DQ=need_dq,
+        )
         return dp, (dq if need_dq else None), *([None] * 11)
 
 class FusedSegmentSums(torch.autograd.Function):
@@ -189,9 +244,11 @@ class FusedSegmentSums(torch.autograd.Function):
     def backward(ctx, grad_sums, grad_counts):
         ids, = ctx.saved_tensors
         ok = (ids >= 0) & (ids < ctx.num_ids)                               # (B, N)
-        g = grad_sums.gather(1, ids.clamp(0, ctx.num_ids - 1)[..., None].expand(-1, -1, grad_sums.shape[-1]))   # (B, N, D)
+        # (B, N, D)
+        g = grad_sums.gather(1, ids.clamp(0, ctx.num_ids - 1)[..., None].expand(-1, -1, grad_sums.shape[-1]))
         return g * ok[..., None], None, None
 
 def triton_available(device) -> bool:
-    "Whether the kernels can run on `device`: a CUDA device, with Triton installed (the CUDA builds of PyTorch bring it)."
+    """Whether the kernels can run on `device`: a CUDA device, with Triton installed (the CUDA builds of PyTorch bring
+    it)."""
     return torch.device(device).type == 'cuda' and triton is not None

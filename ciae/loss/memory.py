@@ -18,7 +18,8 @@ __all__ = ['memory_momentum', 'CategoryMemory']
 def memory_momentum(step: int, total_steps: int, base: float = 0.9999) -> float:
     """Eq. 13: λ_t = 1 − (1 − base)(1 − t/T)³, rising from `base` at t=0 to 1 at t=T. base = 0 is Table V's momentum
     0, read as *no memory*: λ_t = 0 at every step, so the memory is the current batch's category means (eq. 3)."""
-    if base == 0: return 0.0
+    if base == 0:
+        return 0.0
     frac = min(max(step / max(total_steps, 1), 0.0), 1.0)
     return 1.0 - (1.0 - base) * (1.0 - frac) ** 3
 
@@ -30,11 +31,13 @@ class CategoryMemory(nn.Module):
         self.base_momentum = base_momentum
         self.register_buffer('embeddings', l2_normalize(torch.randn(num_categories, dim, generator=g), -1))
 
-    def forward(self) -> Tensor: return self.embeddings  # (C, D)
+    def forward(self) -> Tensor:
+        return self.embeddings  # (C, D)
 
     @torch.no_grad()
     def update(self, sums: Tensor, counts: Tensor, step: int, total_steps: int) -> float:
-        "Eq. 14 for categories with counts > 0, from raw sums (C, D) and pixel counts (C,); all-reduced when distributed."
+        """Eq. 14 for categories with counts > 0, from raw sums (C, D) and pixel counts (C,); all-reduced when
+        distributed."""
         sums, counts = sums.detach().float().clone(), counts.detach().float().clone()
         if dist.is_available() and dist.is_initialized():
             dist.all_reduce(sums)

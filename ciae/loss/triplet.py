@@ -26,9 +26,12 @@ def triplet_losses(dist: Tensor, target: Tensor, margin: float = 0.15, eps: floa
 def hard_selection(losses: Tensor, k: int | None = 5, mode: str = 'pixel') -> Tensor:
     "Eq. 9's indicator 𝕀[l > τ_K] as an (N, Q) bool mask: top-`k` per pixel ('pixel') or top-k·N overall ('global')."
     N, Q = losses.shape
-    if mode not in ('pixel', 'global'): raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")
-    if k is None or k >= Q or N == 0: return torch.ones_like(losses, dtype=torch.bool)
-    if k < 1: raise ValueError(f"k must be >= 1 or None, got {k}")
+    if mode not in ('pixel', 'global'):
+        raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")
+    if k is None or k >= Q or N == 0:
+        return torch.ones_like(losses, dtype=torch.bool)
+    if k < 1:
+        raise ValueError(f"k must be >= 1 or None, got {k}")
     mask = torch.zeros(N * Q, dtype=torch.bool, device=losses.device)
     if mode == 'pixel':
         idx = losses.topk(k, dim=1).indices + Q * torch.arange(N, device=losses.device)[:, None]
@@ -42,10 +45,15 @@ def embedding_loss(dist: Tensor, target: Tensor, margin: float = 0.15, k: int | 
     "Eq. 9: sum of the selected log-hinge losses (times per-pixel `weight`) over N (default: number of rows)."
     l = triplet_losses(dist, target, margin)                     # (N, Q)
     N, Q = l.shape
-    if mode not in ('pixel', 'global'): raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")
-    if k is None or k >= Q or N == 0: per_pixel = l.sum(1)       # every term selected
-    elif mode == 'pixel': per_pixel = l.topk(k, dim=1).values.sum(1)   # the selected terms of eq. 9, no mask needed
-    else: per_pixel = (l * hard_selection(l.detach(), k, mode)).sum(1)
-    if weight is not None: per_pixel = per_pixel * weight        # (N,)
+    if mode not in ('pixel', 'global'):
+        raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")
+    if k is None or k >= Q or N == 0:
+        per_pixel = l.sum(1)       # every term selected
+    elif mode == 'pixel':
+        per_pixel = l.topk(k, dim=1).values.sum(1)   # the selected terms of eq. 9, no mask needed
+    else:
+        per_pixel = (l * hard_selection(l.detach(), k, mode)).sum(1)
+    if weight is not None:
+        per_pixel = per_pixel * weight        # (N,)
     n = dist.shape[0] if normalizer is None else normalizer
     return per_pixel.sum() / max(n, 1)

@@ -1,4 +1,5 @@
-"""Section IV-A and Fig. 3: a ResNet or ResNeXt with a feature pyramid from 1/4 to 1/128 of the input, built from torchvision parts.
+"""Section IV-A and Fig. 3: a ResNet or ResNeXt with a feature pyramid from 1/4 to 1/128 of the input, built from
+torchvision parts.
 
 Docs: https://ciae.github.io/ciae/backbone.html.md"""
 
@@ -22,10 +23,13 @@ BACKBONES = ('resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnext101_32x8d'
 FPN_STRIDES = {'p2': 4, 'p3': 8, 'p4': 16, 'p5': 32, 'p6': 64, 'p7': 128}   # the levels ResNetFPN returns: P_k is 1/2^k
 
 def fpn_levels(strides) -> tuple:
-    "Names of the pyramid levels with these strides, e.g. (8, 16) → ('p3', 'p4'); ValueError for a stride the pyramid lacks."
+    """Names of the pyramid levels with these strides, e.g. (8, 16) → ('p3', 'p4'); ValueError for a stride the pyramid
+    lacks."""
     names = {s: k for k, s in FPN_STRIDES.items()}
     if missing := [s for s in strides if s not in names]:
-        raise ValueError(f"the pyramid has no level with stride {', '.join(map(str, missing))} (it has {', '.join(map(str, names))})")
+        raise ValueError(
+            f"the pyramid has no level with stride {', '.join(map(str, missing))} (it has {', '.join(map(str, names))})"
+        )
     return tuple(names[s] for s in strides)
 
 class DeformConv3x3(nn.Module):
@@ -40,9 +44,11 @@ class DeformConv3x3(nn.Module):
                                  groups=conv.groups, bias=conv.bias is not None)
         with torch.no_grad():
             self.conv.weight.copy_(conv.weight)
-            if conv.bias is not None: self.conv.bias.copy_(conv.bias)
+            if conv.bias is not None:
+                self.conv.bias.copy_(conv.bias)
 
-    def forward(self, x: Tensor) -> Tensor: return self.conv(x, self.offset(x))
+    def forward(self, x: Tensor) -> Tensor:
+        return self.conv(x, self.offset(x))
 
 def make_deformable(resnet: nn.Module, stages=(3, 4, 5)) -> int:
     "Replace the 3×3 convs of ResNet stages C3–C5 (layer2–layer4) by DeformConv3x3; returns how many were replaced."
@@ -60,22 +66,26 @@ class ResNetFPN(nn.Module):
     def __init__(self, name: str = 'resnet50', pretrained: bool = False, fpn_channels: int = 256, dcn: bool = False,
                  norm: str = 'auto', trainable_layers: int | None = None):
         super().__init__()
-        if name not in BACKBONES: raise ValueError(f"backbone must be one of {BACKBONES}, got {name!r}")
+        if name not in BACKBONES:
+            raise ValueError(f"backbone must be one of {BACKBONES}, got {name!r}")
         norm = ('frozen_bn' if pretrained else 'bn') if norm == 'auto' else norm
         norm_layer = {'frozen_bn': FrozenBatchNorm2d, 'bn': nn.BatchNorm2d}[norm]
         weights = torchvision.models.get_model_weights(name).DEFAULT if pretrained else None
         body = torchvision.models.get_model(name, weights=weights, norm_layer=norm_layer)
         chans = [[m for m in getattr(body, f'layer{i}')[-1].modules() if isinstance(m, nn.Conv2d)][-1].out_channels
                  for i in range(1, 5)]                                   # C2..C5 channels
-        if dcn: make_deformable(body)
+        if dcn:
+            make_deformable(body)
         trainable = (3 if pretrained else 5) if trainable_layers is None else trainable_layers
         keep = ['layer4', 'layer3', 'layer2', 'layer1', 'conv1'][:trainable] + (['bn1'] if trainable >= 5 else [])
         for pname, p in body.named_parameters():
-            if not any(pname.startswith(k) for k in keep): p.requires_grad_(False)
+            if not any(pname.startswith(k) for k in keep):
+                p.requires_grad_(False)
         self.fpn = BackboneWithFPN(body, {f'layer{i}': f'p{i + 1}' for i in range(1, 5)}, chans, fpn_channels,
                                    extra_blocks=LastLevelP6P7(fpn_channels, fpn_channels))
         self.name, self.out_channels, self.strides = name, fpn_channels, dict(FPN_STRIDES)
 
     def forward(self, x: Tensor) -> OrderedDict:
-        "x (B, 3, H, W) normalised images, H and W multiples of 32 → {'p2': (B, C, H/4, W/4), ..., 'p7': (B, C, H/128, W/128)}"
+        """x (B, 3, H, W) normalised images, H and W multiples of 32 → {'p2': (B, C, H/4, W/4), ..., 'p7': (B, C, H/128,
+        W/128)}"""
         return OrderedDict(self.fpn(x))

@@ -1,4 +1,5 @@
-"""Fig. 3 and Section IV: backbone, proposal head and embedding branch; training losses (eq. 15) and panoptic inference (IV-C), with the oracle of Table IV and Table IX-style timing.
+"""Fig. 3 and Section IV: backbone, proposal head and embedding branch; training losses (eq. 15) and panoptic
+inference (IV-C), with the oracle of Table IV and Table IX-style timing.
 
 Docs: https://ciae.github.io/ciae/ciae_model.html.md"""
 
@@ -14,8 +15,14 @@ from ..ops.cosine import l2_normalize
 from ..ops.segments import segment_means, resized_segments
 from ..ops.runtime import autocast_off, mean_over_ranks
 from ..loss.ciae_loss import CIAELoss
-from .fusion import (LiteralFusion, resize_panoptic, drop_small_stuff, embedding_labels, panoptic_from_semantic,
-                               instances_from_boxes)
+from ciae.model.fusion import (
+    LiteralFusion,
+    resize_panoptic,
+    drop_small_stuff,
+    embedding_labels,
+    panoptic_from_semantic,
+    instances_from_boxes,
+)
 from .fast_inference import LowResFusion, fold_batchnorm
 from .backbone import ResNetFPN, fpn_levels
 from .proposal_head import (ProposalHead, level_locations, proposal_targets, proposal_losses, detect,
@@ -51,7 +58,8 @@ class CIAEConfig:
     topk_mode: str = 'pixel'             # reading of τ_K ('pixel' or 'global')
     thing_weight: float = 5.0            # thing pixels in L_IAE
     merge_things: bool = True            # Table II, embedding column: one category for all things ('Merge') or 'Spec.'
-    detector_classes: str = 'specific'   # Table II, detector column: 'specific' or 'merged' (a class-agnostic classifier)
+    # Table II, detector column: 'specific' or 'merged' (a class-agnostic classifier)
+    detector_classes: str = 'specific'
     category_from: str = 'detector'      # Table II, 'Inf. from': 'detector' or 'embedding' (nearest thing memory)
     cae_things: bool = True              # Table II 'None' row when False: thing pixels get weight 0 in L_CAE
     stuff_head: bool = False             # Table I 'Inconsistent' when True: stuff from an FCN head (+ loss_stuff)
@@ -65,11 +73,15 @@ class CIAEConfig:
     min_stuff_area: int = 4096           # IV-C
     pixel_mean: tuple = (123.675, 116.28, 103.53)
     pixel_std: tuple = (58.395, 57.12, 57.375)
-    channels_last: bool = False          # NHWC also for training (GPU + AMP); inference switches in optimize_for_inference
-    loss_backend: str = 'auto'           # eqs. 3–9 computed 'literal', 'fast' or 'triton' (GPU); 'auto': triton on CUDA, else fast
-    fusion: str = 'auto'                 # eq. 16 at inference: 'literal', 'lowres', 'oracle', 'boxes' (FUSIONS); 'auto' per device
+    # NHWC also for training (GPU + AMP); inference switches in optimize_for_inference
+    channels_last: bool = False
+    # eqs. 3–9 computed 'literal', 'fast' or 'triton' (GPU); 'auto': triton on CUDA, else fast
+    loss_backend: str = 'auto'
+    # eq. 16 at inference: 'literal', 'lowres', 'oracle', 'boxes' (FUSIONS); 'auto' per device
+    fusion: str = 'auto'
 
-    def __post_init__(self): self.check()
+    def __post_init__(self):
+        self.check()
 
     def check(self) -> CIAEConfig:
         """The geometry as tuples (a config read from JSON has lists), checked against the pyramid, and the ablation
@@ -77,13 +89,19 @@ class CIAEConfig:
         Run when the config is made and again after overrides (`validate_config`). Returns the config."""
         self.head_strides, self.size_bounds = tuple(self.head_strides), tuple(self.size_bounds)
         s, b, bad = self.head_strides, self.size_bounds, []
-        try: fpn_levels(s)
-        except ValueError as e: bad.append(f"head_strides {s}: {e}")
-        if not s or list(s) != sorted(set(s)): bad.append(f"head_strides must be increasing strides, got {s}")
+        try:
+            fpn_levels(s)
+        except ValueError as e:
+            bad.append(f"head_strides {s}: {e}")
+        if not s or list(s) != sorted(set(s)):
+            bad.append(f"head_strides must be increasing strides, got {s}")
         if len(b) != len(s) - 1 or list(b) != sorted(set(b)) or any(x <= 0 for x in b):
-            bad.append(f"size_bounds must be {len(s) - 1} increasing numbers > 0, one between each two head levels, got {b}")
+            bad.append(
+                f"size_bounds must be {len(s) - 1} increasing numbers > 0, one between each two head levels, got {b}"
+            )
         for k in ('merge_things', 'cae_things', 'stuff_head'):
-            if not isinstance(getattr(self, k), bool): bad.append(f"{k} must be True or False, got {getattr(self, k)!r}")
+            if not isinstance(getattr(self, k), bool):
+                bad.append(f"{k} must be True or False, got {getattr(self, k)!r}")
         if self.fusion not in ('auto', 'literal', 'lowres', 'oracle', 'boxes'):
             bad.append(f"fusion must be 'auto', 'literal', 'lowres', 'oracle' or 'boxes', got {self.fusion!r}")
         if self.detector_classes not in ('specific', 'merged'):
@@ -94,10 +112,16 @@ class CIAEConfig:
         if isinstance(m, bool) or not isinstance(m, (int, float)) or not 0 <= m <= 1:
             bad.append(f"memory_momentum must be in [0, 1] (0: no memory, Table V), got {m!r}")
         if self.detector_classes == 'merged' and self.category_from == 'detector':
-            bad.append("detector_classes='merged' gives no thing classes to read: needs category_from='embedding' (Table II, row 3)")
+            bad.append(
+                "detector_classes='merged' gives no thing classes to read: needs category_from='embedding' (Table "
+                "II, row 3)"
+            )
         if self.category_from == 'embedding' and self.merge_things is True:
-            bad.append("category_from='embedding' needs one memory per thing class: set merge_things=False (Table II, 'Spec.')")
-        if bad: raise ValueError('; '.join(bad))
+            bad.append(
+                "category_from='embedding' needs one memory per thing class: set merge_things=False (Table II, 'Spec.')"
+            )
+        if bad:
+            raise ValueError('; '.join(bad))
         return self
 
 def _canvas(size) -> tuple:
@@ -107,16 +131,20 @@ def _canvas(size) -> tuple:
 def _canvas_groups(sizes: list) -> dict:
     "Image indices grouped by padded size, in order of first appearance."
     groups = {}
-    for i, s in enumerate(sizes): groups.setdefault(_canvas(s), []).append(i)
+    for i, s in enumerate(sizes):
+        groups.setdefault(_canvas(s), []).append(i)
     return groups
 
 def _sub_batch(batch: dict, idx: list, canvas: tuple, n: int) -> dict:
     "The images `idx` of a collated batch, cropped to `canvas`: (B, ..., H, W) maps are cut, per-image lists picked."
     sub = {}
     for k, v in batch.items():
-        if isinstance(v, Tensor) and v.ndim >= 3 and len(v) == n: sub[k] = v[idx][..., :canvas[0], :canvas[1]]
-        elif isinstance(v, (list, tuple)) and len(v) == n: sub[k] = [v[i] for i in idx]
-        else: sub[k] = v
+        if isinstance(v, Tensor) and v.ndim >= 3 and len(v) == n:
+            sub[k] = v[idx][..., :canvas[0], :canvas[1]]
+        elif isinstance(v, (list, tuple)) and len(v) == n:
+            sub[k] = [v[i] for i in idx]
+        else:
+            sub[k] = v
     return sub
 
 # %% ../../nbs/23_ciae_model.ipynb #f86a9cc7
@@ -139,8 +167,10 @@ class BoxesOnlyFusion:
     """The baseline without the instance embedding: the result of `fusion`, then every pixel of a detection to the
     best-scoring detection whose box holds it (`instances_from_boxes`); stuff and void stay as eq. 16 made them."""
     name = 'boxes'
-    def __init__(self, fusion): self.fusion = fusion
-    def __getattr__(self, key): return getattr(self.fusion, key)
+    def __init__(self, fusion):
+        self.fusion = fusion
+    def __getattr__(self, key):
+        return getattr(self.fusion, key)
     def finish(self, pan: Tensor, segs: list, labels: Tensor, det: dict, num_stuff: int, category_ids=None) -> tuple:
         return instances_from_boxes(pan, det['boxes'], labels, det['scores'], num_stuff, category_ids)
 
@@ -149,38 +179,72 @@ FUSIONS = ('auto', 'literal', 'lowres', 'oracle', 'boxes')
 def make_fusion(fusion, device='cpu'):
     """A fusion object from a name of `FUSIONS` (an object is returned as it is): 'auto' is the faster of the literal
     and the 1/4-scale fusion on `device` (`lowres_fusion`); 'boxes' is the box-only baseline on top of 'auto'."""
-    if not isinstance(fusion, str): return fusion
-    if fusion not in FUSIONS: raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {fusion!r}")
-    if fusion == 'auto': fusion = 'lowres' if lowres_fusion(device) else 'literal'
-    if fusion == 'boxes': return BoxesOnlyFusion(make_fusion('auto', device))
+    if not isinstance(fusion, str):
+        return fusion
+    if fusion not in FUSIONS:
+        raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {fusion!r}")
+    if fusion == 'auto':
+        fusion = 'lowres' if lowres_fusion(device) else 'literal'
+    if fusion == 'boxes':
+        return BoxesOnlyFusion(make_fusion('auto', device))
     return dict(literal=LiteralFusion, lowres=LowResFusion, oracle=OracleFusion)[fusion]()
 
 # %% ../../nbs/23_ciae_model.ipynb #39888a22
 class CIAE(nn.Module):
-    "The CIAE panoptic segmentation network (Fig. 3): ResNet-FPN, FCOS proposal head, embedding branch, CIAE loss and memory."
+    """The CIAE panoptic segmentation network (Fig. 3): ResNet-FPN, FCOS proposal head, embedding branch, CIAE loss and
+    memory."""
     def __init__(self, cfg: CIAEConfig):
         super().__init__()
         if cfg.num_stuff is None or cfg.num_thing is None:
-            raise ValueError("CIAEConfig needs num_stuff and num_thing (the dataset's class counts): build the model with "
-                             "ciae.engine.config.build_model(cfg, categories), or set them")
+            raise ValueError(
+                "CIAEConfig needs num_stuff and num_thing (the dataset's class counts): build the model with "
+                "ciae.engine.config.build_model(cfg, categories), or set them"
+            )
         self.cfg = cfg
-        self.backbone = ResNetFPN(cfg.backbone, cfg.pretrained, cfg.fpn_channels, cfg.dcn, cfg.norm, cfg.trainable_layers)
+        self.backbone = ResNetFPN(
+            cfg.backbone, cfg.pretrained, cfg.fpn_channels, cfg.dcn, cfg.norm, cfg.trainable_layers
+        )
         self.levels = fpn_levels(cfg.head_strides)                              # the pyramid levels the head reads
         box_classes = cfg.num_thing if cfg.detector_classes == 'specific' else 1       # Table II: 1 = class-agnostic
-        self.head = ProposalHead(cfg.fpn_channels, box_classes, cfg.head_strides, cfg.embed_dim if cfg.box_embedding else None,
-                                 cfg.head_convs)
-        self.embed = EmbeddingBranch(cfg.fpn_channels, cfg.embed_channels, cfg.embed_dim, cfg.coordconv, cfg.box_embedding,
-                                     semantic_classes=cfg.num_stuff + 1 if cfg.stuff_head else 0)   # Table I's FCN head
-        self.criterion = CIAELoss(cfg.num_stuff, cfg.num_thing, cfg.embed_dim, cfg.margin, cfg.topk, cfg.topk_mode, cfg.alpha,
-                                  cfg.thing_weight, cfg.merge_things, cfg.box_expand, cfg.memory_momentum,
-                                  cae_things=cfg.cae_things, backend=cfg.loss_backend)
+        self.head = ProposalHead(
+            cfg.fpn_channels,
+            box_classes,
+            cfg.head_strides,
+            cfg.embed_dim if cfg.box_embedding else None,
+            cfg.head_convs,
+        )
+        self.embed = EmbeddingBranch(
+            cfg.fpn_channels,
+            cfg.embed_channels,
+            cfg.embed_dim,
+            cfg.coordconv,
+            cfg.box_embedding,
+            semantic_classes=cfg.num_stuff + 1 if cfg.stuff_head else 0,
+        )  # Table I's FCN head
+        self.criterion = CIAELoss(
+            cfg.num_stuff,
+            cfg.num_thing,
+            cfg.embed_dim,
+            cfg.margin,
+            cfg.topk,
+            cfg.topk_mode,
+            cfg.alpha,
+            cfg.thing_weight,
+            cfg.merge_things,
+            cfg.box_expand,
+            cfg.memory_momentum,
+            cae_things=cfg.cae_things,
+            backend=cfg.loss_backend,
+        )
         self.register_buffer('pixel_mean', torch.tensor(cfg.pixel_mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer('pixel_std', torch.tensor(cfg.pixel_std).view(1, 3, 1, 1), persistent=False)
         self.nhwc = cfg.channels_last                                            # layout of the convolutions
-        if self.nhwc: self.to(memory_format=torch.channels_last)
+        if self.nhwc:
+            self.to(memory_format=torch.channels_last)
 
     @property
-    def memory(self) -> Tensor: return self.criterion.memory.embeddings      # (C, D) category memory
+    def memory(self) -> Tensor:
+        return self.criterion.memory.embeddings      # (C, D) category memory
 
     def optimize_for_inference(self) -> CIAE:
         """Inference only: fold the backbone's batch norms into its convolutions and switch to channels-last layout
@@ -192,16 +256,19 @@ class CIAE(nn.Module):
 
     def compile_network(self, mode: str | None = None) -> CIAE:
         """Opt-in compiled mode: `torch.compile` the network's static part (backbone + FPN, proposal head, embedding
-        branch) in place; `mode='reduce-overhead'` also captures CUDA graphs on a GPU, where batch-1 inference is bound by
+        branch) in place; `mode='reduce-overhead'` also captures CUDA graphs on a GPU, where batch-1 inference is bound
+        by
         kernel launches. Detection post-processing and the fusion stay eager (their sizes depend on the data). The first
         call at each input size compiles (seconds to minutes); outputs equal the eager ones up to rounding."""
-        for m in (self.backbone, self.head, self.embed): m.compile(mode=mode)
+        for m in (self.backbone, self.head, self.embed):
+            m.compile(mode=mode)
         return self
 
     def network(self, images: Tensor, full_res: bool = True, image_sizes: list | None = None) -> tuple[dict, Tensor]:
         """images (B, 3, H, W) in [0, 255] → head outputs (per-level lists) and the raw embedding map (B, D, H, W);
         with `full_res=False`, the 1/4-scale map of the input padded to multiples of 32, before the 4× up-sampling.
-        With `cfg.stuff_head` the head outputs also hold 'sem': the stuff logits (B, C_st + 1, H'/4, W'/4) of the padded input.
+        With `cfg.stuff_head` the head outputs also hold 'sem': the stuff logits (B, C_st + 1, H'/4, W'/4) of the padded
+        input.
         image_sizes: each image's (h, w) inside a padded batch; its padding becomes 0 *after* normalisation, as the
         padding to a multiple of 32 is, so an image looks the same to the network alone and in a batch."""
         H, W = images.shape[-2:]
@@ -211,21 +278,26 @@ class CIAE(nn.Module):
             real = torch.stack([(rows[:, None] < h) & (cols[None, :] < w) for h, w in image_sizes])   # (B, H, W)
             x = x * real[:, None]
         x = F.pad(x, (0, -W % 32, 0, -H % 32))                                    # FPN strides need multiples of 32
-        if self.nhwc: x = x.contiguous(memory_format=torch.channels_last)
+        if self.nhwc:
+            x = x.contiguous(memory_format=torch.channels_last)
         feats = self.backbone(x)
         out = self.head([feats[k] for k in self.levels])
         raw = self.embed([feats[k] for k in ('p2', 'p3', 'p4', 'p5')], out['emb'], x.shape[-2:] if full_res else None,
                          image_sizes or [(H, W)] * len(x))
-        if self.cfg.stuff_head: raw, out['sem'] = raw                               # Table I: + (B, C_st + 1, H'/4, W'/4)
+        if self.cfg.stuff_head:
+            raw, out['sem'] = raw                               # Table I: + (B, C_st + 1, H'/4, W'/4)
         return out, raw[..., :H, :W] if full_res else raw
 
     def forward(self, batch: dict, step: int = 0, total_steps: int = 1) -> dict:
         """Training: eq. 15's losses for a collated batch (images, category, segment, boxes, labels). The network runs
         in whatever precision the caller's autocast sets; the losses run in float32 with autocast off. No host-device
         synchronisation: targets and losses use masks and padded tensors, and the normalisers stay on the device.
-        With `cfg.stuff_head` (Table I) eq. 15 also sums `loss_stuff`, the stuff head's cross-entropy with the same N."""
+        With `cfg.stuff_head` (Table I) eq. 15 also sums `loss_stuff`, the stuff head's cross-entropy with the same
+        N."""
         if getattr(self, 'folded_bn', 0):
-            raise RuntimeError('this model is optimised for inference (batch norms folded); reload the checkpoint to train')
+            raise RuntimeError(
+                'this model is optimised for inference (batch norms folded); reload the checkpoint to train'
+            )
         out, raw = self.network(batch['images'], image_sizes=batch.get('image_sizes'))
         sem = out.pop('sem', None)                                                  # (B, C_st + 1, H'/4, W'/4) or None
         seg = batch['segment']
@@ -233,11 +305,15 @@ class CIAE(nn.Module):
             out = {k: [m.float() for m in v] for k, v in out.items()}
             losses = proposal_losses(out, *self.targets(out, batch), mean_over_ranks)
             pixels = mean_over_ranks((seg >= 0).sum().float()).clamp(min=1)        # N of eq. 9, like FCOS's positives
-            ciae = self.criterion(raw.float(), batch['category'], seg, batch['boxes'], step, total_steps, normalizer=pixels)
-            if sem is not None: losses['loss_stuff'] = stuff_loss(sem, batch['category'], seg, self.cfg.num_stuff, pixels)
+            ciae = self.criterion(
+                raw.float(), batch['category'], seg, batch['boxes'], step, total_steps, normalizer=pixels
+            )
+            if sem is not None:
+                losses['loss_stuff'] = stuff_loss(sem, batch['category'], seg, self.cfg.num_stuff, pixels)
         losses.update(loss_ciae=ciae['loss'], cae=ciae['cae'].detach(), iae=ciae['iae'].detach())
         losses['loss'] = losses['loss_cls'] + losses['loss_reg'] + losses['loss_ctr'] + losses['loss_ciae']   # eq. 15
-        if sem is not None: losses['loss'] = losses['loss'] + losses['loss_stuff']                          # Table I
+        if sem is not None:
+            losses['loss'] = losses['loss'] + losses['loss_stuff']                          # Table I
         return losses
 
     def targets(self, out: dict, batch: dict) -> tuple[Tensor, Tensor]:
@@ -246,14 +322,24 @@ class CIAE(nn.Module):
         with `cfg.detector_classes='merged'` every positive's class is 0 (Table II, a class-agnostic classifier)."""
         seg = batch['segment']
         locs, lvl = level_locations([m.shape[-2:] for m in out['cls']], self.cfg.head_strides, device=seg.device)
-        cls_t, reg_t = proposal_targets(locs, lvl, seg, batch['boxes'], batch['labels'], self.cfg.num_stuff, self.cfg.size_bounds)
+        cls_t, reg_t = proposal_targets(
+            locs, lvl, seg, batch['boxes'], batch['labels'], self.cfg.num_stuff, self.cfg.size_bounds
+        )
         return (class_agnostic_targets(cls_t) if self.cfg.detector_classes == 'merged' else cls_t), reg_t
 
     def detections(self, out: dict, image_sizes: list) -> list:
         "Detections after NMS, decoded at the same locations as `targets` uses, with the thresholds of the config."
         c = self.cfg
-        return detect(out, image_sizes, c.head_strides, c.score_thresh, c.pre_nms_topk, c.nms_thresh, c.detections_per_image,
-                      c.class_agnostic_nms)
+        return detect(
+            out,
+            image_sizes,
+            c.head_strides,
+            c.score_thresh,
+            c.pre_nms_topk,
+            c.nms_thresh,
+            c.detections_per_image,
+            c.class_agnostic_nms,
+        )
 
     def resolve_fusion(self, fusion=None, device='cpu'):
         "The fusion object of a `predict` call: `fusion` (a name of `FUSIONS` or an object), by default `cfg.fusion`."
@@ -270,9 +356,11 @@ class CIAE(nn.Module):
         area is counted there, as detectron2 counts it on the original image; with `keep_size` the map stays at the
         network's size and only the decision and the areas are made at `out_sizes` (a writer that expands the map in
         strips never holds a full-size map, see `ciae.predict`). With a `timer` (`mark(name) -> milliseconds`, e.g.
-        `ciae.engine.timing.SyncTimer`) also timings {network_ms, fusion_ms}, Table IX's split; without one, predict never
+        `ciae.engine.timing.SyncTimer`) also timings {network_ms, fusion_ms}, Table IX's split; without one, predict
+        never
         waits for the device. Images whose sizes round up to different multiples of 32 run through the network
-        separately, so that an image's result does not depend on its batch-mates (group norm spans the padded canvas)."""
+        separately, so that an image's result does not depend on its batch-mates (group norm spans the padded
+        canvas)."""
         batch = dict(images=batch) if isinstance(batch, Tensor) else batch
         images = batch['images']
         sizes = batch.get('image_sizes') or [tuple(images.shape[-2:])] * len(images)
@@ -283,12 +371,15 @@ class CIAE(nn.Module):
                 outs = None if out_sizes is None else [out_sizes[i] for i in idx]
                 sub = self.predict(_sub_batch(batch, idx, canvas, len(images)), outs, category_ids, fusion=fusion,
                                    return_embedding=return_embedding, keep_size=keep_size, timer=timer)
-                for i, p in zip(idx, sub): preds[i] = p
+                for i, p in zip(idx, sub):
+                    preds[i] = p
             return preds
         fusion = self.resolve_fusion(fusion, images.device)
         full = _canvas(images.shape[-2:])                                       # padded size the map is up-sampled to
-        if timer is not None: timer.mark('start')                                # what was queued before is not timed
-        out, raw = self.network(images, full_res=fusion.full_res, image_sizes=sizes)   # (B, D, H, W) or (B, D, H'/4, W'/4)
+        if timer is not None:
+            timer.mark('start')                                # what was queued before is not timed
+        # (B, D, H, W) or (B, D, H'/4, W'/4)
+        out, raw = self.network(images, full_res=fusion.full_res, image_sizes=sizes)
         dets = fusion.detections(self, out, raw, batch, sizes)
         P = l2_normalize(raw, 1) if fusion.full_res else None                   # (B, D, H, W)
         network_ms = timer.mark('network') / len(images) if timer is not None else None
@@ -299,10 +390,12 @@ class CIAE(nn.Module):
             pan, segs, d = self.fuse(fusion, raw[b], Pb, full, size, dets[b], sem, category_ids, min_area)
             pan, segs = self.at_output_size(pan, segs, None if out_sizes is None else out_sizes[b], keep_size)
             p = dict(panoptic=pan, segments_info=segs, detections={k: v for k, v in d.items() if k != 'queries'})
-            if timer is not None: p['timings'] = dict(network_ms=network_ms, fusion_ms=timer.mark('fusion'))
+            if timer is not None:
+                p['timings'] = dict(network_ms=network_ms, fusion_ms=timer.mark('fusion'))
             if return_embedding:
                 p['embedding'] = fusion.embedding(raw[b], Pb, full, size)
-                if timer is not None: timer.mark('embedding')                   # not part of the next image's fusion
+                if timer is not None:
+                    timer.mark('embedding')                   # not part of the next image's fusion
             preds.append(p)
         return preds
 
@@ -311,19 +404,31 @@ class CIAE(nn.Module):
         """Eq. 16 for one image → (panoptic (h, w) ids, segments_info, detections): raw (D, H, W) or (D, H'/4, W'/4) and
         P (see `fusion`), `full` the padded canvas, `size` (h, w) the image, `det` its detections. Ablations:
         `cfg.category_from='embedding'` labels each detection with its nearest thing memory (Table II; the oracle keeps
-        the ground-truth classes); `cfg.stuff_head` takes stuff from the FCN head's logits `sem` (1, C_st + 1, H'/4, W'/4)
+        the ground-truth classes); `cfg.stuff_head` takes stuff from the FCN head's logits `sem` (1, C_st + 1, H'/4,
+        W'/4)
         (Table I, `panoptic_from_semantic`)."""
         cfg = self.cfg
         if cfg.category_from == 'embedding' or cfg.stuff_head:                     # the detections' queries (N, D)
-            q = det['queries'] if det.get('queries') is not None else fusion.queries(raw, P, full, size, det['locations'])
+            q = (
+                det['queries']
+                if det.get('queries') is not None
+                else fusion.queries(raw, P, full, size, det['locations'])
+            )
             if cfg.category_from == 'embedding' and not fusion.gt_labels:          # Table II: nearest thing memory
                 det = dict(det, labels=embedding_labels(q, self.memory[cfg.num_stuff:]))
         args = (det['boxes'], det.get('locations'), det['labels'] + cfg.num_stuff, det['scores'], min_stuff_area)
         if cfg.stuff_head:                                                          # Table I: stuff from the FCN head
             h, w = size
             semantic = F.interpolate(sem.float(), full, mode='bilinear', align_corners=False)[0, :, :h, :w].argmax(0)
-            pan, segs = panoptic_from_semantic(semantic, cfg.num_stuff, lambda ys, xs: fusion.at(raw, P, full, ys, xs), q,
-                                               det['boxes'], *args[2:], category_ids=category_ids)
+            pan, segs = panoptic_from_semantic(
+                semantic,
+                cfg.num_stuff,
+                lambda ys, xs: fusion.at(raw, P, full, ys, xs),
+                q,
+                det['boxes'],
+                *args[2:],
+                category_ids=category_ids,
+            )
         else:
             pan, segs = fusion.panoptic(raw, P, full, size, self.memory[:cfg.num_stuff], args, category_ids,
                                         det.get('queries'))
@@ -332,8 +437,10 @@ class CIAE(nn.Module):
     def at_output_size(self, pan: Tensor, segs: list, out_size=None, keep_size: bool = False) -> tuple[Tensor, list]:
         """The image's segments at its output size (h, w), IV-C's smallest stuff area counted there: the map resized
         (`resize_panoptic`), or with `keep_size` left at the network's size with the areas counted at `out_size`."""
-        if out_size is None: return pan, segs
-        if keep_size: return drop_small_stuff(pan, resized_segments(pan, segs, out_size), self.cfg.min_stuff_area)
+        if out_size is None:
+            return pan, segs
+        if keep_size:
+            return drop_small_stuff(pan, resized_segments(pan, segs, out_size), self.cfg.min_stuff_area)
         return drop_small_stuff(*resize_panoptic(pan, segs, out_size), self.cfg.min_stuff_area)
 
     def oracle_detections(self, raw: Tensor, segment: Tensor, boxes: Tensor, labels: Tensor) -> dict:

@@ -1,4 +1,5 @@
-"""Section IV-A and Fig. 3: Panoptic-FPN's semantic branch on P2–P5 with CoordConv, fused with the box embeddings of P3–P7, gives the pixel embedding map P.
+"""Section IV-A and Fig. 3: Panoptic-FPN's semantic branch on P2–P5 with CoordConv, fused with the box embeddings of
+P3–P7, gives the pixel embedding map P.
 
 Docs: https://ciae.github.io/ciae/embedding_branch.html.md"""
 
@@ -22,7 +23,8 @@ def coord_channels(x: Tensor, extents: list | None = None) -> Tensor:
     so an image's coordinates do not depend on the larger images it was batched with."""
     B, _, H, W = x.shape
     extents = extents or [(1.0, 1.0)] * B
-    xs = (torch.arange(W, device=x.device, dtype=x.dtype) + 0.5) * (2 / W)          # (W,) centres over the canvas, (0, 2)
+    # (W,) centres over the canvas, (0, 2)
+    xs = (torch.arange(W, device=x.device, dtype=x.dtype) + 0.5) * (2 / W)
     ys = (torch.arange(H, device=x.device, dtype=x.dtype) + 0.5) * (2 / H)          # (H,)
     cx = torch.stack([xs / fw - 1 for fh, fw in extents])                          # (B, W)
     cy = torch.stack([ys / fh - 1 for fh, fw in extents])                          # (B, H)
@@ -37,10 +39,15 @@ class CoordConv(nn.Module):
         return self.layers(torch.cat([x, coord_channels(x, extents)], 1))
 
 def _upsample_to(x: Tensor, size) -> Tensor:
-    return x if tuple(x.shape[-2:]) == tuple(size) else F.interpolate(x, size=tuple(size), mode='bilinear', align_corners=False)
+    return (
+        x
+        if tuple(x.shape[-2:]) == tuple(size)
+        else F.interpolate(x, size=tuple(size), mode='bilinear', align_corners=False)
+    )
 
 class EmbeddingBranch(nn.Module):
-    "P′ from P2–P5 (Panoptic-FPN style, CoordConv on P5) + P″ from the box embeddings → raw embedding map at input resolution."
+    """P′ from P2–P5 (Panoptic-FPN style, CoordConv on P5) + P″ from the box embeddings → raw embedding map at input
+    resolution."""
     def __init__(self, in_channels: int = 256, channels: int = 128, embed_dim: int = 32, coordconv: bool = True,
                  box_embedding: bool = True, box_embed_dim: int | None = None, semantic_classes: int = 0):
         super().__init__()
@@ -57,11 +64,15 @@ class EmbeddingBranch(nn.Module):
         self.box_fuse = nn.Conv2d(box_embed_dim or embed_dim, embed_dim, 1) if box_embedding else None   # → P″
         self.semantic = nn.Conv2d(channels, semantic_classes, 1) if semantic_classes else None   # Table I's FCN head
 
-    def forward(self, feats: list, box_embs: list | None, out_size=None, image_sizes: list | None = None) -> Tensor | tuple:
-        """feats: P2..P5 (B, C, H/s, W/s); box_embs: P3..P7 box embeddings (B, D, h, w); → raw embedding map (B, D, *out_size),
+    def forward(
+        self, feats: list, box_embs: list | None, out_size=None, image_sizes: list | None = None
+    ) -> Tensor | tuple:
+        """feats: P2..P5 (B, C, H/s, W/s); box_embs: P3..P7 box embeddings (B, D, h, w); → raw embedding map (B, D,
+        *out_size),
         or the 1/4-scale map P′ + P″ before the 4× up-sampling if `out_size` is None (fast inference uses it).
         image_sizes: per image its (h, w) in input pixels inside the padded batch (CoordConv's coordinate frame).
-        With a stuff head (`semantic_classes`), a pair: that map and the stuff logits (B, C_st + 1, H/4, W/4) at 1/4 scale."""
+        With a stuff head (`semantic_classes`), a pair: that map and the stuff logits (B, C_st + 1, H/4, W/4) at 1/4
+        scale."""
         size = feats[0].shape[-2:]                                  # 1/4 scale
         canvas = (4 * size[0], 4 * size[1])                         # P2 has stride 4 on the padded input
         extents = None if image_sizes is None else [(h / canvas[0], w / canvas[1]) for h, w in image_sizes]
@@ -69,7 +80,8 @@ class EmbeddingBranch(nn.Module):
         for level, (f, stages) in enumerate(zip(feats, self.paths)):
             for k, stage in enumerate(stages):
                 f = stage(f, extents) if isinstance(stage, CoordConv) else stage(f)
-                if level > 0: f = _upsample_to(f, [max(1, d // 2 ** (level - k - 1)) for d in size] if k < level - 1 else size)
+                if level > 0:
+                    f = _upsample_to(f, [max(1, d // 2 ** (level - k - 1)) for d in size] if k < level - 1 else size)
             x = x + f
         p = self.pred(x)                                            # P′ (B, D, H/4, W/4)
         if self.box_fuse is not None:
@@ -79,10 +91,13 @@ class EmbeddingBranch(nn.Module):
 
 # %% ../../nbs/22_embedding_branch.ipynb #02a84103
 def semantic_targets(category: Tensor, segment: Tensor, num_stuff: int) -> Tensor:
-    "Table I's targets (B, H, W): the stuff class, C_st (= num_stuff) for any thing pixel, −1 (ignored) where segment < 0 (void, crowd, padding)."
+    """Table I's targets (B, H, W): the stuff class, C_st (= num_stuff) for any thing pixel, −1 (ignored) where segment
+    < 0 (void, crowd, padding)."""
     return torch.where(segment >= 0, merge_thing_classes(category, num_stuff), -1)
 
-def stuff_loss(logits: Tensor, category: Tensor, segment: Tensor, num_stuff: int, normalizer: Tensor | None = None) -> Tensor:
+def stuff_loss(
+    logits: Tensor, category: Tensor, segment: Tensor, num_stuff: int, normalizer: Tensor | None = None
+) -> Tensor:
     """Cross-entropy of the stuff head's logits (B, C_st + 1, h, w) at 1/4 scale of the padded input: up-sampled 4×
     (bilinear) and cropped to the label size (H, W) of category, segment (B, H, W); summed over the labelled pixels and
     divided by `normalizer` (default: their number). No host-device synchronisation."""

@@ -1,4 +1,5 @@
-"""Three shortcuts that leave the result as it was: eq. 16 computed from the 1/4-scale embedding map, batch norm folded into the convolutions, and the channels-last layout (`CIAE.optimize_for_inference`).
+"""Three shortcuts that leave the result as it was: eq. 16 computed from the 1/4-scale embedding map, batch norm
+folded into the convolutions, and the channels-last layout (`CIAE.optimize_for_inference`).
 
 Docs: https://ciae.github.io/ciae/cpu_inference.html.md"""
 
@@ -27,7 +28,8 @@ def bilinear_source(out_len: int, in_len: int, device=None) -> tuple[Tensor, Ten
     return i0, (i0 + 1).clamp(max=in_len - 1), src - i0
 
 def bilinear_at(raw: Tensor, full_size, ys: Tensor, xs: Tensor) -> Tensor:
-    "`F.interpolate(raw[None], full_size, mode='bilinear')[0, :, ys, xs].T` without building the map: raw (D, h, w), ys, xs (n,) → (n, D)."
+    """`F.interpolate(raw[None], full_size, mode='bilinear')[0, :, ys, xs].T` without building the map: raw (D, h, w),
+    ys, xs (n,) → (n, D)."""
     D, h, w = raw.shape
     y0, y1, ly = (t[ys] for t in bilinear_source(full_size[0], h, raw.device))
     x0, x1, lx = (t[xs] for t in bilinear_source(full_size[1], w, raw.device))
@@ -36,7 +38,8 @@ def bilinear_at(raw: Tensor, full_size, ys: Tensor, xs: Tensor) -> Tensor:
     return (1 - ly) * ((1 - lx) * r[y0, x0] + lx * r[y0, x1]) + ly * ((1 - lx) * r[y1, x0] + lx * r[y1, x1])
 
 def lowres_queries(raw: Tensor, full_size, size, locations: Tensor) -> Tensor:
-    "`proposal_queries` of the normalised, up-sampled and cropped map, read from the 1/4-scale raw map: (N, 2) (x, y) → (N, D)."
+    """`proposal_queries` of the normalised, up-sampled and cropped map, read from the 1/4-scale raw map: (N, 2) (x, y)
+    → (N, D)."""
     x = locations[:, 0].long().clamp(0, size[1] - 1)
     y = locations[:, 1].long().clamp(0, size[0] - 1)
     return l2_normalize(bilinear_at(raw, full_size, y, x), -1)
@@ -58,7 +61,8 @@ def assign_pixels_lowres(raw: Tensor, full_size, size, queries: Tensor, num_stuf
     D, h, w = raw.shape
     H, W = size
     y0 = bilinear_source(full_size[0], h)[0][:H]                                  # (H,) block (lower cell) of each row
-    x0 = bilinear_source(full_size[1], w)[0][:W]                                  # (W,), both on the host: no device sync
+    # (W,), both on the host: no device sync
+    x0 = bilinear_source(full_size[1], w)[0][:W]
     nby, nbx = int(y0[-1]) + 1, int(x0[-1]) + 1
     y_size, x_size = torch.bincount(y0, minlength=nby).to(raw.device), torch.bincount(x0, minlength=nbx).to(raw.device)
     y0, x0 = y0.to(raw.device), x0.to(raw.device)
@@ -66,7 +70,8 @@ def assign_pixels_lowres(raw: Tensor, full_size, size, queries: Tensor, num_stuf
     ry = torch.arange(nby + 1, device=raw.device).clamp(max=h - 1)                # block j reads cells j and j + 1
     rx = torch.arange(nbx + 1, device=raw.device).clamp(max=w - 1)                # (j twice at the map's edge)
     cells = raw.permute(1, 2, 0)[ry[:, None], rx[None, :]]                        # (nby+1, nbx+1, D)
-    S = (cells.reshape(-1, D) @ q.T).view(nby + 1, nbx + 1, -1)                   # (nby+1, nbx+1, K) scores of the cells
+    # (nby+1, nbx+1, K) scores of the cells
+    S = (cells.reshape(-1, D) @ q.T).view(nby + 1, nbx + 1, -1)
     filt = boxes is not None and len(boxes) > 0
     if filt:
         b = boxes.to(S)
@@ -114,7 +119,9 @@ class LowResFusion(LiteralFusion):
     name, full_res = 'lowres', False
 
     def embedding(self, raw: Tensor, P, full, size) -> Tensor:
-        return l2_normalize(F.interpolate(raw[None], full, mode='bilinear', align_corners=False)[0, :, :size[0], :size[1]], 0)
+        return l2_normalize(
+            F.interpolate(raw[None], full, mode='bilinear', align_corners=False)[0, :, : size[0], : size[1]], 0
+        )
 
     def queries(self, raw: Tensor, P, full, size, locations: Tensor) -> Tensor:
         return lowres_queries(raw, full, size, locations)
@@ -124,17 +131,20 @@ class LowResFusion(LiteralFusion):
 
     def panoptic(self, raw: Tensor, P, full, size, stuff: Tensor, detections: tuple, category_ids: list | None = None,
                  queries: Tensor | None = None) -> tuple[Tensor, list]:
-        if queries is not None: raise ValueError("LowResFusion reads the queries at the detections' locations")
+        if queries is not None:
+            raise ValueError("LowResFusion reads the queries at the detections' locations")
         return panoptic_from_lowres(raw, full, size, stuff, *detections, category_ids=category_ids)
 
 # %% ../../nbs/43_cpu_inference.ipynb #719c2426
 def fold_batchnorm(resnet: nn.Module) -> int:
-    "Inference only: fold the (frozen) batch norms of a torchvision ResNet body into the convs before them; returns how many."
+    """Inference only: fold the (frozen) batch norms of a torchvision ResNet body into the convs before them; returns
+    how many."""
     pairs = [(resnet, 'conv1', 'bn1')]
     for i in range(1, 5):
         for block in getattr(resnet, f'layer{i}'):
             pairs += [(block, f'conv{j}', f'bn{j}') for j in (1, 2, 3) if hasattr(block, f'bn{j}')]
-            if block.downsample is not None: pairs.append((block.downsample, '0', '1'))
+            if block.downsample is not None:
+                pairs.append((block.downsample, '0', '1'))
     n = 0
     for parent, c, b in pairs:
         conv, bn = getattr(parent, c), getattr(parent, b)

@@ -1,4 +1,5 @@
-"""Section IV-C and eq. 16: every pixel goes to the stuff class or detected instance whose query embedding it is most similar to.
+"""Section IV-C and eq. 16: every pixel goes to the stuff class or detected instance whose query embedding it is most
+similar to.
 
 Docs: https://ciae.github.io/ciae/assign.html.md"""
 
@@ -19,14 +20,18 @@ __all__ = ['proposal_queries', 'assign_pixels', 'panoptic_from_embedding', 'pano
 
 # %% ../../nbs/07_assign.ipynb #a772ea49
 def proposal_queries(emb: Tensor, locations: Tensor) -> Tensor:
-    "The query of each detection: the embedding at its source location. emb (D, H, W), locations (N, 2) as (x, y) → (N, D)."
+    """The query of each detection: the embedding at its source location. emb (D, H, W), locations (N, 2) as (x, y) →
+    (N, D)."""
     D, H, W = emb.shape
     x = locations[:, 0].long().clamp(0, W - 1)
     y = locations[:, 1].long().clamp(0, H - 1)
     return emb[:, y, x].T
 
-def assign_pixels(emb: Tensor, queries: Tensor, num_stuff: int, boxes: Tensor | None = None, fill: float = 0.0) -> Tensor:
-    "Eq. 16 + box filtering + argmax: emb (D, H, W), queries (num_stuff + N, D), boxes (N, 4) or None → (H, W) query index."
+def assign_pixels(
+    emb: Tensor, queries: Tensor, num_stuff: int, boxes: Tensor | None = None, fill: float = 0.0
+) -> Tensor:
+    """Eq. 16 + box filtering + argmax: emb (D, H, W), queries (num_stuff + N, D), boxes (N, 4) or None → (H, W) query
+    index."""
     D, H, W = emb.shape
     sim = (l2_normalize(queries, -1) @ l2_normalize(emb, 0).flatten(1)).view(-1, H, W)   # (K, H, W) = (P V^T)^T
     if boxes is not None and len(boxes):
@@ -40,23 +45,33 @@ def panoptic_from_embedding(emb: Tensor, stuff_queries: Tensor, boxes: Tensor, l
     """Section IV-C: emb (D, H, W) embedding map; stuff_queries (C_st, D) memory; detections: boxes (N, 4) xyxy,
     locations (N, 2) (x, y), labels (N,) contiguous category ids (things ≥ C_st), scores (N,).
     `instance_queries` (N, D) replaces the queries read at `locations` (the oracle of Table IV).
-    Returns the (H, W) int64 panoptic id map (0 = void) and COCO `segments_info` (category ids mapped by `category_ids`)."""
+    Returns the (H, W) int64 panoptic id map (0 = void) and COCO `segments_info` (category ids mapped by
+    `category_ids`)."""
     num_stuff = stuff_queries.shape[0]
     inst = instance_queries if instance_queries is not None else proposal_queries(emb, locations)
     queries = torch.cat([stuff_queries.to(emb), inst.to(emb)])                             # (K, D)
     index = assign_pixels(emb, queries, num_stuff, boxes if filter_boxes else None, fill)  # (H, W)
     return panoptic_segments(index, num_stuff, labels, scores, min_stuff_area, category_ids)
 
-def panoptic_segments(index: Tensor, num_stuff: int, labels: Tensor, scores: Tensor | None = None,
-                      min_stuff_area: int = 4096, category_ids: list | None = None, void: bool = False) -> tuple[Tensor, list]:
-    """(H, W) query index → (H, W) panoptic ids (query + 1; 0 = void for stuff under `min_stuff_area`) and COCO `segments_info`.
+def panoptic_segments(
+    index: Tensor,
+    num_stuff: int,
+    labels: Tensor,
+    scores: Tensor | None = None,
+    min_stuff_area: int = 4096,
+    category_ids: list | None = None,
+    void: bool = False,
+) -> tuple[Tensor, list]:
+    """(H, W) query index → (H, W) panoptic ids (query + 1; 0 = void for stuff under `min_stuff_area`) and COCO
+    `segments_info`.
     void=True: the index K = num_stuff + len(labels), one past the last query, marks pixels left void (id 0)."""
     n = len(labels)
     area = torch.bincount(index.flatten(), minlength=num_stuff + n + void)[:num_stuff + n]  # (K,)
     keep = area > 0
     keep[:num_stuff] &= area[:num_stuff] >= min_stuff_area
     seg_id = torch.where(keep, torch.arange(1, num_stuff + n + 1, device=index.device), 0)
-    if void: seg_id = F.pad(seg_id, (0, 1))                                                # index K → 0
+    if void:
+        seg_id = F.pad(seg_id, (0, 1))                                                # index K → 0
     pan = seg_id[index]                                                                    # (H, W)
     cats = torch.cat([torch.arange(num_stuff), labels.long().cpu()]).tolist()
     scores = [1.0] * num_stuff + (scores.tolist() if scores is not None else [1.0] * n)
@@ -97,20 +112,25 @@ class LiteralFusion:
                  category_ids: list | None = None, queries: Tensor | None = None) -> tuple[Tensor, list]:
         """`panoptic_from_embedding` of the image: stuff (C_st, D) memories; detections (boxes, locations, labels,
         scores, min_stuff_area); `queries` (N, D) replaces the queries read at the locations (the oracle)."""
-        return panoptic_from_embedding(self.embedding(raw, P, full, size), stuff, *detections, category_ids=category_ids,
-                                       instance_queries=queries)
+        return panoptic_from_embedding(
+            self.embedding(raw, P, full, size), stuff, *detections, category_ids=category_ids, instance_queries=queries
+        )
 
 # %% ../../nbs/07_assign.ipynb #7f661735
 def resize_panoptic(pan: Tensor, segments: list, size) -> tuple[Tensor, list]:
-    "Nearest-neighbour resize of an (H, W) id map to `size` (h, w) by indexing (ids stay integers); areas recounted, vanished segments dropped."
-    if tuple(pan.shape) == tuple(size): return pan, segments
+    """Nearest-neighbour resize of an (H, W) id map to `size` (h, w) by indexing (ids stay integers); areas recounted,
+    vanished segments dropped."""
+    if tuple(pan.shape) == tuple(size):
+        return pan, segments
     rows, cols = nearest_source(size[0], pan.shape[0], pan.device), nearest_source(size[1], pan.shape[1], pan.device)
     return pan[rows[:, None], cols], resized_segments(pan, segments, size)
 
 def drop_small_stuff(pan: Tensor, segments: list, min_stuff_area: int) -> tuple[Tensor, list]:
-    "IV-C on an (H, W) id map: stuff segments (isthing 0) under `min_stuff_area` pixels become void (id 0) and leave `segments`."
+    """IV-C on an (H, W) id map: stuff segments (isthing 0) under `min_stuff_area` pixels become void (id 0) and leave
+    `segments`."""
     small = [s['id'] for s in segments if not s['isthing'] and s['area'] < min_stuff_area]
-    if not small: return pan, segments
+    if not small:
+        return pan, segments
     return pan.masked_fill(torch.isin(pan, pan.new_tensor(small)), 0), [s for s in segments if s['id'] not in small]
 
 # %% ../../nbs/07_assign.ipynb #275365f5
@@ -132,14 +152,16 @@ def instances_from_boxes(pan: Tensor, boxes: Tensor, labels: Tensor, scores: Ten
 
 # %% ../../nbs/07_assign.ipynb #9d111a36
 def embedding_labels(queries: Tensor, thing_memory: Tensor) -> Tensor:
-    "Table II, categories from the embedding: queries (N, D), thing memories (C_th, D) → (N,) index of the most similar thing memory."
+    """Table II, categories from the embedding: queries (N, D), thing memories (C_th, D) → (N,) index of the most
+    similar thing memory."""
     return (l2_normalize(queries, -1) @ l2_normalize(thing_memory, -1).T.to(queries)).argmax(1)
 
 # %% ../../nbs/07_assign.ipynb #b9d256bf
 def panoptic_from_semantic(semantic: Tensor, num_stuff: int, embedding_at, queries: Tensor, boxes: Tensor | None,
                            labels: Tensor, scores: Tensor | None = None, min_stuff_area: int = 4096,
                            category_ids: list | None = None) -> tuple[Tensor, list]:
-    """Table I's inconsistent modelling at inference. semantic (H, W): the stuff head's argmax, stuff class k < num_stuff
+    """Table I's inconsistent modelling at inference. semantic (H, W): the stuff head's argmax, stuff class k <
+    num_stuff
     or num_stuff for 'thing'; embedding_at(ys, xs) → (n, D) unit pixel embeddings at n pixels; the detections' queries
     (N, D), boxes (N, 4) xyxy (None: no box filtering), labels (N,) contiguous ids (things ≥ num_stuff), scores (N,).
     Stuff pixels form their class's segment (void under `min_stuff_area`); a thing pixel goes to the detection of

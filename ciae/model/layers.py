@@ -14,5 +14,10 @@ __all__ = ['conv_gn_relu']
 
 # %% ../../nbs/20b_layers.ipynb #de55eca5
 def conv_gn_relu(cin: int, cout: int) -> list:
-    "3×3 conv (no bias) + GroupNorm (32 groups; fewer for narrow layers, keeping ≥ 2 channels a group) + ReLU, as in FCOS / Panoptic-FPN."
-    return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.GroupNorm(math.gcd(32, max(cout // 2, 1)), cout), nn.ReLU(inplace=True)]
+    """3×3 conv (no bias) + GroupNorm (32 groups; fewer for narrow layers, keeping ≥ 2 channels a group) + ReLU, as in
+    FCOS / Panoptic-FPN."""
+    return [
+        nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+        nn.GroupNorm(math.gcd(32, max(cout // 2, 1)), cout),
+        nn.ReLU(inplace=True),
+    ]

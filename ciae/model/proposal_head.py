@@ -1,4 +1,5 @@
-"""Section IV-A and eq. 15: a shared head on P3–P7 predicts box classes, center-ness, boxes and box embeddings; positives are locations inside ground-truth *masks*.
+"""Section IV-A and eq. 15: a shared head on P3–P7 predicts box classes, center-ness, boxes and box embeddings;
+positives are locations inside ground-truth *masks*.
 
 Docs: https://ciae.github.io/ciae/proposal_head.html.md"""
 
@@ -21,8 +22,15 @@ __all__ = ['ProposalHead', 'level_locations', 'size_ranges', 'proposal_targets',
 class ProposalHead(nn.Module):
     """FCOS head shared over the pyramid levels of `strides` (P3–P7 in the paper): class logits; center-ness, box
     distances (l, t, r, b) and box embedding from the regression tower."""
-    def __init__(self, in_channels: int, num_classes: int, strides: tuple, embed_dim: int | None = 32, num_convs: int = 4,
-                 prior_prob: float = 0.01):
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        strides: tuple,
+        embed_dim: int | None = 32,
+        num_convs: int = 4,
+        prior_prob: float = 0.01,
+    ):
         super().__init__()
         self.num_classes, self.embed_dim, self.strides = num_classes, embed_dim, tuple(strides)
         self.cls_tower = nn.Sequential(*sum([conv_gn_relu(in_channels, in_channels) for _ in range(num_convs)], []))
@@ -33,22 +41,26 @@ class ProposalHead(nn.Module):
         # the box embedding feeds only P'' (Table III): not built without it (embed_dim None), so DDP never holds a
         # parameter that gets no gradient
         self.box_embed = nn.Conv2d(in_channels, embed_dim, 3, padding=1) if embed_dim else None
-        self.scales = nn.Parameter(torch.ones(len(self.strides)))        # learnable per-level scale of the box distances
+        # learnable per-level scale of the box distances
+        self.scales = nn.Parameter(torch.ones(len(self.strides)))
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.normal_(m.weight, std=0.01)
-                if m.bias is not None: nn.init.zeros_(m.bias)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
         nn.init.constant_(self.cls_logits.bias, -math.log((1 - prior_prob) / prior_prob))
 
     def forward(self, feats: list) -> dict:
-        "feats: one map (B, C, H_l, W_l) per level of `strides` → per-level lists: cls (B, K, H, W), box (B, 4, H, W) in pixels, ctr (B, 1, H, W), emb (B, D, H, W) (empty without box embedding)."
+        """feats: one map (B, C, H_l, W_l) per level of `strides` → per-level lists: cls (B, K, H, W), box (B, 4, H, W)
+        in pixels, ctr (B, 1, H, W), emb (B, D, H, W) (empty without box embedding)."""
         out = dict(cls=[], box=[], ctr=[], emb=[])
         for l, (f, s) in enumerate(zip(feats, self.strides, strict=True)):
             c, r = self.cls_tower(f), self.reg_tower(f)
             out['cls'].append(self.cls_logits(c))
             out['box'].append(F.relu(self.scales[l] * self.bbox_pred(r)) * s)
             out['ctr'].append(self.ctrness(r))
-            if self.box_embed is not None: out['emb'].append(self.box_embed(r))
+            if self.box_embed is not None:
+                out['emb'].append(self.box_embed(r))
         return out
 
 # %% ../../nbs/21_proposal_head.ipynb #cb6ab584
@@ -56,7 +68,9 @@ def level_locations(shapes: list, strides: tuple, device=None) -> tuple[Tensor, 
     "Pixel (x, y) of every location of levels with (H_l, W_l) `shapes` → locations (L, 2) long and level index (L,)."
     locs, lvl = [], []
     for l, ((h, w), s) in enumerate(zip(shapes, strides, strict=True)):
-        ys, xs = torch.meshgrid(torch.arange(h, device=device) * s + s // 2, torch.arange(w, device=device) * s + s // 2, indexing='ij')
+        ys, xs = torch.meshgrid(
+            torch.arange(h, device=device) * s + s // 2, torch.arange(w, device=device) * s + s // 2, indexing='ij'
+        )
         locs.append(torch.stack([xs.flatten(), ys.flatten()], 1))
         lvl.append(torch.full((h * w,), l, device=device))
     return torch.cat(locs), torch.cat(lvl)
@@ -84,9 +98,11 @@ def proposal_targets(locations: Tensor, levels: Tensor, segment: Tensor, boxes: 
     cls_t = torch.full((B, len(locations)), -1, dtype=torch.long, device=dev)
     reg_t = torch.zeros(B, len(locations), 4, device=dev)
     n = max((len(b) for b in boxes), default=0)                                  # list lengths: known on the host
-    if n == 0: return cls_t, reg_t
+    if n == 0:
+        return cls_t, reg_t
     pb = torch.nn.utils.rnn.pad_sequence([b.float().reshape(-1, 4) for b in boxes], batch_first=True)   # (B, n, 4)
-    pl = torch.nn.utils.rnn.pad_sequence([l.long().reshape(-1) for l in labels], batch_first=True, padding_value=-1)   # (B, n)
+    # (B, n)
+    pl = torch.nn.utils.rnn.pad_sequence([l.long().reshape(-1) for l in labels], batch_first=True, padding_value=-1)
     x, y = locations[:, 0], locations[:, 1]                                      # (L,)
     cx, cy = x.float() + 0.5, y.float() + 0.5
     seg = segment[:, y.clamp(max=H - 1), x.clamp(max=W - 1)]                     # (B, L) segment id under each location
@@ -130,7 +146,8 @@ def proposal_losses(out: dict, cls_t: Tensor, reg_t: Tensor, reduce_mean=None) -
     num_pos = mean(pos.sum().float()).clamp(min=1.0)
     onehot = F.one_hot(cls_t.clamp(min=0), cls.shape[-1]).to(cls) * pos[..., None]      # (B, L, K)
     loss_cls = sigmoid_focal_loss(cls, onehot, alpha=0.25, gamma=2.0, reduction='sum') / num_pos
-    safe = torch.where(pos[..., None], reg_t, 1.0).flatten(0, 1)                      # (B·L, 4): dummy box off the positives
+    # (B·L, 4): dummy box off the positives
+    safe = torch.where(pos[..., None], reg_t, 1.0).flatten(0, 1)
     ctr_t = torch.where(pos, centerness_target(safe).view(pos.shape), 0.0)             # (B, L)
     loss_reg = (iou_loss(box.flatten(0, 1), safe).view(pos.shape) * ctr_t).sum() / mean(ctr_t.sum()).clamp(min=1e-6)
     loss_ctr = (F.binary_cross_entropy_with_logits(ctr, ctr_t, reduction='none') * pos).sum() / num_pos
@@ -139,8 +156,10 @@ def proposal_losses(out: dict, cls_t: Tensor, reg_t: Tensor, reduce_mean=None) -
 # %% ../../nbs/21_proposal_head.ipynb #1ba31f80
 def detect(out: dict, image_sizes: list, strides: tuple, score_thresh: float = 0.05, topk: int = 1000,
            nms_thresh: float = 0.6, max_det: int = 100, class_agnostic: bool = True) -> list:
-    """Head outputs on the levels of `strides` → per image dict(boxes (N, 4), scores (N,), labels (N,) thing index, locations (N, 2) pixel (x, y)).
-    `class_agnostic` NMS (default) keeps one detection per object whatever its class, since a panoptic segment has one class."""
+    """Head outputs on the levels of `strides` → per image dict(boxes (N, 4), scores (N,), labels (N,) thing index,
+    locations (N, 2) pixel (x, y)).
+    `class_agnostic` NMS (default) keeps one detection per object whatever its class, since a panoptic segment has one
+    class."""
     shapes = [m.shape[-2:] for m in out['cls']]
     locs, lvl = level_locations(shapes, strides, device=out['cls'][0].device)
     results = []
@@ -175,5 +194,6 @@ def detect(out: dict, image_sizes: list, strides: tuple, score_thresh: float = 0
 
 # %% ../../nbs/21_proposal_head.ipynb #01e2450a
 def class_agnostic_targets(cls_t: Tensor) -> Tensor:
-    "Class targets (B, L) of `proposal_targets` → those of a one-class (class-agnostic) box classifier: positives 0, background −1."
+    """Class targets (B, L) of `proposal_targets` → those of a one-class (class-agnostic) box classifier: positives 0,
+    background −1."""
     return cls_t.clamp(max=0)

@@ -22,7 +22,8 @@ def expand_boxes(boxes: Tensor, factor: float = 1.5) -> Tensor:
 
 def masks_to_edge_boxes(masks: Tensor) -> Tensor:
     "(N, H, W) bool masks → (N, 4) xyxy boxes in pixel-edge coordinates (torchvision's max index + 1)."
-    if masks.shape[0] == 0: return masks.new_zeros((0, 4), dtype=torch.float)
+    if masks.shape[0] == 0:
+        return masks.new_zeros((0, 4), dtype=torch.float)
     b = masks_to_boxes(masks)
     return torch.cat([b[:, :2], b[:, 2:] + 1], 1)
 

@@ -1,4 +1,5 @@
-"""The ground floor a run stands on: `--device` names, autocast switched off for the losses, means over DDP ranks, and files written atomically.
+"""The ground floor a run stands on: `--device` names, autocast switched off for the losses, means over DDP ranks,
+and files written atomically.
 
 Docs: https://ciae.github.io/ciae/runtime.html.md"""
 
@@ -19,8 +20,10 @@ __all__ = ['parse_device', 'resolve_device', 'autocast_off', 'mean_over_ranks', 
 def parse_device(name: str) -> torch.device | None:
     """A `--device` value → torch.device, or None for 'auto'; ValueError (one line) for a name torch does not know.
     Only the spelling is checked, not whether this machine has the device (a config may be written for another one)."""
-    if name == 'auto': return None
-    try: return torch.device(name)
+    if name == 'auto':
+        return None
+    try:
+        return torch.device(name)
     except (RuntimeError, ValueError, TypeError):
         raise ValueError(f"--device {name}: not a device ('auto', 'cpu', 'cuda', 'cuda:1', ...)") from None
 
@@ -31,20 +34,23 @@ def resolve_device(name: str = 'auto', local_rank: int | None = None) -> torch.d
     device = parse_device(name)
     if local_rank is not None and (device is None or str(device) == 'cuda') and torch.cuda.is_available():
         return torch.device(f'cuda:{local_rank}')
-    if device is None: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    if device is None:
+        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     if device.type == 'cuda' and not torch.cuda.is_available():
         raise ValueError(f"--device {name}: no CUDA GPU is available here (torch.cuda.is_available() is False)")
     return device
 
 def autocast_off(device: torch.device | str):
-    "A context in which autocast is off on `device` (losses run in full precision); a no-op for devices without autocast."
+    """A context in which autocast is off on `device` (losses run in full precision); a no-op for devices without
+    autocast."""
     kind = torch.device(device).type
     return torch.autocast(kind, enabled=False) if kind in ('cuda', 'cpu', 'xpu', 'mps') else contextlib.nullcontext()
 
 # %% ../../nbs/16_runtime.ipynb #16a00009
 def mean_over_ranks(t: Tensor) -> Tensor:
     "A loss normaliser (a count or sum of this rank's batch) → its mean over the DDP ranks; unchanged in one process."
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1: return t
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return t
     t = t.detach().clone()
     dist.all_reduce(t)
     return t / dist.get_world_size()
@@ -63,7 +69,8 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     return path
 
 def write_json_atomic(obj, path: str | Path) -> Path:
-    "Write JSON through a temporary file and a rename (`write_text_atomic`), so a crash never leaves a half-written file."
+    """Write JSON through a temporary file and a rename (`write_text_atomic`), so a crash never leaves a half-written
+    file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_text_atomic(path, json.dumps(obj))

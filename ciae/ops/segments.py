@@ -1,4 +1,5 @@
-"""Equations 3–4: the mean direction of the pixel embeddings of each category and of each segment; the id conventions of category and segment maps.
+"""Equations 3–4: the mean direction of the pixel embeddings of each category and of each segment; the id conventions
+of category and segment maps.
 
 Docs: https://ciae.github.io/ciae/segment_means.html.md"""
 
@@ -21,15 +22,24 @@ def segment_sums(emb: Tensor, ids: Tensor, num_ids: int, check: bool = True) -> 
     counts (B, K). `check` validates the ids, which reads them on the host (a device sync on a GPU); the training step
     passes `check=False` and relies on the data loader's validation."""
     B, D, H, W = emb.shape
-    if ids.shape != (B, H, W): raise ValueError(f"ids shape {tuple(ids.shape)} does not match embedding map {(B, H, W)}")
-    if check and ids.numel() and int(ids.max()) >= num_ids: raise ValueError(f"id {int(ids.max())} >= num_ids={num_ids}")
+    if ids.shape != (B, H, W):
+        raise ValueError(f"ids shape {tuple(ids.shape)} does not match embedding map {(B, H, W)}")
+    if check and ids.numel() and int(ids.max()) >= num_ids:
+        raise ValueError(f"id {int(ids.max())} >= num_ids={num_ids}")
     ids = ids.long().flatten(1)                                          # (B, HW)
-    slots = num_ids + 1                                                  # one extra slot per image collects ignored (and unchecked out-of-range) ids
-    flat = (torch.where((ids >= 0) & (ids < num_ids), ids, num_ids) + slots * torch.arange(B, device=ids.device)[:, None]).flatten()   # (B·HW,)
+    # one extra slot per image collects ignored (and unchecked out-of-range) ids
+    slots = num_ids + 1
+    flat = (
+        torch.where((ids >= 0) & (ids < num_ids), ids, num_ids) + slots * torch.arange(B, device=ids.device)[:, None]
+    ).flatten()  # (B·HW,)
     pix = emb.flatten(2).transpose(1, 2).reshape(B * H * W, D)           # (B·HW, D), no boolean indexing
     sums = emb.new_zeros(B * slots, D).index_add_(0, flat, pix).view(B, slots, D)
     # scatter_add, not bincount: bincount sizes its output from the largest id, a host sync on a GPU
-    counts = torch.zeros(B * slots, dtype=torch.long, device=ids.device).scatter_add_(0, flat, torch.ones_like(flat)).view(B, slots)
+    counts = (
+        torch.zeros(B * slots, dtype=torch.long, device=ids.device)
+        .scatter_add_(0, flat, torch.ones_like(flat))
+        .view(B, slots)
+    )
     return sums[:, :num_ids], counts[:, :num_ids]
 
 def segment_means(emb: Tensor, ids: Tensor, num_ids: int, check: bool = True, sums_fn=None) -> tuple[Tensor, Tensor]:
@@ -58,15 +68,21 @@ def instance_masks(segment: Tensor, num_stuff: int, count: int | None = None) ->
 
 # %% ../../nbs/02_segment_means.ipynb #0b5e9a14
 def nearest_source(out_len: int, in_len: int, device=None) -> Tensor:
-    "The input index nearest-neighbour `F.interpolate` reads for each of `out_len` output positions along one axis: (out_len,) int64."
-    return F.interpolate(torch.arange(in_len, dtype=torch.float32, device=device)[None, None], size=out_len, mode='nearest')[0, 0].long()
+    """The input index nearest-neighbour `F.interpolate` reads for each of `out_len` output positions along one axis:
+    (out_len,) int64."""
+    return F.interpolate(
+        torch.arange(in_len, dtype=torch.float32, device=device)[None, None], size=out_len, mode='nearest'
+    )[0, 0].long()
 
 def resized_segments(pan: Tensor, segments: list, size) -> list:
     """`segments` with the areas they would have in `pan` resized to `size` (h, w) by nearest neighbour, vanished ones
-    dropped; counted on `pan` itself (each pixel weighs the number of output pixels that read it), no map at `size` is built."""
+    dropped; counted on `pan` itself (each pixel weighs the number of output pixels that read it), no map at `size` is
+    built."""
     rows = torch.bincount(nearest_source(size[0], pan.shape[0], pan.device), minlength=pan.shape[0])
     cols = torch.bincount(nearest_source(size[1], pan.shape[1], pan.device), minlength=pan.shape[1])
     ids, inverse = pan.flatten().unique(return_inverse=True)
-    area = torch.zeros(len(ids), dtype=torch.long, device=pan.device).index_add_(0, inverse, (rows[:, None] * cols).flatten())
+    area = torch.zeros(len(ids), dtype=torch.long, device=pan.device).index_add_(
+        0, inverse, (rows[:, None] * cols).flatten()
+    )
     area = {i: a for i, a in zip(ids.tolist(), area.tolist()) if a > 0}
     return [dict(s, area=area[s['id']]) for s in segments if s['id'] in area]
