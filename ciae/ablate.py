@@ -518,9 +518,8 @@ def _mean(xs: list) -> float | None:
 
 def summarize(tj: dict) -> list:
     """Per row of a table JSON: seeds scored, mean and spread (max − min over seeds) of each metric, the difference to
-    the
-    default configuration's mean (ours) and to the paper's number for the same row as our default (the paper's), and a
-    verdict per metric: 'default'; 'real' when |Δ| exceeds the default's spread over its seeds (the noise floor),
+    the default configuration's mean (ours) and to the paper's number for the same row as our default (the paper's), and
+    a verdict per metric: 'default'; 'real' when |Δ| exceeds the default's spread over its seeds (the noise floor),
     'noise' when not; 'no noise floor' with fewer than 2 default seeds; else the row's state ('diverged', 'missing',
     'unavailable')."""
     metrics = tj['metrics']

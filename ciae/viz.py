@@ -155,8 +155,7 @@ def plot_demo(d: dict, path: str | Path | None = None):
     return fig
 def plot_sphere(fits: dict, max_points: int = 1500, seed: int = 0):
     """Fig. 2 of the paper for 3-d embeddings: for each fit (name → `run_demo` result with dim=3), the pixel embeddings
-    on
-    the unit sphere coloured by segment, the category memories as black arrows and the instance means as crosses."""
+    on the unit sphere coloured by segment, the category memories as black arrows and the instance means as crosses."""
     import matplotlib.pyplot as plt
     fig = plt.figure(figsize=(3.6 * len(fits), 3.8))
     g = torch.Generator().manual_seed(seed)

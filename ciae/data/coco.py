@@ -88,8 +88,7 @@ class Categories:
 
 def error_message(e: BaseException) -> str:
     """The one-line message of an error. PyTorch re-raises an error from a DataLoader worker as the same class with the
-    worker's whole traceback as its message ("Caught X in DataLoader worker process N. Original Traceback ...")
-    for
+    worker's whole traceback as its message ("Caught X in DataLoader worker process N. Original Traceback ..."); for
     those, the worker's own message."""
     msg = str(e)
     if msg.startswith('Caught ') and '\nOriginal Traceback' in msg:

@@ -52,8 +52,7 @@ def network_size(h: int, w: int, short: int, max_size: int) -> tuple[int, int]:
 def read_image(path: str | Path, short: int | None = None, max_size: int = 1333, exif: bool = False,
                what: str = 'image') -> tuple[Tensor, tuple[int, int]]:
     """An image file → ((3, h, w) uint8 RGB, (H, W) its size). Grayscale / RGBA / palette become RGB and every pixel is
-    decoded
-    a missing, unreadable or decompression-bomb file is a one-line DatasetError naming it (and `what` it is).
+    decoded; a missing, unreadable or decompression-bomb file is a one-line DatasetError naming it (and `what` it is).
     `exif`: the EXIF orientation is applied ((H, W) is the rotated size). With `short`, the image comes resized as
     `test_transform(short, max_size)` resizes it (8-bit, antialiased), a JPEG over twice that size is decoded at
     1/2, 1/4 or 1/8 scale (PIL `draft`, never below twice the target), so a large photo is never held at full size,
@@ -149,9 +148,8 @@ class PanopticWriter:
         self, image_id: int, file_name: str, pan, segments_info: list, size=None, png_name: str | None = None
     ) -> dict:
         """Write one image and return its annotation. `pan`: its (h, w) id map (tensor or array), or its PNG already
-        encoded (bytes; `size` is then required). `size` (H, W): the image's size
-        a map of another size is written
-        resized to it by nearest neighbour, with the areas recounted and vanished segments dropped. The PNG is
+        encoded (bytes; `size` is then required). `size` (H, W): the image's size; a map of another size is
+        written resized to it by nearest neighbour, with the areas recounted and vanished segments dropped. The PNG is
         `png_name`, by default `<image_id>.png`."""
         png_name = png_name or f'{image_id}.png'
         if isinstance(pan, bytes):

@@ -241,8 +241,8 @@ def synth_image(rng, h: int = 256, w: int = 320, variant: str = 'v2', groups: tu
     into `synth_categories()` (-1 void), instances [(class, visible mask)]. `variant='hard'` is `synth_image_hard`.
     v2: 2-5 groups (`groups` is numpy's [low, high)) of 1-4 instances of one class, each touching or overlapping an
     earlier member (an instance left with fewer than 64 visible pixels becomes void); a group is tiny (12-30 px) with
-    probability `tiny_prob`, else 42-120 px. Each class has its own hue
-    band; in one image a class's instances differ only a little in colour, each with its own shading and a dark rim."""
+    probability `tiny_prob`, else 42-120 px. Each class has its own hue band; in one image a class's instances differ
+    only a little in colour, each with its own shading and a dark rim."""
     if variant == 'hard':
         return synth_image_hard(rng, h, w, crowd_prob=crowd_prob, void_prob=void_prob)
     if variant != 'v2':

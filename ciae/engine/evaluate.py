@@ -86,9 +86,8 @@ def evaluate_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = 
     """predict_split + the official PQ (restricted to the predicted images when max_images is set); writes
     pq_<split>.json.
     The ground truth is scored as the reader sees it: a copy with the fields the reader derives filled in
-    (`complete_json`) is written to out_dir/predictions/gt_<split>.json when any is missing
-    the dataset's own files
-    are never changed. Under DDP all ranks predict and rank 0 scores; the other ranks return {}."""
+    (`complete_json`) is written to out_dir/predictions/gt_<split>.json when any is missing; the dataset's own
+    files are never changed. Under DDP all ranks predict and rank 0 scores; the other ranks return {}."""
     out_dir = Path(out_dir)
     if oracle and boxes_only:
         raise ValueError("--oracle and --boxes-only are two different evaluations: choose one")

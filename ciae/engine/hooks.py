@@ -139,8 +139,8 @@ class LogMetrics(HookBase):
 
 class Checkpointer(HookBase):
     """Every `checkpoint_period` iterations and at the end: the non-finite check, batch-norm statistics averaged over
-    the
-    ranks, the weights checked finite, then rank 0 writes the checkpoint. At the end, each rank's weights if asked."""
+    the ranks, the weights checked finite, then rank 0 writes the checkpoint. At the end, each rank's weights if
+    asked."""
     def __init__(self, all_ranks: bool = False):
         self.all_ranks = all_ranks
     def after_step(self, t: Trainer):

@@ -19,8 +19,7 @@ __all__ = ['evaluate_pq', 'pq_table']
 def evaluate_pq(gt_json: str | Path, pred_json: str | Path, gt_folder: str | Path | None = None,
                 pred_folder: str | Path | None = None, verbose: bool = False) -> dict:
     """Official panopticapi PQ: {'All'|'Things'|'Stuff': {pq, sq, rq, n}, 'per_class': {category_id: {pq, sq, rq}}}.
-    Runs `pq_compute`'s steps (official matching and averaging)
-    a kind with no segments at all gets n = 0 and zeros
+    Runs `pq_compute`'s steps (official matching and averaging); a kind with no segments at all gets n = 0 and zeros
     instead of panopticapi's ZeroDivisionError (e.g. an all-stuff split)."""
     for p in (gt_json, pred_json):
         if not Path(p).is_file():

@@ -65,8 +65,7 @@ def _category_count(cats: list) -> str:
 def resume_mismatch(ck: dict, meta: dict) -> list[str]:
     """What differs between the run a checkpoint was trained in and this one: the dataset's categories, or a model
     setting (all but `pretrained`, `channels_last` and `loss_backend`, which do not change what is trained). A setting
-    the checkpoint
-    does not name (it predates it) counts as its default."""
+    the checkpoint does not name (it predates it) counts as its default."""
     old, diffs = ck.get('meta', {}), []
     if 'categories' in old and _category_key(old['categories']) != _category_key(meta['categories']):
         a, b = _category_count(old['categories']), _category_count(meta['categories'])
@@ -242,8 +241,7 @@ class Trainer:
 
     def step(self):
         """One iteration: forward under autocast, backward, optimizer, schedule. No host-device sync: whether the loss
-        was
-        finite on every rank is recorded on the device, for `check_finite`."""
+        was finite on every rank is recorded on the device, for `check_finite`."""
         it, s = self.iter, self.cfg.solver
         batch = to_device(next(self.data), self.device)
         with torch.autocast(self.device.type, dtype=self.half or torch.float32, enabled=self.half is not None):

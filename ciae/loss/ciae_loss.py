@@ -62,10 +62,8 @@ def _log_hinge(x: Tensor, margin: float, eps: float) -> Tensor:
 class SelectedLogHinge(torch.autograd.Function):
     """Σ_i w_i Σ_{k ∈ top-K of pixel i} l_ik (eqs. 5–9, per-pixel selection) for one query set, fused. The (B, N, Q)
     similarities are computed, box-filtered and searched without autograd, and the backward scatters the gradient of the
-    N·K kept terms only. p (B, N, D) unit pixel embeddings
-    q (B, Q, D) unit queries
-    target, weight (B, N)
-    keep: box filter of the columns from `first` on (see `filter_outside_`) or None; present (B, Q) bool or None."""
+    N·K kept terms only. p (B, N, D) unit pixel embeddings; q (B, Q, D) unit queries; target, weight (B, N); keep: box
+    filter of the columns from `first` on (see `filter_outside_`) or None; present (B, Q) bool or None."""
     @staticmethod
     def forward(ctx, p, q, target, weight, margin, k, keep, first, fill, present, eps):
         t = target[..., None]                                          # (B, N, 1)
@@ -183,19 +181,16 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
               normalizer: Tensor | float | None = None, check: bool = True, boxes: Tensor | None = None,
               cae_things: bool = True, backend: str = 'fast') -> dict:
     """Eqs. 10–12 on a batch, all images at once, in float32 (float64 stays float64) whatever the autocast state.
-    emb (B, D, H, W) raw embeddings (before L2 norm)
-    category (B, H, W) ids into `memory` (C, D)
-    segment (B, H, W):
-    stuff = class id < num_stuff, instance j = num_stuff + j, negative = ignore
-    inside: each instance's (expanded) box
-    as a list of per-image (N_b, H, W) masks, a (B, n, H, W) bool tensor or a (rows (B, n, H), cols (B, n, W)) pair
-    (`box_ranges`), or None for no filtering; boxes: instead of `inside`, the (B, n, 4) expanded boxes (what
-    `CIAELoss` passes
-    the GPU kernel reads them directly); num_instances: n, the most instances of an image (default: from `inside` or
-    the segment ids); normalizer: N of eq. 9 (default: the batch's non-ignored pixels). `check` validates the ids on the
-    host; without it (training) the loss needs no host-device synchronisation. cae_things=False: thing pixels
-    (category ≥ num_stuff) get weight 0 in L_CAE (Table II, 'None'); L_IAE and N are unchanged. `backend`: see
-    `resolve_backend` ('auto' is resolved for `emb`'s device)."""
+    emb (B, D, H, W) raw embeddings (before L2 norm); category (B, H, W) ids into `memory` (C, D); segment (B, H, W):
+    stuff = class id < num_stuff, instance j = num_stuff + j, negative = ignore.
+    inside: each instance's (expanded) box as a list of per-image (N_b, H, W) masks, a (B, n, H, W) bool tensor or a
+    (rows (B, n, H), cols (B, n, W)) pair (`box_ranges`), or None for no filtering; boxes: instead of `inside`, the
+    (B, n, 4) expanded boxes (what `CIAELoss` passes; the GPU kernel reads them directly).
+    num_instances: n, the most instances of an image (default: from `inside` or the segment ids); normalizer: N of
+    eq. 9 (default: the batch's non-ignored pixels). `check` validates the ids on the host; without it (training) the
+    loss needs no host-device synchronisation. cae_things=False: thing pixels (category ≥ num_stuff) get weight 0 in
+    L_CAE (Table II, 'None'); L_IAE and N are unchanged. `backend`: see `resolve_backend` ('auto' is resolved for
+    `emb`'s device)."""
     backend = resolve_backend(backend, emb.device)
     if mode not in ('pixel', 'global'):
         raise ValueError(f"mode must be 'pixel' or 'global', got {mode!r}")
@@ -290,8 +285,8 @@ class CIAELoss(nn.Module):
         """emb (B, D, H, W) raw; category, segment (B, H, W); boxes: per image (N_b, 4) instance boxes, row j for
         instance j
         (default: from the masks, which reads the segment ids on the host); normalizer: N of eq. 9 (default: this
-        batch's
-        valid pixels; under DDP the model passes the mean over ranks). No host-device sync when `boxes` are given."""
+        batch's valid pixels; under DDP the model passes the mean over ranks). No host-device sync when `boxes` are
+        given."""
         B, _, H, W = emb.shape
         cat = merge_thing_classes(category, self.num_stuff) if self.merge_things else category
         cat = torch.where(segment >= 0, cat, torch.full_like(cat, -1))

@@ -136,11 +136,9 @@ def kernels():
 
 # %% ../../nbs/06b_gpu_kernels.ipynb #6f007c2d
 class FusedSelectedLogHinge(torch.autograd.Function):
-    """`SelectedLogHinge` (eqs. 5–9, per-pixel top-K) in two Triton kernels. p (B, N, D) unit pixel embeddings, q (B, Q,
-    D)
-    unit queries, target and weight (B, N)
-    boxes (B, n, 4) expanded xyxy boxes of the query columns from `first` on
-    (pixel (i // width, i % width)), or None; present (B, Q) bool or None. Needs k < Q."""
+    """`SelectedLogHinge` (eqs. 5–9, per-pixel top-K) in two Triton kernels. p (B, N, D) unit pixel embeddings;
+    q (B, Q, D) unit queries; target and weight (B, N); boxes (B, n, 4): expanded xyxy boxes of the query columns from
+    `first` on (pixel (i // width, i % width)), or None; present (B, Q) bool or None. Needs k < Q."""
     @staticmethod
     def forward(ctx, p, q, target, weight, margin, k, boxes, width, first, fill, present, eps, absent):
         fwd = kernels()[0]

@@ -257,9 +257,8 @@ class CIAE(nn.Module):
     def compile_network(self, mode: str | None = None) -> CIAE:
         """Opt-in compiled mode: `torch.compile` the network's static part (backbone + FPN, proposal head, embedding
         branch) in place; `mode='reduce-overhead'` also captures CUDA graphs on a GPU, where batch-1 inference is bound
-        by
-        kernel launches. Detection post-processing and the fusion stay eager (their sizes depend on the data). The first
-        call at each input size compiles (seconds to minutes); outputs equal the eager ones up to rounding."""
+        by kernel launches. Detection post-processing and the fusion stay eager (their sizes depend on the data). The
+        first call at each input size compiles (seconds to minutes); outputs equal the eager ones up to rounding."""
         for m in (self.backbone, self.head, self.embed):
             m.compile(mode=mode)
         return self
@@ -357,8 +356,7 @@ class CIAE(nn.Module):
         network's size and only the decision and the areas are made at `out_sizes` (a writer that expands the map in
         strips never holds a full-size map, see `ciae.predict`). With a `timer` (`mark(name) -> milliseconds`, e.g.
         `ciae.engine.timing.SyncTimer`) also timings {network_ms, fusion_ms}, Table IX's split; without one, predict
-        never
-        waits for the device. Images whose sizes round up to different multiples of 32 run through the network
+        never waits for the device. Images whose sizes round up to different multiples of 32 run through the network
         separately, so that an image's result does not depend on its batch-mates (group norm spans the padded
         canvas)."""
         batch = dict(images=batch) if isinstance(batch, Tensor) else batch

@@ -161,9 +161,9 @@ def panoptic_from_semantic(semantic: Tensor, num_stuff: int, embedding_at, queri
                            labels: Tensor, scores: Tensor | None = None, min_stuff_area: int = 4096,
                            category_ids: list | None = None) -> tuple[Tensor, list]:
     """Table I's inconsistent modelling at inference. semantic (H, W): the stuff head's argmax, stuff class k <
-    num_stuff
-    or num_stuff for 'thing'; embedding_at(ys, xs) → (n, D) unit pixel embeddings at n pixels; the detections' queries
-    (N, D), boxes (N, 4) xyxy (None: no box filtering), labels (N,) contiguous ids (things ≥ num_stuff), scores (N,).
+    num_stuff or num_stuff for 'thing'; embedding_at(ys, xs) → (n, D) unit pixel embeddings at n pixels; the detections'
+    queries (N, D), boxes (N, 4) xyxy (None: no box filtering), labels (N,) contiguous ids (things ≥ num_stuff), scores
+    (N,).
     Stuff pixels form their class's segment (void under `min_stuff_area`); a thing pixel goes to the detection of
     largest similarity (eq. 16 over the detections, 0 outside their boxes), and stays void if that is ≤ 0.
     Returns the (H, W) panoptic id map and `segments_info`, ids as in `panoptic_from_embedding`."""
