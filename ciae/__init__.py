@@ -2,8 +2,10 @@
 
 Modules:
 
-- `ciae.ablate`: `python -m ciae.ablate TABLE`: train and evaluate every row of the paper's ablation tables on the synthetic dataset, with one schedule, and write one JSON per table beside the paper's numbers.
-- `ciae.bench`: `python -m ciae.bench`: ciae R50-FPN side by side with torchvision's FCOS and Mask R-CNN on the same images, in one process, as ratios; `--train`: one training step of ciae next to FCOS with the same backbone.
+- `ciae.ablate`: The sweep: every row of the chosen tables trained and evaluated once per seed, `--jobs` at a time, each table file rewritten as its runs finish, so a stopped sweep resumes; and its command line.
+- `ciae.ablation.plan`: The paper's ablation tables as rows of config overrides, with the paper's numbers, the schedule every row shares, and the jobs (training runs and oracle evaluations) a set of tables needs (`python -m ciae.ablate`, notebook 50c).
+- `ciae.ablation.runs`: Each job of the sweep as a subprocess with its record kept, the table files they fill, and our table beside the paper's (`python -m ciae.ablate`, notebook 50c).
+- `ciae.bench`: The benchmark's command line: its sections in one process, each table printed and saved as soon as it is measured; and the compiled mode.
 - `ciae.data.coco`: Reading the format real users have: categories, the validator, and the per-image targets of the CIAE loss and the detector.
 - `ciae.data.panoptic_io`: The files of the COCO panoptic format in one place: images and id PNGs in; prediction and ground-truth PNGs, JSON and logs out.
 - `ciae.data.synth`: The embedded default: a generator that writes train and val splits in exact COCO panoptic format, whose difficulty is where CIAE is tested: touching instances of one class.
@@ -24,10 +26,13 @@ Modules:
 - `ciae.model.embedding_branch`: Section IV-A and Fig. 3: Panoptic-FPN's semantic branch on P2–P5 with CoordConv, fused with the box embeddings of P3–P7, gives the pixel embedding map P.
 - `ciae.model.fast_inference`: Three shortcuts that leave the result as it was: eq. 16 computed from the 1/4-scale embedding map, batch norm folded into the convolutions, and the channels-last layout (`CIAE.optimize_for_inference`).
 - `ciae.model.fusion`: Section IV-C and eq. 16: every pixel goes to the stuff class or detected instance whose query embedding it is most similar to.
+- `ciae.model.fusions`: Eq. 16 run four ways (the literal map, the exact 1/4-scale assignment, Table IV's oracle, the box-only baseline), each an object a model is built with (`CIAEConfig.fusion`) or given per call (`CIAE.predict(fusion=...)`).
 - `ciae.model.proposal_head`: Section IV-A and eq. 15: a shared head on P3–P7 predicts box classes, center-ness, boxes and box embeddings; positives are locations inside ground-truth *masks*.
 - `ciae.ops.runtime`: The ground floor a run stands on: `--device` names, autocast switched off for the losses, means over DDP ranks, and files written atomically.
 - `ciae.ops.segments`: Equations 3–4: the mean direction of the pixel embeddings of each category and of each segment; the id conventions of category and segment maps.
 - `ciae.predict`: `python -m ciae.predict`: a checkpoint and image files or folders → COCO-panoptic PNG + JSON and overlay pictures, robust to odd inputs.
+- `ciae.speed.inference`: ciae R50-FPN side by side with torchvision's FCOS and Mask R-CNN on the same images, in one process, as ratios: sizes, stages, the fusion and ciae's optimisations one at a time (`python -m ciae.bench`, notebook 40c).
+- `ciae.speed.training`: One training step of ciae next to FCOS with the same backbone, batch and input size, on synthetic or COCO-like batches (`python -m ciae.bench --train`, notebook 40c).
 - `ciae.toy`: A tiny hand-drawn panoptic scene in the paper's id conventions, used by every worked example and test. Its pictures are drawn with `ciae.viz` (13_viz).
 - `ciae.viz`: Every drawing helper: id maps, embeddings as RGB, label positions, dataset samples with their targets, and predictions."""
 

@@ -43,8 +43,7 @@ def run_demo(out: str | Path = 'outputs/demo', steps: int = 300, dim: int = 16, 
              momentum: float = 0.9999, box_expand: float | None = 1.5, min_stuff_area: int = 4096,
              init: Tensor | None = None) -> dict:
     """Fit a free embedding map to the (upscaled) toy scene with L_CIAE, assign, write COCO panoptic files and evaluate
-    PQ.
-    `term` is the loss minimised: 'loss' (L_CIAE, eq. 12), 'cae' (L_CAE alone) or 'iae' (L_IAE alone). The loss's
+    PQ. `term` is the loss minimised: 'loss' (L_CIAE, eq. 12), 'cae' (L_CAE alone) or 'iae' (L_IAE alone). The loss's
     settings, for the ablations: triplet `margin` (Table VII), top-`k` terms per pixel (eq. 9; None = all), the memory's
     base `momentum` (eq. 13, Table V), `box_expand` (Section IV-B, Table VI; None = no filtering); `min_stuff_area` is
     the inference's smallest stuff region (Section IV-C); `init` (D, H, W) is the starting map (default: random)."""
@@ -87,21 +86,9 @@ def run_demo(out: str | Path = 'outputs/demo', steps: int = 300, dim: int = 16, 
     results = evaluate_pq(out / 'gt.json', out / 'pred.json')
     write_json_atomic(dict(results={s: results[s] for s in ('All', 'Things', 'Stuff')}, history=history,
                            fit_seconds=fit_s, steps=steps, dim=dim), out / 'metrics.json')
-    return dict(
-        results=results,
-        history=history,
-        segment=segment,
-        category=category,
-        embedding=P,
-        memory=crit.memory.embeddings,
-        memory_init=memory_init,
-        boxes=boxes,
-        panoptic=pan,
-        locations=locs,
-        names=sc.names,
-        fit_seconds=fit_s,
-        out=out,
-    )
+    return dict(results=results, history=history, segment=segment, category=category, embedding=P,
+                memory=crit.memory.embeddings, memory_init=memory_init, boxes=boxes, panoptic=pan, locations=locs,
+                names=sc.names, fit_seconds=fit_s, out=out)
 
 # %% ../nbs/09_demo.ipynb #c35db7c5
 def main(argv: list | None = None):

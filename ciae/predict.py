@@ -15,11 +15,11 @@ from tqdm.auto import tqdm
 from .data.panoptic_io import read_image, PanopticWriter
 from .data.transforms import collate, to_device
 from .data.coco import DatasetError, Categories, load_panoptic_json, split_paths
-from .engine.checkpoint import load_model, CheckpointError
+from .engine.checkpoint import load_model
 from .ops.runtime import resolve_device
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'list_images', 'dataset_images', 'overlay', 'predict_images', 'main']
+__all__ = ['IMAGE_EXTS', 'list_images', 'dataset_images', 'overlay', 'predict_images', 'parser', 'main']
 
 # %% ../nbs/34_predict.ipynb #2647be01
 IMAGE_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp'}
@@ -146,70 +146,56 @@ def _split_hint(inputs: list) -> None:
             print(f"note: {p} is split '{p.name}' of a COCO panoptic dataset; its images are numbered 0..n-1 here, "
                   f"use --dataset {p.parent} --split {p.name} to keep the dataset's image ids", file=sys.stderr)
 
-def main(argv: list | None = None) -> int:
-    "python -m ciae.predict --checkpoint CKPT (INPUT... | --dataset ROOT --split S) [--output DIR] [--pca] [--device D]"
-    ap = argparse.ArgumentParser(
-        prog='python -m ciae.predict',
-        description=(
-            'Panoptic segmentation of image files or folders with a ciae checkpoint: COCO panoptic PNG + JSON and '
-            'overlay pictures. '
-            "Images given as files or folders are numbered 0..n-1 in the JSON, in the order given; with --dataset "
-            "the split's "
-            'own image ids and file names are kept, so the JSON can be scored against its ground truth.'
-        ),
-    )
+def parser() -> argparse.ArgumentParser:
+    "The options of `python -m ciae.predict`."
+    ap = argparse.ArgumentParser(prog='python -m ciae.predict', description=(
+        'Panoptic segmentation of image files or folders with a ciae checkpoint: COCO panoptic PNG + JSON and overlay '
+        'pictures. Images given as files or folders are numbered 0..n-1 in the JSON, in the order given; with '
+        "--dataset the split's own image ids and file names are kept, so the JSON can be scored against its ground "
+        'truth.'))
     ap.add_argument('inputs', nargs='*', help='image files and/or folders (none with --dataset)')
     ap.add_argument('--checkpoint', required=True, help='checkpoint file or run folder')
-    ap.add_argument(
-        '--dataset',
-        metavar='ROOT',
-        help="COCO-panoptic dataset root: predict the images of --split, keeping their image ids",
-    )
+    ap.add_argument('--dataset', metavar='ROOT',
+                    help="COCO-panoptic dataset root: predict the images of --split, keeping their image ids")
     ap.add_argument('--split', default='val', help='split of --dataset (default: %(default)s)')
     ap.add_argument('--output', default='predictions', help='output folder (default: %(default)s)')
     ap.add_argument('--pca', action='store_true', help='add the PCA view of the embedding map to the pictures')
     ap.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', ... (default: %(default)s)")
     ap.add_argument('--quiet', action='store_true', help='no progress bar')
-    a = ap.parse_args(argv)
-    if a.dataset and a.inputs:
-        print("error: give image files/folders or --dataset, not both", file=sys.stderr)
-        return 2
-    if not a.dataset and not a.inputs:
-        print("error: no inputs (give image files/folders, or --dataset ROOT --split S)", file=sys.stderr)
-        return 2
-    try:
-        device = resolve_device(a.device)
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    try:
-        model, meta = load_model(a.checkpoint, device, optimize=True)
-    except CheckpointError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    image_ids = file_names = None
-    if a.dataset:
-        try:
-            paths, image_ids, file_names, dcats = dataset_images(a.dataset, a.split)
-        except DatasetError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-        if sorted(c['id'] for c in dcats) != sorted(c['id'] for c in meta['categories']):
-            print(f"error: {split_paths(a.dataset, a.split)[1]}: its category ids differ from the checkpoint's; "
-                  "the predictions could not be scored against it", file=sys.stderr)
-            return 2
-        if not paths:
-            print(f"error: {split_paths(a.dataset, a.split)[1]}: no images", file=sys.stderr)
-            return 2
-    else:
+    return ap
+
+def _images(a: argparse.Namespace, meta: dict) -> tuple:
+    """(paths, image ids, file names) to predict: a dataset split's (its ids and names kept, its categories checked
+    against the checkpoint's) or the files and folders given (ids and names None). ValueError / DatasetError if none."""
+    if not a.dataset:
         _split_hint(a.inputs)
         paths = list_images(a.inputs)
         if not paths:
-            print(f"error: no images in {' '.join(a.inputs)}", file=sys.stderr)
-            return 2
-    n, errors = predict_images(
-        model, meta, paths, a.output, a.pca, progress=not a.quiet, image_ids=image_ids, file_names=file_names
-    )
+            raise ValueError(f"no images in {' '.join(a.inputs)}")
+        return paths, None, None
+    paths, image_ids, file_names, dcats = dataset_images(a.dataset, a.split)
+    if sorted(c['id'] for c in dcats) != sorted(c['id'] for c in meta['categories']):
+        raise ValueError(f"{split_paths(a.dataset, a.split)[1]}: its category ids differ from the checkpoint's; the "
+                         "predictions could not be scored against it")
+    if not paths:
+        raise ValueError(f"{split_paths(a.dataset, a.split)[1]}: no images")
+    return paths, image_ids, file_names
+
+def main(argv: list | None = None) -> int:
+    "python -m ciae.predict --checkpoint CKPT (INPUT... | --dataset ROOT --split S) [--output DIR] [--pca] [--device D]"
+    a = parser().parse_args(argv)
+    try:
+        if a.dataset and a.inputs:
+            raise ValueError("give image files/folders or --dataset, not both")
+        if not a.dataset and not a.inputs:
+            raise ValueError("no inputs (give image files/folders, or --dataset ROOT --split S)")
+        model, meta = load_model(a.checkpoint, resolve_device(a.device), optimize=True)
+        paths, image_ids, file_names = _images(a, meta)
+    except ValueError as e:                             # CheckpointError and DatasetError are ValueErrors
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    n, errors = predict_images(model, meta, paths, a.output, a.pca, progress=not a.quiet, image_ids=image_ids,
+                               file_names=file_names)
     print(f"{n} image(s) written to {a.output}, {len(errors)} failed")
     return 1 if errors else 0
 

@@ -7,7 +7,7 @@ each table file, so `51_experiments` reads them as what they are. Run once: `pyt
 """
 import json
 from pathlib import Path
-from ciae.ablate import config_fields
+from ciae.ablation.plan import config_fields
 
 ADDED = ['loss_backend', 'fusion']
 for p in sorted(Path(__file__).parent.glob('table_*.json')):

@@ -38,6 +38,32 @@ def derived_notes(missing: Counter, json_path: Path) -> list:
         )
     return notes
 
+def _check_files(im: dict, ann: dict, image_dir: Path, png_dir: Path, json_path: Path, thing_ids: set,
+                 problems: list) -> tuple | None:
+    """One image and its PNG decoded and checked (problems appended to `problems`): the PNG against its segments_info
+    and the image's size; → the thing instances' (areas, number touching one of their class), or None without a PNG."""
+    infos = ann['segments_info']
+    img, png, size = image_dir / im['file_name'], png_dir / ann['file_name'], None
+    if img.is_file():
+        try:
+            size = read_image(img)[1][::-1]                                 # (W, H)
+        except DatasetError as e:
+            problems.append(str(e))
+    if not png.is_file():
+        return None
+    try:
+        pan = read_panoptic_png(png)
+    except DatasetError as e:
+        problems.append(str(e))
+        return None
+    problems += check_png(pan, infos, png)
+    if size is not None and size != pan.shape[::-1]:
+        problems.append(f"{png}: PNG size {pan.shape[::-1]} differs from image size {size}")
+    elif size is not None and (im.get('width'), im.get('height')) not in ((None, None), size):
+        problems.append(f"{json_path}: image id {im['id']} has width x height {im.get('width')}x{im.get('height')} "
+                        f"but {img.name} is {size[0]}x{size[1]}")
+    return instance_statistics(pan, infos, thing_ids)
+
 def check_split(root: str | Path, split: str, progress: bool = True) -> tuple[dict, list]:
     """Validate a split fully (JSON, files, every image and PNG decoded, each PNG against its segments_info, categories)
     → (summary, problems)."""
@@ -71,35 +97,11 @@ def check_split(root: str | Path, split: str, progress: bool = True) -> tuple[di
             (crowd if s.get('iscrowd', 0) else per_class)[s['category_id']] += 1
         for cid in {s['category_id'] for s in infos}:
             per_class_images[cid] += 1
-        if im is None:
-            continue
-        img, png, size = image_dir / im['file_name'], png_dir / ann['file_name'], None
-        if img.is_file():
-            try:
-                size = read_image(img)[1][::-1]                             # (W, H)
-            except DatasetError as e:
-                problems.append(str(e))
-        if not png.is_file():
-            continue
-        try:
-            pan = read_panoptic_png(png)
-        except DatasetError as e:
-            problems.append(str(e))
-            continue
-        problems += check_png(pan, infos, png)
-        a, t = instance_statistics(pan, infos, thing_ids)
-        n_inst.append(len(a))
-        areas += a
-        touching += t
-        if size is None:
-            continue
-        if size != pan.shape[::-1]:
-            problems.append(f"{png}: PNG size {pan.shape[::-1]} differs from image size {size}")
-        elif (im.get('width'), im.get('height')) not in ((None, None), size):
-            problems.append(
-                f"{json_path}: image id {im['id']} has width x height {im.get('width')}x{im.get('height')} but "
-                f"{img.name} is {size[0]}x{size[1]}"
-            )
+        stats = None if im is None else _check_files(im, ann, image_dir, png_dir, json_path, thing_ids, problems)
+        if stats is not None:
+            n_inst.append(len(stats[0]))
+            areas += stats[0]
+            touching += stats[1]
     summary = dict(
         root=str(root),
         split=split,

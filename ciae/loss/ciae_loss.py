@@ -175,6 +175,29 @@ def sums_fn(backend: str):
     "The segment sums (eqs. 3–4) of a resolved backend: the Triton kernel for 'triton', else `segment_sums`."
     return _triton_sums if backend == 'triton' else segment_sums
 
+def _box_filter(inside, boxes: Tensor | None, segment: Tensor, num_stuff: int, num_instances: int | None) -> tuple:
+    """`ciae_loss`'s box filter and instance count n: `inside` as (B, N, n) masks (per-image masks padded to the
+    batch's n) or the (rows, cols) pair as it is; None when there is no filter or no instance."""
+    B, H, W = segment.shape
+    if isinstance(inside, list):                                           # per-image masks → (B, n, H, W)
+        pad = torch.zeros(B, max((m.shape[0] for m in inside), default=0), H, W, dtype=torch.bool,
+                          device=segment.device)
+        for b, m in enumerate(inside):
+            pad[b, :m.shape[0]] = m
+        inside = pad
+    if num_instances is not None:
+        n = num_instances
+    elif isinstance(inside, Tensor):
+        n = inside.shape[1]
+    elif isinstance(inside, tuple):
+        n = inside[0].shape[1]
+    elif boxes is not None:
+        n = boxes.shape[1]
+    else:
+        n = max((_instance_count(s, num_stuff) for s in segment), default=0)
+    keep = inside.flatten(2).transpose(1, 2) if isinstance(inside, Tensor) else inside   # (B, N, n) or (rows, cols)
+    return (keep if n else None), n
+
 def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, num_stuff: int,
               inside: list | Tensor | tuple | None = None, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
               alpha: float = 2.0, thing_weight: float = 5.0, fill: float = 0.0, num_instances: int | None = None,
@@ -206,25 +229,7 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
                 raise ValueError("category is ignore (<0) on pixels whose segment id is valid")
             if category.numel() and int(category.max()) >= C:
                 raise ValueError(f"category id {int(category.max())} has no memory row (C={C})")
-        if isinstance(inside, (list, Tensor)) and not isinstance(inside, Tensor):   # per-image masks → (B, n, H, W)
-            n_b = max((m.shape[0] for m in inside), default=0)
-            pad = torch.zeros(B, n_b, H, W, dtype=torch.bool, device=emb.device)
-            for b, m in enumerate(inside):
-                pad[b, :m.shape[0]] = m
-            inside = pad
-        if num_instances is not None:
-            n = num_instances
-        elif isinstance(inside, Tensor):
-            n = inside.shape[1]
-        elif isinstance(inside, tuple):
-            n = inside[0].shape[1]
-        elif boxes is not None:
-            n = boxes.shape[1]
-        else:
-            n = max((_instance_count(s, num_stuff) for s in segment), default=0)
-        keep = inside.flatten(2).transpose(1, 2) if isinstance(inside, Tensor) else inside   # (B, N, n) or (rows, cols)
-        if not n:
-            keep = None
+        keep, n = _box_filter(inside, boxes, segment, num_stuff, num_instances)
         means, present = segment_means(emb, segment, num_stuff + n, check, sums_fn(backend))   # (B, ns + n, D) eq. 4
         p = l2_normalize(flatten_pixels(emb), -1).contiguous()             # (B, HW, D) normalised pixel embeddings
         mem = l2_normalize(memory, -1)                                     # (C, D)

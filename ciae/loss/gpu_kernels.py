@@ -23,13 +23,8 @@ _KERNELS = {}
 def _next_pow2(x: int) -> int:
     return 1 << max(int(x) - 1, 0).bit_length()
 
-def kernels():
-    """The Triton kernels (loss forward, loss backward, segment sums), built on first use (so `TRITON_INTERPRET=1` set
-    before it takes effect)."""
-    key = os.environ.get('TRITON_INTERPRET', '0')
-    if key in _KERNELS:
-        return _KERNELS[key]
-
+def _fwd_kernel():
+    "Eqs. 5–9 forward for a block of pixels of one image: loss, kept indices and their derivatives."
     @triton.jit
     def fwd(P, QM, T, WT, BOX, PRES, LOSS, IDX, DL, DSUM, N, Q, NB, IMG_W, FIRST, MARGIN, FILL, EPS, ABSENT,
             D: tl.constexpr, DB: tl.constexpr, QB: tl.constexpr, K: tl.constexpr, BLOCK: tl.constexpr,
@@ -48,8 +43,7 @@ def kernels():
         live = cmask[None, :] & (cols[None, :] != t[:, None])             # terms whose value is a similarity
         y = s
         if HAS_BOX:                                                       # Section IV-B: outside the box → FILL
-            py = (rows // IMG_W).to(tl.float32) + 0.5
-            px = (rows % IMG_W).to(tl.float32) + 0.5
+            py, px = (rows // IMG_W).to(tl.float32) + 0.5, (rows % IMG_W).to(tl.float32) + 0.5
             j = cols - FIRST
             bm = (j >= 0) & (j < NB)
             base = BOX + (b * NB + tl.where(bm, j, 0)) * 4
@@ -67,8 +61,7 @@ def kernels():
         live = live & present[None, :]
         y = tl.where(own, 1.0, y)                                         # eq. 6: d_neg = 0 on the own query
         y = tl.where(cmask[None, :], y, float('-inf'))                    # padding columns are never kept
-        loss = tl.zeros([BLOCK], dtype=tl.float32)
-        dsum = tl.zeros([BLOCK], dtype=tl.float32)
+        loss, dsum = tl.zeros([BLOCK], dtype=tl.float32), tl.zeros([BLOCK], dtype=tl.float32)
         for kk in tl.static_range(K):                                     # eq. 9: the K largest, one at a time
             v = tl.max(y, axis=1)
             i = tl.argmax(y, axis=1)
@@ -85,7 +78,10 @@ def kernels():
         w = tl.load(WT + b * N + rows, mask=rmask, other=0.0)
         tl.store(LOSS + b * N + rows, loss * w, mask=rmask)
         tl.store(DSUM + b * N + rows, dsum, mask=rmask)
+    return fwd
 
+def _bwd_kernel():
+    "The backward of `_fwd_kernel`: gradients of the pixel embeddings and (if needed) of the queries."
     @triton.jit
     def bwd(P, QM, T, WT, IDX, DL, DSUM, G, DP, DQ, N, Q,
             D: tl.constexpr, DB: tl.constexpr, QB: tl.constexpr, K: tl.constexpr, BLOCK: tl.constexpr,
@@ -113,7 +109,10 @@ def kernels():
             )
             dq = tl.dot(tl.trans(C), p, input_precision='ieee')           # (QB, DB)
             tl.atomic_add(DQ + b * Q * D + cols[:, None] * D + d[None, :], dq, mask=cmask[:, None] & (d[None, :] < D))
+    return bwd
 
+def _seg_sum_kernel():
+    "Eq. 4's segment sums and counts, a block of pixels at a time, added atomically."
     @triton.jit
     def seg_sum(E, IDS, SUMS, CNT, N, K, S_B, S_N, S_D,
                 D: tl.constexpr, DB: tl.constexpr, KB: tl.constexpr, BLOCK: tl.constexpr):
@@ -130,9 +129,15 @@ def kernels():
         kmask = ks < K
         tl.atomic_add(SUMS + (b * K + ks[:, None]) * D + d[None, :], part, mask=kmask[:, None] & (d[None, :] < D))
         tl.atomic_add(CNT + b * K + ks, tl.sum(onehot, axis=0), mask=kmask)
+    return seg_sum
 
-    _KERNELS[key] = (fwd, bwd, seg_sum)
-    return fwd, bwd, seg_sum
+def kernels():
+    """The Triton kernels (loss forward, loss backward, segment sums), built on first use (so `TRITON_INTERPRET=1` set
+    before it takes effect)."""
+    key = os.environ.get('TRITON_INTERPRET', '0')
+    if key not in _KERNELS:
+        _KERNELS[key] = (_fwd_kernel(), _bwd_kernel(), _seg_sum_kernel())
+    return _KERNELS[key]
 
 # %% ../../nbs/06b_gpu_kernels.ipynb #6f007c2d
 class FusedSelectedLogHinge(torch.autograd.Function):

@@ -15,22 +15,16 @@ from ..ops.cosine import l2_normalize
 from ..ops.segments import segment_means, resized_segments
 from ..ops.runtime import autocast_off, mean_over_ranks
 from ..loss.ciae_loss import CIAELoss
-from ciae.model.fusion import (
-    LiteralFusion,
-    resize_panoptic,
-    drop_small_stuff,
-    embedding_labels,
-    panoptic_from_semantic,
-    instances_from_boxes,
-)
-from .fast_inference import LowResFusion, fold_batchnorm
+from .fusion import resize_panoptic, drop_small_stuff, embedding_labels, panoptic_from_semantic
+from .fast_inference import fold_batchnorm
 from .backbone import ResNetFPN, fpn_levels
 from .proposal_head import (ProposalHead, level_locations, proposal_targets, proposal_losses, detect,
                                       class_agnostic_targets)
 from .embedding_branch import EmbeddingBranch, stuff_loss
+from .fusions import make_fusion
 
 # %% auto #0
-__all__ = ['FUSIONS', 'CIAEConfig', 'lowres_fusion', 'OracleFusion', 'BoxesOnlyFusion', 'make_fusion', 'CIAE']
+__all__ = ['CIAEConfig', 'CIAE']
 
 # %% ../../nbs/23_ciae_model.ipynb #ce3cec80
 @dataclass
@@ -96,9 +90,8 @@ class CIAEConfig:
         if not s or list(s) != sorted(set(s)):
             bad.append(f"head_strides must be increasing strides, got {s}")
         if len(b) != len(s) - 1 or list(b) != sorted(set(b)) or any(x <= 0 for x in b):
-            bad.append(
-                f"size_bounds must be {len(s) - 1} increasing numbers > 0, one between each two head levels, got {b}"
-            )
+            bad.append(f"size_bounds must be {len(s) - 1} increasing numbers > 0, one between each two head levels, "
+                       f"got {b}")
         for k in ('merge_things', 'cae_things', 'stuff_head'):
             if not isinstance(getattr(self, k), bool):
                 bad.append(f"{k} must be True or False, got {getattr(self, k)!r}")
@@ -112,10 +105,8 @@ class CIAEConfig:
         if isinstance(m, bool) or not isinstance(m, (int, float)) or not 0 <= m <= 1:
             bad.append(f"memory_momentum must be in [0, 1] (0: no memory, Table V), got {m!r}")
         if self.detector_classes == 'merged' and self.category_from == 'detector':
-            bad.append(
-                "detector_classes='merged' gives no thing classes to read: needs category_from='embedding' (Table "
-                "II, row 3)"
-            )
+            bad.append("detector_classes='merged' gives no thing classes to read: needs category_from='embedding' "
+                       "(Table II, row 3)")
         if self.category_from == 'embedding' and self.merge_things is True:
             bad.append(
                 "category_from='embedding' needs one memory per thing class: set merge_things=False (Table II, 'Spec.')"
@@ -147,48 +138,6 @@ def _sub_batch(batch: dict, idx: list, canvas: tuple, n: int) -> dict:
             sub[k] = v
     return sub
 
-# %% ../../nbs/23_ciae_model.ipynb #f86a9cc7
-def lowres_fusion(device) -> bool:
-    """Which fusion `CIAE.predict` runs by default on `device`: True, the 1/4-scale exact assignment
-    (`panoptic_from_lowres`), on a CPU, where it is several times faster (appendix 43); False, the literal
-    full-resolution map, on a GPU, where the literal one is faster (H200 at 800, 100 detections: 2.3 ms against 3.3 ms,
-    issue 17) because the fast path's block bookkeeping runs on the host. Both give the same map (tested below)."""
-    return torch.device(device).type == 'cpu'
-
-class OracleFusion(LiteralFusion):
-    """Table IV's oracle: the ground-truth boxes and classes of the batch (which must hold 'segment', 'boxes' and
-    'labels'), each query the mean raw embedding inside the instance's mask (eq. 4), on the literal map."""
-    name, gt_labels = 'oracle', True
-    def detections(self, model, out: dict, raw: Tensor, batch: dict, sizes: list) -> list:
-        return [model.oracle_detections(raw[b], batch['segment'][b], batch['boxes'][b], batch['labels'][b])
-                for b in range(len(raw))]
-
-class BoxesOnlyFusion:
-    """The baseline without the instance embedding: the result of `fusion`, then every pixel of a detection to the
-    best-scoring detection whose box holds it (`instances_from_boxes`); stuff and void stay as eq. 16 made them."""
-    name = 'boxes'
-    def __init__(self, fusion):
-        self.fusion = fusion
-    def __getattr__(self, key):
-        return getattr(self.fusion, key)
-    def finish(self, pan: Tensor, segs: list, labels: Tensor, det: dict, num_stuff: int, category_ids=None) -> tuple:
-        return instances_from_boxes(pan, det['boxes'], labels, det['scores'], num_stuff, category_ids)
-
-FUSIONS = ('auto', 'literal', 'lowres', 'oracle', 'boxes')
-
-def make_fusion(fusion, device='cpu'):
-    """A fusion object from a name of `FUSIONS` (an object is returned as it is): 'auto' is the faster of the literal
-    and the 1/4-scale fusion on `device` (`lowres_fusion`); 'boxes' is the box-only baseline on top of 'auto'."""
-    if not isinstance(fusion, str):
-        return fusion
-    if fusion not in FUSIONS:
-        raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, got {fusion!r}")
-    if fusion == 'auto':
-        fusion = 'lowres' if lowres_fusion(device) else 'literal'
-    if fusion == 'boxes':
-        return BoxesOnlyFusion(make_fusion('auto', device))
-    return dict(literal=LiteralFusion, lowres=LowResFusion, oracle=OracleFusion)[fusion]()
-
 # %% ../../nbs/23_ciae_model.ipynb #39888a22
 class CIAE(nn.Module):
     """The CIAE panoptic segmentation network (Fig. 3): ResNet-FPN, FCOS proposal head, embedding branch, CIAE loss and
@@ -201,41 +150,18 @@ class CIAE(nn.Module):
                 "ciae.engine.config.build_model(cfg, categories), or set them"
             )
         self.cfg = cfg
-        self.backbone = ResNetFPN(
-            cfg.backbone, cfg.pretrained, cfg.fpn_channels, cfg.dcn, cfg.norm, cfg.trainable_layers
-        )
+        self.backbone = ResNetFPN(cfg.backbone, cfg.pretrained, cfg.fpn_channels, cfg.dcn, cfg.norm,
+                                  cfg.trainable_layers)
         self.levels = fpn_levels(cfg.head_strides)                              # the pyramid levels the head reads
         box_classes = cfg.num_thing if cfg.detector_classes == 'specific' else 1       # Table II: 1 = class-agnostic
-        self.head = ProposalHead(
-            cfg.fpn_channels,
-            box_classes,
-            cfg.head_strides,
-            cfg.embed_dim if cfg.box_embedding else None,
-            cfg.head_convs,
-        )
-        self.embed = EmbeddingBranch(
-            cfg.fpn_channels,
-            cfg.embed_channels,
-            cfg.embed_dim,
-            cfg.coordconv,
-            cfg.box_embedding,
-            semantic_classes=cfg.num_stuff + 1 if cfg.stuff_head else 0,
-        )  # Table I's FCN head
-        self.criterion = CIAELoss(
-            cfg.num_stuff,
-            cfg.num_thing,
-            cfg.embed_dim,
-            cfg.margin,
-            cfg.topk,
-            cfg.topk_mode,
-            cfg.alpha,
-            cfg.thing_weight,
-            cfg.merge_things,
-            cfg.box_expand,
-            cfg.memory_momentum,
-            cae_things=cfg.cae_things,
-            backend=cfg.loss_backend,
-        )
+        self.head = ProposalHead(cfg.fpn_channels, box_classes, cfg.head_strides,
+                                 cfg.embed_dim if cfg.box_embedding else None, cfg.head_convs)
+        fcn = cfg.num_stuff + 1 if cfg.stuff_head else 0                                  # Table I's FCN head
+        self.embed = EmbeddingBranch(cfg.fpn_channels, cfg.embed_channels, cfg.embed_dim, cfg.coordconv,
+                                     cfg.box_embedding, semantic_classes=fcn)
+        self.criterion = CIAELoss(cfg.num_stuff, cfg.num_thing, cfg.embed_dim, cfg.margin, cfg.topk, cfg.topk_mode,
+                                  cfg.alpha, cfg.thing_weight, cfg.merge_things, cfg.box_expand, cfg.memory_momentum,
+                                  cae_things=cfg.cae_things, backend=cfg.loss_backend)
         self.register_buffer('pixel_mean', torch.tensor(cfg.pixel_mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer('pixel_std', torch.tensor(cfg.pixel_std).view(1, 3, 1, 1), persistent=False)
         self.nhwc = cfg.channels_last                                            # layout of the convolutions

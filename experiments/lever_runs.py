@@ -2,7 +2,7 @@
 the preset, its val PQ (pq_val.json, the official evaluator) and a diagnosis of its detector on the val split:
 class-agnostic recall at box IoU ≥ 0.5 by object size, and the share of matched boxes whose class is right.
 
-    python tools/lever_runs.py runs/A runs/B ... [--out experiments/issue18_levers.json] [--note 'how they ran']
+    python experiments/lever_runs.py runs/A runs/B ... [--out experiments/issue18_levers.json] [--note 'how they ran']
         [--label RUN=TEXT ...] [--kept RUN=TEXT ...] [--detector RUN,RUN]
 
 A run's overrides of the synth preset are read from its config.json; --label and --kept say in words what it changed and

@@ -1,9 +1,9 @@
 """Why the embedded default's things PQ stays low (issue 18): three checks, each written into one JSON.
 
-    python tools/things_diagnosis.py locations RUN [RUN ...]   # class accuracy of the box classifier, location by location
-    python tools/things_diagnosis.py thresholds RUN            # score / NMS thresholds scored on train images
-    python tools/things_diagnosis.py crops                     # is the shape learnable at all, in isolation, in this budget?
-    python tools/things_diagnosis.py oracle RUN                # Table IV's oracle: ground-truth boxes and classes
+    python experiments/things_diagnosis.py locations RUN [RUN ...]   # class accuracy of the box classifier, location by location
+    python experiments/things_diagnosis.py thresholds RUN            # score / NMS thresholds scored on train images
+    python experiments/things_diagnosis.py crops                     # is the shape learnable at all, in isolation, in this budget?
+    python experiments/things_diagnosis.py oracle RUN                # Table IV's oracle: ground-truth boxes and classes
     (each takes --data data/synth and --out experiments/issue18_diagnosis.json; results are merged into the file)
 
 - `locations`: at every positive location of the proposal head (a location inside a thing's mask, on the level its size
