@@ -12,11 +12,16 @@ from ciae.ablation.plan import config_fields
 ADDED = ['loss_backend', 'fusion']
 for p in sorted(Path(__file__).parent.glob('table_*.json')):
     tj = json.loads(p.read_text())
-    if tj.get('preset') == 'synth_hard': continue
-    assert [f for f in config_fields() if f not in tj['config_fields']] == ADDED, p
-    tj.update(preset='synth_hard', data='data/synth_hard', config_fields=config_fields(),
-              migrated=("run on the earlier generator (now --variant hard, preset synth_hard) as preset 'synth' in "
-                        "data/synth; relabelled when v2 became the default; config fields " + ', '.join(ADDED) +
-                        " added since, at defaults equal to what the runs used"))
-    p.write_text(json.dumps(tj, indent=1) + '\n')
-    print(p.name, 'relabelled')
+    before = dict(tj)
+    if tj.get('preset') != 'synth_hard':
+        assert [f for f in config_fields() if f not in tj['config_fields']] == ADDED, p
+        tj.update(preset='synth_hard', data='data/synth_hard', config_fields=config_fields(),
+                  migrated=("run on the earlier generator (now --variant hard, preset synth_hard) as preset 'synth' in "
+                            "data/synth; relabelled when v2 became the default; config fields " + ', '.join(ADDED) +
+                            " added since, at defaults equal to what the runs used"))
+    if 'base_lr' not in tj:                    # the sweep then overrode the preset's learning rate (SWEEP_LR = 2e-3)
+        tj['base_lr'] = 0.002
+        tj['migrated'] += "; base_lr 0.002 added: the sweep overrode the preset's learning rate with 2e-3 (SWEEP_LR then)"
+    if tj != before:
+        p.write_text(json.dumps(tj, indent=1) + '\n')
+        print(p.name, 'relabelled')

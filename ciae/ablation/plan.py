@@ -16,8 +16,8 @@ from ..data.coco import load_panoptic_json, split_paths
 from ..ops.runtime import write_json_atomic
 
 # %% auto #0
-__all__ = ['TABLES', 'SWEEP_LR', 'SCHEMA', 'PRESET', 'SCHEDULE', 'P', 'Row', 'Table', 'Schedule', 'config_fields',
-           'effective_model', 'model_diff', 'override_args', 'run_name', 'Job', 'plan', 'parse_tables', 'val_subset']
+__all__ = ['TABLES', 'SCHEMA', 'PRESET', 'SCHEDULE', 'P', 'Row', 'Table', 'Schedule', 'config_fields', 'effective_model',
+           'model_diff', 'override_args', 'run_name', 'Job', 'plan', 'parse_tables', 'val_subset']
 
 # %% ../../nbs/50_ablate.ipynb #46826c6b
 def P(pq: float | None, th: float | None, st: float | None, miou: float | None = None) -> dict:
@@ -155,7 +155,6 @@ TABLES = {
 }
 
 # %% ../../nbs/50_ablate.ipynb #3d774ad3
-SWEEP_LR = 2e-3       # the committed sweep's learning rate (the synth preset's until issue 18 lowered it)
 SCHEMA = 1            # version of the JSON layout below; bump it when the layout or the meaning of a field changes
 PRESET = 'synth'
 
@@ -174,7 +173,6 @@ class Schedule:
         return [
             f'solver.max_iter={self.iters}',
             f'solver.warmup_iters={round(s.warmup_iters * self.iters / s.max_iter)}',
-            f'solver.base_lr={SWEEP_LR}',
             f'input.short_sizes={self.short}',
             f'input.max_size={self.max_size}',
             f'input.test_short={self.short}',

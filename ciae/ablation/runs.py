@@ -11,6 +11,7 @@ import json, os, platform, subprocess, sys, time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 import torch
+from ..engine.config import get_preset
 from ..ops.runtime import write_json_atomic
 from .plan import (TABLES, SCHEMA, PRESET, Schedule, _plain, config_fields, effective_model, override_args,
                                 Job)
@@ -142,6 +143,7 @@ def execute(job: Job, ctx: Context) -> dict:
 def header(ctx: Context, seeds: list, default_seeds: list, jobs: int) -> dict:
     "What every table file of a sweep records about how its numbers were made."
     return dict(schema=SCHEMA, config_fields=config_fields(), preset=PRESET, defaults=effective_model(),
+                base_lr=get_preset(PRESET).solver.base_lr,
                 schedule=asdict(ctx.schedule), data=str(ctx.data), val_split=ctx.val_split, seeds=sorted(seeds),
                 default_seeds=sorted(default_seeds),
                 environment=dict(device=ctx.device, jobs=jobs, threads_per_job=ctx.threads, cpu_count=os.cpu_count(),
