@@ -203,6 +203,19 @@ def _panoptic(rng, img: np.ndarray, region: np.ndarray, st, owner: np.ndarray, c
     return dict(image=np.clip(img, 0, 255).astype(np.uint8), pan=pan, segments_info=infos,
                 cat_index=cat_index, instances=instances)
 
+def _place(rng, k: int, size: float, h: int, w: int, anchor: tuple | None, overlap: tuple) -> tuple:
+    """An (h, w) mask of thing class `k` at `size` → (mask, cx, cy): its centre at a random angle from `anchor`
+    (cx, cy, size of an instance it must touch) at `overlap` (lo, hi) of the two half-sizes, or anywhere without one."""
+    if anchor is not None:
+        px, py, ps = anchor
+        a = rng.uniform(0, 2 * math.pi)
+        d = (ps + size) / 2 * rng.uniform(*overlap)
+        cx, cy = px + d * math.cos(a), py + d * math.sin(a)
+    else:
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+    m = shape_mask(THING_CLASSES[k]['name'], cx, cy, size, rng.uniform(0, 2 * math.pi), rng.uniform(0.75, 1.33), h, w)
+    return m, cx, cy
+
 def synth_image_hard(rng, h: int = 256, w: int = 320, min_size: float = 12, max_size: float = 120,
                      touch_prob: float = 0.6, crowd_prob: float = 0.25, void_prob: float = 0.4) -> dict:
     """The earlier benchmark (`--variant hard`), unchanged: the classes' colours overlap, so naming a shape is the hard
@@ -216,16 +229,8 @@ def synth_image_hard(rng, h: int = 256, w: int = 320, min_size: float = 12, max_
         k = int(rng.integers(len(THING_CLASSES)))
         size = math.exp(rng.uniform(math.log(min_size), math.log(max_size)))
         same = [p for p in placed if p[0] == k]
-        if same and rng.random() < touch_prob:                                 # touch / overlap a same-class instance
-            _, px, py, ps = same[int(rng.integers(len(same)))]
-            a = rng.uniform(0, 2 * math.pi)
-            dist = (ps + size) / 2 * rng.uniform(0.65, 1.0)
-            cx, cy = px + dist * math.cos(a), py + dist * math.sin(a)
-        else:
-            cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-        m = shape_mask(
-            THING_CLASSES[k]['name'], cx, cy, size, rng.uniform(0, 2 * math.pi), rng.uniform(0.75, 1.33), h, w
-        )
+        anchor = same[int(rng.integers(len(same)))][1:] if same and rng.random() < touch_prob else None
+        m, cx, cy = _place(rng, k, size, h, w, anchor, (0.65, 1.0))         # touch / overlap a same-class instance
         if not m.any():
             continue
         col = _thing_colour(rng, k)
@@ -258,15 +263,8 @@ def synth_image(rng, h: int = 256, w: int = 320, variant: str = 'v2', groups: tu
         members = []                                                           # (cx, cy, size) drawn so far
         for _ in range(rng.choice(4, p=[0.2, 0.35, 0.3, 0.15]) + 1):
             size = base * rng.uniform(0.8, 1.25)
-            if members:                                                        # touch or overlap a group member
-                px, py, ps = members[int(rng.integers(len(members)))]
-                a, d = rng.uniform(0, 2 * math.pi), (ps + size) / 2 * rng.uniform(0.6, 1.0)
-                cx, cy = px + d * math.cos(a), py + d * math.sin(a)
-            else:
-                cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-            m = shape_mask(
-                THING_CLASSES[k]['name'], cx, cy, size, rng.uniform(0, 2 * math.pi), rng.uniform(0.75, 1.33), h, w
-            )
+            anchor = members[int(rng.integers(len(members)))] if members else None   # touch or overlap a member
+            m, cx, cy = _place(rng, k, size, h, w, anchor, (0.6, 1.0))
             if not m.any():
                 continue
             ys, xs = np.nonzero(m)
