@@ -7,7 +7,7 @@ Docs: https://ciae.github.io/ciae/ablate_cli.html.md"""
 
 # %% ../nbs/50c_ablate_cli.ipynb #42c8241b
 from __future__ import annotations
-import argparse, json, os, shlex, sys
+import argparse, json, os, shlex, subprocess, sys
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict
@@ -17,19 +17,20 @@ from .engine.config import get_preset
 from .data.coco import DatasetError, split_paths
 from .ops.runtime import write_text_atomic
 from .data.synth import ensure_synthetic
-from .ablation.plan import TABLES, PRESET, Schedule, SCHEDULE, Job, plan, parse_tables, val_subset
+from .ablation.plan import (TABLES, PRESET, Schedule, SCHEDULE, Job, plan, parse_tables, val_subset, DEFAULT_SEEDS,
+                                ROW_SEEDS, BIG_ROW_SEEDS)
 from .ablation.runs import (Context, train_command, oracle_command, execute, header, table_json, table_path,
                                 load_results, row_label, format_table)
 
 # %% auto #0
-__all__ = ['check_sweep', 'run_jobs', 'sweep', 'plan_text', 'main']
+__all__ = ['check_sweep', 'run_jobs', 'commit_tables', 'sweep', 'plan_text', 'main']
 
 # %% ../nbs/50c_ablate_cli.ipynb #73e5e4c4
-def check_sweep(seeds: list, default_seeds: list, schedule: Schedule, jobs: int):
+def check_sweep(seeds: list | None, default_seeds: list, schedule: Schedule, jobs: int):
     "ValueError (one line) for a sweep that cannot run: no seeds, no jobs, or a schedule out of range."
     if jobs < 1:
         raise ValueError(f"--jobs must be >= 1, got {jobs}")
-    if not seeds or not default_seeds:
+    if (seeds is not None and not seeds) or not default_seeds:
         raise ValueError("--seeds and --default-seeds need at least one seed each")
     if schedule.iters < 1 or schedule.val_images < 1 or schedule.short < 32 or schedule.max_size < schedule.short:
         raise ValueError(f"bad schedule {schedule}: iterations and val images >= 1, 32 <= short side <= max size")
@@ -81,13 +82,31 @@ def run_jobs(todo: list, ctx: Context, jobs: int, results: dict, save, progress:
                 bar.write(_line(j, rec))
     bar.close()
 
-def sweep(names: list, seeds: list = (0,), default_seeds: list = (0, 1, 2), schedule: Schedule = SCHEDULE,
+def commit_tables(paths: list, message: str) -> bool:
+    """`git add` and `git commit` of `paths` alone (other changes in the work tree are left as they are); False, with a
+    warning, when git fails (the next commit takes the files again)."""
+    paths = [str(p) for p in paths]
+    try:
+        add = subprocess.run(['git', 'add', '--', *paths], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(['git', 'commit', '-q', '-m', message, '--', *paths], capture_output=True, text=True,
+                              timeout=60) if add.returncode == 0 else add
+    except (OSError, subprocess.SubprocessError) as e:
+        done = subprocess.CompletedProcess([], 1, '', str(e))
+    if done.returncode != 0 and 'nothing' not in done.stdout + done.stderr:
+        print(f"warning: git commit of {', '.join(paths)} failed: {(done.stderr or done.stdout).strip()[:200]}",
+              file=sys.stderr)
+        return False
+    return True
+
+def sweep(names: list, seeds: list | None = None, default_seeds: list = DEFAULT_SEEDS, schedule: Schedule = SCHEDULE,
           data: str = 'data/synth', output: str | Path = 'experiments', runs_dir: str | Path = 'runs/ablate',
-          device: str = 'auto', workers: int = 0, jobs: int = 1, dry_run: bool = False, progress: bool = True) -> dict:
+          device: str = 'auto', workers: int = 0, jobs: int = 1, dry_run: bool = False, progress: bool = True,
+          commit: bool = False) -> dict:
     """Train and evaluate every row of the tables `names` (each configuration once, shared by every row and table that
-    has it), `jobs` at a time with cores/jobs math threads each; after every run the table files it belongs to are
-    rewritten (atomically) in `output`. Runs already kept there, or finished in `runs_dir`, are not run again.
-    Returns {table: table JSON}; `dry_run` prints the plan and runs nothing."""
+    has it) with `seeds` (None: each row's own, `row_seeds`), `jobs` at a time with cores/jobs math threads each; after
+    every run the table files it belongs to are rewritten (atomically) in `output`, and committed to git with
+    `commit`. Runs already kept there, or finished in `runs_dir`, are not run again. Returns {table: table JSON};
+    `dry_run` prints the plan and runs nothing."""
     output, runs_dir = Path(output), Path(runs_dir)
     check_sweep(seeds, default_seeds, schedule, jobs)
     if not dry_run:
@@ -100,18 +119,24 @@ def sweep(names: list, seeds: list = (0,), default_seeds: list = (0, 1, 2), sche
     tables, all_jobs = plan(names, seeds, default_seeds, schedule, data)
     results = load_results(output, head, names)
     todo = [j for j in all_jobs.values() if j.id not in results]
-    # defaults first (the noise floor, and every table needs them), oracles when their run is done
-    todo.sort(key=lambda j: (j.oracle, bool(j.diff), j.seed))
+    # defaults first (the noise floor, and every table needs them), then row after row with all its seeds, in the order
+    # the tables are named (a stopped sweep leaves whole rows); oracles when their run is done
+    todo.sort(key=lambda j: (j.oracle, bool(j.diff)))          # stable: the plan's order within each group
     if dry_run:
         print(plan_text(tables, results, todo, ctx, jobs))
         return {n: table_json(n, rows, results, head) for n, rows in tables.items()}
     output.mkdir(parents=True, exist_ok=True)
 
     def save(touched: set | None):
+        written = []
         for n, rows in tables.items():
             if touched is None or any(j in touched for rp in rows for j in rp['jobs']):
                 text = json.dumps(table_json(n, rows, results, head), indent=1) + "\n"
                 write_text_atomic(table_path(output, n), text)
+                written.append(table_path(output, n))
+        if commit and written and touched:
+            commit_tables(written, f"ablate: {', '.join(sorted(t for t in touched if t in results))} "
+                                   f"({', '.join(p.stem for p in written)})")
     save(None)
     run_jobs(todo, ctx, jobs, results, save, progress)
     return {n: table_json(n, rows, results, head) for n, rows in tables.items()}
@@ -144,13 +169,15 @@ def main(argv: list | None = None) -> int:
         "with one "
         "schedule, and write one JSON per table with the paper's numbers beside ours.",
         epilog=f"Default schedule: {SCHEDULE.iters} iterations at {SCHEDULE.short}x{SCHEDULE.max_size}, "
-        f"{SCHEDULE.val_images} val images.\nThe full sweep on a 2-core CPU:\n"
-        "  python -m ciae.ablate all --jobs 2",
+        f"{SCHEDULE.val_images} val images.\nThe full sweep, resumable, committing each result:\n"
+        "  python -m ciae.ablate all --commit",
     )
     ap.add_argument('tables', nargs='+', metavar='TABLE', help=f"{', '.join(TABLES)} or all")
-    ap.add_argument('--seeds', type=int, nargs='+', default=[0], help='seeds of every row (default: 0)')
-    ap.add_argument('--default-seeds', type=int, nargs='+', default=[0, 1, 2],
-                    help="seeds of the default configuration's rows, the noise floor (default: 0 1 2)")
+    ap.add_argument('--seeds', type=int, nargs='+', default=None,
+                    help=f'seeds of every row (default: {ROW_SEEDS} per row, {BIG_ROW_SEEDS} for a row whose effect '
+                    'is large in the paper)')
+    ap.add_argument('--default-seeds', type=int, nargs='+', default=list(DEFAULT_SEEDS),
+                    help="seeds of the default configuration's rows, the noise floor (default: %(default)s)")
     ap.add_argument(
         '--iters', type=int, default=SCHEDULE.iters, help='training iterations of each run (default: %(default)s)'
     )
@@ -161,6 +188,9 @@ def main(argv: list | None = None) -> int:
     ap.add_argument(
         '--val-images', type=int, default=SCHEDULE.val_images, help='val images scored (default: %(default)s)'
     )
+    ap.add_argument('--evals', type=int, default=SCHEDULE.evals,
+                    help='evaluations along each run, the last at the end: its PQ curve (default: %(default)s)')
+    ap.add_argument('--commit', action='store_true', help='git-commit the table files after every finished job')
     ap.add_argument(
         '--data', default='data/synth', help='synthetic dataset root, generated if missing (default: %(default)s)'
     )
@@ -176,8 +206,8 @@ def main(argv: list | None = None) -> int:
     a = ap.parse_args(argv)
     try:
         names = parse_tables(a.tables)
-        out = sweep(names, a.seeds, a.default_seeds, Schedule(a.iters, a.short, a.max_size, a.val_images), a.data,
-                    a.output, a.runs_dir, a.device, a.workers, a.jobs, a.dry_run, not a.quiet)
+        out = sweep(names, a.seeds, a.default_seeds, Schedule(a.iters, a.short, a.max_size, a.val_images, a.evals),
+                    a.data, a.output, a.runs_dir, a.device, a.workers, a.jobs, a.dry_run, not a.quiet, a.commit)
     except (ValueError, OSError, DatasetError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -16,8 +16,9 @@ from ..data.coco import load_panoptic_json, split_paths
 from ..ops.runtime import write_json_atomic
 
 # %% auto #0
-__all__ = ['TABLES', 'SCHEMA', 'PRESET', 'SCHEDULE', 'P', 'Row', 'Table', 'Schedule', 'config_fields', 'effective_model',
-           'model_diff', 'override_args', 'run_name', 'Job', 'plan', 'parse_tables', 'val_subset']
+__all__ = ['TABLES', 'SCHEMA', 'PRESET', 'SCHEDULE', 'ROW_SEEDS', 'BIG_ROW_SEEDS', 'DEFAULT_SEEDS', 'P', 'Row', 'Table',
+           'Schedule', 'config_fields', 'effective_model', 'model_diff', 'override_args', 'run_name', 'Job',
+           'row_seeds', 'plan', 'parse_tables', 'val_subset']
 
 # %% ../../nbs/50_ablate.ipynb #46826c6b
 def P(pq: float | None, th: float | None, st: float | None, miou: float | None = None) -> dict:
@@ -33,6 +34,7 @@ class Row:
     paper: dict = field(default_factory=dict)
     oracle: bool = False             # Table IV: evaluated with ground-truth boxes and mean-embedding queries
     note: str = ''                   # what the paper reports instead of numbers ('fail to converge')
+    big: bool = False                # the paper's effect is large: the row gets BIG_ROW_SEEDS seeds, not ROW_SEEDS
 
 @dataclass(frozen=True)
 class Table:
@@ -83,9 +85,9 @@ TABLES = {
             'CoordConv and box embeddings fused into the embedding branch',
             ('CoordConv', 'Box Embedding'),
             (
-                Row(('', ''), ('model.coordconv=False', 'model.box_embedding=False'), P(37.1, 41.8, 30.0)),
-                Row(('✓', ''), ('model.coordconv=True', 'model.box_embedding=False'), P(37.5, 42.3, 30.2)),
-                Row(('', '✓'), ('model.coordconv=False', 'model.box_embedding=True'), P(37.8, 42.5, 30.8)),
+                Row(('', ''), ('model.coordconv=False', 'model.box_embedding=False'), P(37.1, 41.8, 30.0), big=True),
+                Row(('✓', ''), ('model.coordconv=True', 'model.box_embedding=False'), P(37.5, 42.3, 30.2), big=True),
+                Row(('', '✓'), ('model.coordconv=False', 'model.box_embedding=True'), P(37.8, 42.5, 30.8), big=True),
                 Row(('✓', '✓'), ('model.coordconv=True', 'model.box_embedding=True'), P(37.9, 42.5, 30.9)),
             ),
         ),
@@ -94,13 +96,12 @@ TABLES = {
             "Oracle: ground-truth boxes, each instance's query the mean embedding inside its ground-truth mask",
             ('Backbone', 'Oracle'),
             (
-                Row(('ResNet-50-FPN', ''), (), P(37.9, 42.5, 30.9), note='ours: the synth preset (ResNet-18-FPN)'),
+                Row(('R18-FPN (paper: R50-FPN)', ''), (), P(37.9, 42.5, 30.9)),
                 Row(
-                    ('ResNet-50-FPN', '✓'),
+                    ('R18-FPN (paper: R50-FPN)', '✓'),
                     (),
                     P(59.2, 75.8, 34.1),
                     oracle=True,
-                    note='ours: the synth preset (ResNet-18-FPN)',
                 ),
             ),
         ),
@@ -109,7 +110,8 @@ TABLES = {
             'Memory updating momentum (0: no memory, the queries are the batch means)',
             ('Momentum',),
             (
-                Row(('0',), ('model.memory_momentum=0.0',), P(None, None, None), note='fail to converge'),
+                Row(('0',), ('model.memory_momentum=0.0',), P(None, None, None), note='fail to converge',
+                    big=True),
                 Row(('0.99',), ('model.memory_momentum=0.99',), P(37.5, 42.2, 30.2)),
                 Row(('0.999',), ('model.memory_momentum=0.999',), P(37.7, 42.6, 30.3)),
                 Row(('0.9999',), ('model.memory_momentum=0.9999',), P(37.9, 42.5, 30.9)),
@@ -121,11 +123,11 @@ TABLES = {
             'Box filtering: ground-truth boxes expanded by a factor (All: no filtering)',
             ('Box',),
             (
-                Row(('All',), ('model.box_expand=None',), P(36.6, 41.1, 29.8)),
+                Row(('All',), ('model.box_expand=None',), P(36.6, 41.1, 29.8), big=True),
                 Row(('2.0×',), ('model.box_expand=2.0',), P(37.4, 42.1, 30.4)),
                 Row(('1.5×',), ('model.box_expand=1.5',), P(37.9, 42.5, 30.9)),
                 Row(('1.2×',), ('model.box_expand=1.2',), P(37.8, 42.3, 30.8)),
-                Row(('1.0×',), ('model.box_expand=1.0',), P(36.6, 40.8, 30.1)),
+                Row(('1.0×',), ('model.box_expand=1.0',), P(36.6, 40.8, 30.1), big=True),
             ),
         ),
         Table(
@@ -133,11 +135,11 @@ TABLES = {
             'Triplet loss margin (the same in L_CAE and L_IAE)',
             ('Margin',),
             (
-                Row(('0.30',), ('model.margin=0.3',), P(36.5, 39.9, 30.9)),
+                Row(('0.30',), ('model.margin=0.3',), P(36.5, 39.9, 30.9), big=True),
                 Row(('0.20',), ('model.margin=0.2',), P(37.7, 41.9, 31.0)),
                 Row(('0.15',), ('model.margin=0.15',), P(37.9, 42.5, 30.9)),
                 Row(('0.10',), ('model.margin=0.1',), P(37.6, 42.5, 30.2)),
-                Row(('0.00',), ('model.margin=0.0',), P(28.7, 36.2, 17.2)),
+                Row(('0.00',), ('model.margin=0.0',), P(28.7, 36.2, 17.2), big=True),
             ),
         ),
         Table(
@@ -155,17 +157,18 @@ TABLES = {
 }
 
 # %% ../../nbs/50_ablate.ipynb #3d774ad3
-SCHEMA = 1            # version of the JSON layout below; bump it when the layout or the meaning of a field changes
+SCHEMA = 2            # version of the JSON layout below; bump it when the layout or the meaning of a field changes
 PRESET = 'synth'
 
 @dataclass(frozen=True)
 class Schedule:
     """What every run of a sweep shares: training iterations (batch 4), image size for training and test, val images
-    scored."""
-    iters: int = 300
+    scored, and how many evaluations along the run (the last at the end: the PQ curve of a run)."""
+    iters: int = 500
     short: int = 160
     max_size: int = 200
     val_images: int = 100
+    evals: int = 3
 
     def overrides(self) -> list:
         "The `python -m ciae.train` overrides of this schedule (warm-up: the preset's share of the iterations)."
@@ -179,6 +182,8 @@ class Schedule:
             f'input.test_max={self.max_size}',
             f'checkpoint_period={self.iters}',
             f'log_period={min(10, self.iters)}',
+            # ceil: no evaluation just before the one at the end
+            f'eval_period={-(-self.iters // self.evals) if self.evals > 1 else 0}',
             'vis_images=0',
         ]
 
@@ -234,11 +239,18 @@ class Job:
 def _freeze(diff: dict) -> tuple:
     return tuple(sorted((k, json.dumps(v)) for k, v in diff.items()))
 
-def plan(names: list, seeds: list, default_seeds: list, schedule: Schedule, data: str) -> tuple[dict, dict]:
+ROW_SEEDS, BIG_ROW_SEEDS = 3, 5     # seeds of a row, and of a row whose effect is large in the paper (`Row.big`)
+DEFAULT_SEEDS = tuple(range(BIG_ROW_SEEDS))   # the default configuration: compared with every row, so the most seeds
+
+def row_seeds(row: Row, seeds: list | None) -> list:
+    "The seeds of `row`: `seeds` when given, else 0 … ROW_SEEDS − 1 (BIG_ROW_SEEDS for a `big` row)."
+    return sorted(set(range(BIG_ROW_SEEDS if row.big else ROW_SEEDS) if seeds is None else seeds))
+
+def plan(names: list, seeds: list | None, default_seeds: list, schedule: Schedule, data: str) -> tuple[dict, dict]:
     """The rows of the tables `names` as runs → ({table: [row plan]}, {job id: Job}). A row plan holds the row, its
-    model diff, whether it is the default configuration, its seeds (the default's get `default_seeds` as well: the
-    noise floor) and its job ids; a row whose overrides the config does not know gets `error` and no jobs. Rows with
-    the same diff share their jobs, across tables too."""
+    model diff, whether it is the default configuration, its seeds (`row_seeds`; the default's get `default_seeds` as
+    well: the noise floor) and its job ids; a row whose overrides the config does not know gets `error` and no jobs.
+    Rows with the same diff share their jobs, across tables too."""
     tables, jobs = {}, {}
     for n in names:
         rows = []
@@ -248,16 +260,17 @@ def plan(names: list, seeds: list, default_seeds: list, schedule: Schedule, data
             except ValueError as e:
                 diff, error = {}, str(e).split('; valid:')[0]
             default = error is None and not diff
-            row_seeds = sorted(set(seeds) | set(default_seeds)) if default else sorted(set(seeds))
+            own = row_seeds(r, seeds)
+            own = sorted(set(own) | set(default_seeds)) if default else own
             ids = []
-            for s in ([] if error else row_seeds):
+            for s in ([] if error else own):
                 j = Job(run_name(diff, s, schedule, data), _freeze(diff), s, r.oracle)
                 if r.oracle:
                     jobs.setdefault(j.name, Job(j.name, j.diff, s))       # the oracle evaluates this run
                 jobs.setdefault(j.id, j)
                 ids.append(j.id)
             rows.append(
-                dict(row=r, diff=diff, default=default and not r.oracle, seeds=row_seeds, jobs=ids, error=error)
+                dict(row=r, diff=diff, default=default and not r.oracle, seeds=own, jobs=ids, error=error)
             )
         tables[n] = rows
     return tables, jobs

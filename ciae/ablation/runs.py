@@ -7,18 +7,19 @@ Docs: https://ciae.github.io/ciae/ablate_runs.html.md"""
 
 # %% ../../nbs/50b_ablate_runs.ipynb #d1967380
 from __future__ import annotations
-import json, os, platform, subprocess, sys, time
+import json, math, os, platform, subprocess, sys, time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 import torch
 from ..engine.config import get_preset
-from ..ops.runtime import write_json_atomic
+from ..ops.runtime import machine_name, resolve_device, write_json_atomic
 from .plan import (TABLES, SCHEMA, PRESET, Schedule, _plain, config_fields, effective_model, override_args,
-                                Job)
+                                Job, ROW_SEEDS, BIG_ROW_SEEDS)
 
 # %% auto #0
-__all__ = ['Context', 'train_command', 'oracle_command', 'read_report', 'training_log', 'run_measured', 'execute', 'header',
-           'mismatch', 'table_json', 'table_path', 'load_results', 'summarize', 'row_label', 'format_table']
+__all__ = ['Context', 'train_command', 'oracle_command', 'read_report', 'training_log', 'run_measured', 'execute', 'commit',
+           'header', 'mismatch', 'table_json', 'table_path', 'load_results', 'paper_direction', 'judge',
+           'seeds_to_resolve', 'summarize', 'row_label', 'format_table']
 
 # %% ../../nbs/50b_ablate_runs.ipynb #ae2ec89d
 @dataclass
@@ -72,16 +73,23 @@ def read_report(path: Path) -> dict:
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
 
 def training_log(run: Path) -> dict:
-    "The final loss and the median seconds per iteration (first logging period left out: start-up) of a run."
+    """The final loss and the median seconds per iteration (first logging period left out: start-up) of a run, and its
+    curves: `curve`, the total and CIAE loss of each logging period; `pq_curve`, [iteration, PQ, PQ_th, PQ_st] (%) of
+    each evaluation along the run (the final one is the run's result)."""
     p = run / 'metrics.jsonl'
     if not p.is_file():
         return {}
-    lines = [json.loads(l) for l in p.read_text().splitlines() if l.strip()]
-    lines = [l for l in lines if 'loss' in l]
+    logged = [json.loads(l) for l in p.read_text().splitlines() if l.strip()]
+    lines = [l for l in logged if 'loss' in l]
     if not lines:
         return {}
     spi = sorted(l['sec_per_iter'] for l in lines[1:] or lines)
-    return dict(final_loss=round(lines[-1]['loss'], 4), sec_per_iter=round(spi[len(spi) // 2], 3))
+    curve = dict(iteration=[l['iteration'] for l in lines], loss=[round(l['loss'], 4) for l in lines],
+                 loss_ciae=[round(l.get('loss_ciae', float('nan')), 4) for l in lines])
+    pq_curve = [[l['iteration']] + [round(100 * l[f'val/{k}_pq'], 2) for k in ('All', 'Things', 'Stuff')]
+                for l in logged if 'val/All_pq' in l]
+    return dict(final_loss=round(lines[-1]['loss'], 4), sec_per_iter=round(spi[len(spi) // 2], 3), curve=curve,
+                pq_curve=pq_curve)
 
 def _last_error(log: Path) -> str:
     "The line a failed command ended with (its 'error: ...' line if it printed one)."
@@ -126,7 +134,8 @@ def execute(job: Job, ctx: Context) -> dict:
     with open(log, 'w') as f:
         rc, cpu = run_measured(oracle_command(job, ctx) if job.oracle else train_command(job, ctx), f, env)
     rec = dict(seed=job.seed, run=job.name, oracle=job.oracle, wall_s=round(time.perf_counter() - t0, 1),
-               cpu_s=None if cpu is None else round(cpu, 1), finished=time.strftime('%Y-%m-%dT%H:%M:%S'))
+               cpu_s=None if cpu is None else round(cpu, 1), finished=time.strftime('%Y-%m-%dT%H:%M:%S'),
+               machine=machine_name(resolve_device(ctx.device)), commit=commit())
     if not job.oracle:
         rec.update(training_log(run))
     report = run / 'oracle' / f'pq_{ctx.val_split}_oracle.json' if job.oracle else run / f'pq_{ctx.val_split}.json'
@@ -140,12 +149,24 @@ def execute(job: Job, ctx: Context) -> dict:
     return rec
 
 # %% ../../nbs/50b_ablate_runs.ipynb #20528ef2
+def commit() -> str | None:
+    """The git commit of the working directory's code (short hash, '+' when tracked files have changes), or None
+    outside a git work tree."""
+    try:
+        head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], capture_output=True,
+                               text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ('+' if dirty.stdout.strip() else '') if head.returncode == 0 else None
+
 def header(ctx: Context, seeds: list, default_seeds: list, jobs: int) -> dict:
     "What every table file of a sweep records about how its numbers were made."
     return dict(schema=SCHEMA, config_fields=config_fields(), preset=PRESET, defaults=effective_model(),
-                base_lr=get_preset(PRESET).solver.base_lr,
-                schedule=asdict(ctx.schedule), data=str(ctx.data), val_split=ctx.val_split, seeds=sorted(seeds),
-                default_seeds=sorted(default_seeds),
+                commit=commit(), base_lr=get_preset(PRESET).solver.base_lr,
+                schedule=asdict(ctx.schedule), data=str(ctx.data), val_split=ctx.val_split,
+                seeds=f'{ROW_SEEDS} per row, {BIG_ROW_SEEDS} for a big one' if seeds is None else sorted(seeds),
+                default_seeds=sorted(default_seeds), machine=machine_name(resolve_device(ctx.device)),
                 environment=dict(device=ctx.device, jobs=jobs, threads_per_job=ctx.threads, cpu_count=os.cpu_count(),
                                  workers=ctx.workers, torch=torch.__version__, python=platform.python_version()))
 
@@ -214,59 +235,81 @@ def load_results(out: Path, head: dict, names: list) -> dict:
 def _mean(xs: list) -> float | None:
     return sum(xs) / len(xs) if xs else None
 
+def _sd(xs: list) -> float | None:
+    "Sample standard deviation (n − 1), None below 2 values."
+    m = _mean(xs)
+    return math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) if len(xs) > 1 else None
+
+def paper_direction(row: dict, delta: float | None) -> int:
+    """+1 or −1: the sign of the paper's difference to the default (`delta`); a row the paper reports as 'fail to
+    converge' is worse (−1); 0 when the paper gives no direction (no number, or the same number)."""
+    if row['paper_note'] == 'fail to converge':
+        return -1
+    return 0 if not delta else 1 if delta > 0 else -1
+
+def judge(d: float | None, se: float | None, direction: int) -> str:
+    """The verdict on one metric of one row, from the mean difference to the default `d` and its standard error `se`:
+    'reproduces' when |d| > 2·se with the paper's sign, 'contradicts' with the other sign, else 'not resolved'; 'no
+    paper direction' when the paper has none, 'too few seeds' without a standard error."""
+    if d is None or se is None:
+        return 'too few seeds'
+    if abs(d) <= 2 * se:
+        return 'not resolved'
+    if direction == 0:
+        return 'no paper direction'
+    return 'reproduces' if (d > 0) == (direction > 0) else 'contradicts'
+
+def seeds_to_resolve(d: float | None, sd: float | None, sd0: float | None) -> int | None:
+    """Seeds per row (this row and the default alike) at which a true difference `d`, with the measured standard
+    deviations `sd` and `sd0`, would exceed twice its standard error: the smallest n with
+    2·√((sd² + sd0²)/n) < |d|."""
+    if d is None or sd is None or sd0 is None or d == 0:
+        return None
+    return math.floor(4 * (sd ** 2 + sd0 ** 2) / d ** 2) + 1
+
+def _row_stats(row: dict, metrics) -> tuple:
+    "Seeds scored, and per metric the per-seed values, mean and standard deviation of a table row."
+    ok = [r for r in row['runs'] if r['status'] == 'ok']
+    vals = {m: [r[m] for r in ok if r.get(m) is not None] for m in metrics}
+    return len(ok), vals, {m: _mean(v) for m, v in vals.items()}, {m: _sd(v) for m, v in vals.items()}
+
+def _state(row: dict, n: int) -> str:
+    return 'unavailable' if row['unavailable'] else 'missing' if not row['runs'] else 'diverged' if not n else 'ok'
+
 def summarize(tj: dict) -> list:
-    """Per row of a table JSON: seeds scored, mean and spread (max − min over seeds) of each metric, the difference to
-    the default configuration's mean (ours) and to the paper's number for the same row as our default (the paper's), and
-    a verdict per metric: 'default'; 'real' when |Δ| exceeds the default's spread over its seeds (the noise floor),
-    'noise' when not; 'no noise floor' with fewer than 2 default seeds; else the row's state ('diverged', 'missing',
-    'unavailable')."""
+    """Per row of a table JSON: seeds scored, per metric the per-seed values, mean and SD over seeds, the difference d
+    to the default configuration's mean and its standard error √(sd²/n + sd0²/n0), the paper's difference for the
+    same two rows, the verdict (`judge`: the row's state instead when it has no scores; a diverged row that the paper
+    reports as 'fail to converge' reproduces it) and the seeds that would resolve an unresolved row."""
     metrics = tj['metrics']
-    def stats(row):
-        ok = [r for r in row['runs'] if r['status'] == 'ok']
-        vals = {m: [r[m] for r in ok if r.get(m) is not None] for m in metrics}
-        return (
-            len(ok),
-            {m: _mean(v) for m, v in vals.items()},
-            {m: max(v) - min(v) if len(v) > 1 else None for m, v in vals.items()},
-        )
     base = next((r for r in tj['rows'] if r['default']), None)
-    n0, mean0, spread0 = stats(base) if base else (0, {}, {})
+    n0, _, mean0, sd0 = _row_stats(base, metrics) if base else (0, {}, {}, {})
     out = []
     for row in tj['rows']:
-        n, mean, spread = stats(row)
-        state = ('unavailable' if row['unavailable'] else 'missing' if not row['runs'] else
-                 'diverged' if not n else 'ok')
-        delta, paper_delta, verdict = {}, {}, {}
+        n, vals, mean, sd = _row_stats(row, metrics)
+        state = _state(row, n)
+        delta, se, paper_delta, verdict, need = {}, {}, {}, {}, {}
         for m in metrics:
             p, p0 = row['paper'].get(m), (base['paper'].get(m) if base else None)
             paper_delta[m] = None if p is None or p0 is None or row['default'] else round(p - p0, 2)
+            ok = not row['default'] and mean.get(m) is not None and mean0.get(m) is not None
+            delta[m] = mean[m] - mean0[m] if ok else None
+            se[m] = (math.sqrt(sd[m] ** 2 / n + sd0[m] ** 2 / n0) if ok and sd[m] is not None and sd0.get(m) is not None
+                     else None)
             if row['default']:
-                delta[m], verdict[m] = None, 'default'
-            elif mean.get(m) is None or mean0.get(m) is None:
-                delta[m], verdict[m] = None, state if state != 'ok' else 'missing'
+                verdict[m] = 'default'
+            elif state == 'diverged' and row['paper_note'] == 'fail to converge':
+                verdict[m] = 'reproduces'
+            elif state != 'ok':
+                verdict[m] = state
             else:
-                delta[m] = mean[m] - mean0[m]
-                verdict[m] = (
-                    'no noise floor' if spread0.get(m) is None else 'real' if abs(delta[m]) > spread0[m] else 'noise'
-                )
-        out.append(
-            dict(
-                label=row['label'],
-                default=row['default'],
-                oracle=row['oracle'],
-                state=state,
-                seeds=n,
-                runs=len(row['runs']),
-                mean=mean,
-                spread=spread,
-                delta=delta,
-                paper=row['paper'],
-                paper_note=row['paper_note'],
-                paper_delta=paper_delta,
-                verdict=verdict,
-                error=row['unavailable'] or next((r.get('error') for r in row['runs'] if r['status'] != 'ok'), None),
-            )
-        )
+                verdict[m] = judge(delta[m], se[m], paper_direction(row, paper_delta[m]))
+            need[m] = (seeds_to_resolve(delta[m], sd[m], sd0.get(m)) if verdict[m] == 'not resolved' else None)
+        out.append(dict(label=row['label'], default=row['default'], oracle=row['oracle'], state=state, seeds=n,
+                        runs=len(row['runs']), values=vals, mean=mean, sd=sd, delta=delta, se=se, paper=row['paper'],
+                        paper_note=row['paper_note'], paper_delta=paper_delta, verdict=verdict, seeds_to_resolve=need,
+                        error=row['unavailable'] or next((r.get('error') for r in row['runs'] if r['status'] != 'ok'),
+                                                         None)))
     return out
 
 def row_label(label: list) -> str:
@@ -275,32 +318,35 @@ def row_label(label: list) -> str:
 def _f(v, w=6, d=1, sign=False) -> str:
     return f"{v:{'+' if sign else ''}{w}.{d}f}" if v is not None else ' ' * (w - 1) + '—'
 
-def format_table(tj: dict) -> str:
-    """Our table beside the paper's: mean over seeds (the default row with its spread), the paper's numbers, ΔPQ of
-    both, the verdict on PQ."""
+def _pm(mean, sd) -> str:
+    "mean ± SD in 12 characters."
+    return f"{_f(mean, 5)} ±{_f(sd, 4)}" if sd is not None else f"{_f(mean, 5)}      "
+
+def format_table(tj: dict, metric: str = 'PQ') -> str:
+    """Our table beside the paper's: per row the seeds, mean ± SD over seeds of each metric, the paper's numbers, and
+    on `metric` the difference to the default ± 2 standard errors, the paper's difference and the verdict."""
     s, metrics = summarize(tj), tj['metrics']
     sch = tj['schedule']
     lw = max([len(' / '.join(tj['columns']))] + [len(row_label(r['label'])) + 4 for r in s])
-    names = ''.join(f"{m:>7s}" for m in metrics)
+    names = ''.join(f"{m:>13s}" for m in metrics)
+    pnames = ''.join(f"{m:>7s}" for m in metrics)
     lines = [
         f"Table {tj['table']}: {tj['title']}",
-        f"  ours: synth preset, {sch['iters']} iterations at {sch['short']}×{sch['max_size']}, {sch['val_images']} val "
-        f"images ({tj['val_split']}); seeds {','.join(map(str, tj['seeds']))}, "
-        f"default {','.join(map(str, tj['default_seeds']))}",
-        f"{' / '.join(tj['columns']):<{lw}s} | seeds{names} | paper{names} |  ΔPQ  paper ΔPQ  verdict (PQ)",
+        f"  ours: {tj.get('preset', 'synth')} preset (ResNet-18-FPN), {sch['iters']} iterations at "
+        f"{sch['short']}×{sch['max_size']}, lr {tj.get('base_lr', '?')}, {sch['val_images']} val images "
+        f"({tj['val_split']}); mean ± SD over seeds",
+        f"{' / '.join(tj['columns']):<{lw}s} | seeds{names} | paper{pnames} | Δ{metric} ± 2SE    paper Δ  verdict",
     ]
     for r in s:
         label = row_label(r['label']) + (' (d)' if r['default'] else '')
-        ours = (
-            ''.join(' ' + _f(r['mean'].get(m)) for m in metrics)
-            if r['seeds']
-            else f"  {r['state']:<{7 * len(metrics) - 2}s}"
-        )
+        ours = (''.join(' ' + _pm(r['mean'].get(m), r['sd'].get(m)) for m in metrics) if r['seeds']
+                else f"  {r['state']:<{13 * len(metrics) - 2}s}")
         paper = (''.join(' ' + _f(r['paper'].get(m)) for m in metrics) if r['paper'].get('PQ') is not None
                  else f"  {r['paper_note']:<{7 * len(metrics) - 2}s}")
-        v = r['verdict']['PQ']
-        if r['default'] and r['spread']['PQ'] is not None:
-            v = f"default, spread {r['spread']['PQ']:.1f}"
-        lines.append(f"{label:<{lw}s} | {r['runs']:5d}{ours} | {'':5s}{paper} | {_f(r['delta']['PQ'], 5, sign=True)}  "
-                     f"{_f(r['paper_delta']['PQ'], 9, sign=True)}  {v}")
+        d, se = r['delta'][metric], r['se'][metric]
+        diff = f"{_f(d, 5, sign=True)} ±{_f(None if se is None else 2 * se, 4)}" if d is not None else ' ' * 12
+        v = r['verdict'][metric] + (f" ({r['seeds_to_resolve'][metric]} seeds would resolve it)"
+                                    if r['seeds_to_resolve'][metric] else '')
+        lines.append(f"{label:<{lw}s} | {r['runs']:5d}{ours} | {'':5s}{paper} | {diff}  "
+                     f"{_f(r['paper_delta'][metric], 8, sign=True)}  {v}")
     return '\n'.join(lines)

@@ -7,14 +7,15 @@ Docs: https://ciae.github.io/ciae/runtime.html.md"""
 
 # %% ../../nbs/16_runtime.ipynb #16a00004
 from __future__ import annotations
-import contextlib, json, os
+import contextlib, json, os, platform
 from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['parse_device', 'resolve_device', 'autocast_off', 'mean_over_ranks', 'write_text_atomic', 'write_json_atomic']
+__all__ = ['parse_device', 'resolve_device', 'autocast_off', 'machine_name', 'mean_over_ranks', 'write_text_atomic',
+           'write_json_atomic']
 
 # %% ../../nbs/16_runtime.ipynb #16a00006
 def parse_device(name: str) -> torch.device | None:
@@ -45,6 +46,20 @@ def autocast_off(device: torch.device | str):
     autocast."""
     kind = torch.device(device).type
     return torch.autocast(kind, enabled=False) if kind in ('cuda', 'cpu', 'xpu', 'mps') else contextlib.nullcontext()
+
+# %% ../../nbs/16_runtime.ipynb #89d59f58
+def machine_name(device='cpu') -> str:
+    """What a measurement ran on, in words: the GPU's name for a CUDA device, else the CPU's model (Linux
+    /proc/cpuinfo, or `platform.processor()`) and its core count."""
+    device = torch.device(device)
+    if device.type == 'cuda':
+        return torch.cuda.get_device_name(device)
+    model = platform.processor() or 'unknown CPU'
+    with contextlib.suppress(OSError):
+        names = [l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines()
+                 if l.startswith('model name')]
+        model = names[0] if names else model
+    return f'{model}, {os.cpu_count()} cores'
 
 # %% ../../nbs/16_runtime.ipynb #16a00009
 def mean_over_ranks(t: Tensor) -> Tensor:

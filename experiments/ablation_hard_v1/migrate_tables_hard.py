@@ -3,14 +3,14 @@
 The tables were run on the earlier generator, which is now `--variant hard` (the `synth_hard` preset, byte for byte
 the same images) in `data/synth_hard`. The CIAEConfig fields added since (`loss_backend`, `fusion`) do not change
 what those runs computed: their defaults ('auto') are the implementations the runs used. This script records that in
-each table file, so `51_experiments` reads them as what they are. Run once: `python experiments/migrate_tables_hard.py`.
+each table file, so `51_experiments` reads them as what they are. Run once: `python experiments/ablation_hard_v1/migrate_tables_hard.py`.
 """
 import json
 from pathlib import Path
 from ciae.ablation.plan import config_fields
 
 ADDED = ['loss_backend', 'fusion']
-for p in sorted(Path(__file__).parent.glob('table_*.json')):
+for p in sorted(Path(__file__).parent.glob("table_*.json")):
     tj = json.loads(p.read_text())
     before = dict(tj)
     if tj.get('preset') != 'synth_hard':
