@@ -119,9 +119,11 @@ def sweep(names: list, seeds: list | None = None, default_seeds: list = DEFAULT_
     tables, all_jobs = plan(names, seeds, default_seeds, schedule, data)
     results = load_results(output, head, names)
     todo = [j for j in all_jobs.values() if j.id not in results]
-    # defaults first (the noise floor, and every table needs them), then row after row with all its seeds, in the order
-    # the tables are named (a stopped sweep leaves whole rows); oracles when their run is done
-    todo.sort(key=lambda j: (j.oracle, bool(j.diff)))          # stable: the plan's order within each group
+    # defaults first (the noise floor, and every table needs them), then the rows whose effect is large in the paper,
+    # then the others: row after row with all its seeds, in the order the tables are named (a stopped sweep leaves
+    # whole rows); oracles when their run is done
+    big = {j for rows in tables.values() for rp in rows if rp['row'].big for j in rp['jobs']}
+    todo.sort(key=lambda j: (j.oracle, bool(j.diff), j.id not in big))     # stable: the plan's order within a group
     if dry_run:
         print(plan_text(tables, results, todo, ctx, jobs))
         return {n: table_json(n, rows, results, head) for n, rows in tables.items()}
