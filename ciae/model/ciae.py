@@ -12,10 +12,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from ..ops.cosine import l2_normalize
-from ..ops.segments import segment_means, resized_segments
+from ..ops.segments import segment_means
 from ..ops.runtime import autocast_off, mean_over_ranks
 from ..loss.ciae_loss import CIAELoss
-from .fusion import resize_panoptic, drop_small_stuff, embedding_labels, panoptic_from_semantic
+from .fusion import at_output_size, embedding_labels, panoptic_from_semantic
 from .fast_inference import fold_batchnorm
 from .backbone import ResNetFPN, fpn_levels
 from .proposal_head import (ProposalHead, level_locations, proposal_targets, proposal_losses, detect,
@@ -361,11 +361,7 @@ class CIAE(nn.Module):
     def at_output_size(self, pan: Tensor, segs: list, out_size=None, keep_size: bool = False) -> tuple[Tensor, list]:
         """The image's segments at its output size (h, w), IV-C's smallest stuff area counted there: the map resized
         (`resize_panoptic`), or with `keep_size` left at the network's size with the areas counted at `out_size`."""
-        if out_size is None:
-            return pan, segs
-        if keep_size:
-            return drop_small_stuff(pan, resized_segments(pan, segs, out_size), self.cfg.min_stuff_area)
-        return drop_small_stuff(*resize_panoptic(pan, segs, out_size), self.cfg.min_stuff_area)
+        return at_output_size(pan, segs, out_size, keep_size, self.cfg.min_stuff_area)
 
     def oracle_detections(self, raw: Tensor, segment: Tensor, boxes: Tensor, labels: Tensor) -> dict:
         "Table IV oracle: ground-truth boxes and classes; query = L2-normalised mean raw embedding inside each GT mask."

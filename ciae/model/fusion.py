@@ -16,7 +16,8 @@ from ..ops.segments import nearest_source, resized_segments
 
 # %% auto #0
 __all__ = ['proposal_queries', 'assign_pixels', 'panoptic_from_embedding', 'panoptic_segments', 'LiteralFusion',
-           'resize_panoptic', 'drop_small_stuff', 'instances_from_boxes', 'embedding_labels', 'panoptic_from_semantic']
+           'resize_panoptic', 'drop_small_stuff', 'at_output_size', 'instances_from_boxes', 'embedding_labels',
+           'panoptic_from_semantic']
 
 # %% ../../nbs/07_assign.ipynb #a772ea49
 def proposal_queries(emb: Tensor, locations: Tensor) -> Tensor:
@@ -132,6 +133,17 @@ def drop_small_stuff(pan: Tensor, segments: list, min_stuff_area: int) -> tuple[
     if not small:
         return pan, segments
     return pan.masked_fill(torch.isin(pan, pan.new_tensor(small)), 0), [s for s in segments if s['id'] not in small]
+
+def at_output_size(pan: Tensor, segments: list, out_size=None, keep_size: bool = False,
+                   min_stuff_area: int = 0) -> tuple[Tensor, list]:
+    """An image's segments at its output size (h, w), IV-C's smallest stuff area counted there: the map resized
+    (`resize_panoptic`), or with `keep_size` left at the network's size with the areas counted at `out_size`
+    (`resized_segments`); None: as it is."""
+    if out_size is None:
+        return pan, segments
+    if keep_size:
+        return drop_small_stuff(pan, resized_segments(pan, segments, out_size), min_stuff_area)
+    return drop_small_stuff(*resize_panoptic(pan, segments, out_size), min_stuff_area)
 
 # %% ../../nbs/07_assign.ipynb #275365f5
 def instances_from_boxes(pan: Tensor, boxes: Tensor, labels: Tensor, scores: Tensor, num_stuff: int,
