@@ -15,8 +15,8 @@ from tqdm.auto import tqdm
 from .data.panoptic_io import read_image, PanopticWriter
 from .data.transforms import collate, to_device
 from .data.coco import DatasetError, Categories, load_panoptic_json, split_paths
-from .engine.checkpoint import load_model
-from .ops.runtime import resolve_device
+from .engine.evaluate import load_predictor
+from .ops.runtime import model_device, resolve_device
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'list_images', 'dataset_images', 'overlay', 'predict_images', 'parser', 'main']
@@ -106,7 +106,7 @@ def predict_images(model, meta: dict, paths: list, out: str | Path, pca: bool = 
     short, max_size = inp.get('test_short', 800), inp.get('test_max', 1333)
     cats = Categories.from_coco(meta['categories'])                     # the model's order: stuff first
     names = dict(zip(cats.ids, cats.names))
-    device = next(model.parameters()).device
+    device = model_device(model)
     errors, used = [], set()
     with PanopticWriter(out / 'panoptic', out / 'predictions.json', meta['categories']) as writer:
         for k, path in enumerate(tqdm(paths, desc='predict', disable=not progress)):
@@ -154,7 +154,9 @@ def parser() -> argparse.ArgumentParser:
         "--dataset the split's own image ids and file names are kept, so the JSON can be scored against its ground "
         'truth.'))
     ap.add_argument('inputs', nargs='*', help='image files and/or folders (none with --dataset)')
-    ap.add_argument('--checkpoint', required=True, help='checkpoint file or run folder')
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument('--checkpoint', help='checkpoint file or run folder')
+    src.add_argument('--onnx', help='an exported model (python -m ciae.export), run with onnxruntime on the CPU')
     ap.add_argument('--dataset', metavar='ROOT',
                     help="COCO-panoptic dataset root: predict the images of --split, keeping their image ids")
     ap.add_argument('--split', default='val', help='split of --dataset (default: %(default)s)')
@@ -182,14 +184,17 @@ def _images(a: argparse.Namespace, meta: dict) -> tuple:
     return paths, image_ids, file_names
 
 def main(argv: list | None = None) -> int:
-    "python -m ciae.predict --checkpoint CKPT (INPUT... | --dataset ROOT --split S) [--output DIR] [--pca] [--device D]"
+    "python -m ciae.predict (--checkpoint CKPT | --onnx FILE) (INPUT... | --dataset ROOT --split S) [--output DIR] ..."
     a = parser().parse_args(argv)
     try:
         if a.dataset and a.inputs:
             raise ValueError("give image files/folders or --dataset, not both")
         if not a.dataset and not a.inputs:
             raise ValueError("no inputs (give image files/folders, or --dataset ROOT --split S)")
-        model, meta = load_model(a.checkpoint, resolve_device(a.device), optimize=True)
+        if a.onnx and a.pca:
+            raise ValueError("--pca needs the embedding map, which an exported model does not return: use --checkpoint")
+        model, meta = load_predictor(a.checkpoint, a.onnx, resolve_device('cpu' if a.onnx and a.device == 'auto'
+                                                                           else a.device))
         paths, image_ids, file_names = _images(a, meta)
     except ValueError as e:                             # CheckpointError and DatasetError are ValueErrors
         print(f"error: {e}", file=sys.stderr)

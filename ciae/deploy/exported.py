@@ -32,7 +32,7 @@ def detect_fixed(out: dict, size, strides: tuple, score_thresh: float, candidate
     shapes = [m.shape[-2:] for m in out['cls']]
     locs, _ = level_locations(shapes, strides, device=out['cls'][0].device)      # (L, 2) every location of every level
     K = out['cls'][0].shape[1]
-    pad = -(-candidates // K)                     # extra rows, never candidates: top-k never asks for more than there is
+    pad = -(-candidates // K)             # extra rows, never candidates: top-k never asks for more than there is
     prob = torch.cat([m[0].flatten(1).T for m in out['cls']]).sigmoid()         # (L, K)
     ctr = torch.cat([m[0, 0].flatten() for m in out['ctr']]).sigmoid()          # (L,)
     # (L + pad,) a real location; built from the tensors' shapes, not from Python ints, so the size stays symbolic
@@ -107,10 +107,11 @@ def min_side(model) -> int:
     return max(model.cfg.head_strides) + 1
 
 def export_onnx(model, path: str | Path, categories: list, test_short: int = 800, test_max: int = 1333,
-                example_size: tuple = (200, 300)) -> Path:
+                example_size: tuple = (200, 300), data: str | None = None, val_split: str | None = None) -> Path:
     """Write `model` (a trained CIAE) as one ONNX graph (`PanopticGraph`) with dynamic height and width, and its
     `categories` (COCO dicts, the model's order) and preprocessing as metadata → the path. `example_size`, the
-    image the graph is traced with, must not be a multiple of 32 on either side (see the text)."""
+    image the graph is traced with, must not be a multiple of 32 on either side (see the text); `data`, `val_split`:
+    the training run's dataset, the default of `python -m ciae.evaluate --onnx`."""
     import onnx
     if any(s % 32 == 0 or s < min_side(model) for s in example_size):
         raise ValueError(f"example_size {example_size}: each side must be at least {min_side(model)} and not a "
@@ -126,7 +127,7 @@ def export_onnx(model, path: str | Path, categories: list, test_short: int = 800
     meta = dict(format=FORMAT, categories=json.dumps(categories), num_stuff=str(model.cfg.num_stuff),
                 test_short=str(test_short), test_max=str(test_max), min_stuff_area=str(model.cfg.min_stuff_area),
                 pixel_mean=json.dumps(list(model.cfg.pixel_mean)), pixel_std=json.dumps(list(model.cfg.pixel_std)),
-                min_side=str(min_side(model)),
+                min_side=str(min_side(model)), data=data or '', val_split=val_split or '',
                 exporter=f'torch {torch.__version__} torch.onnx.export(dynamo=True)')
     onnx.helper.set_model_props(proto, meta)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,7 +145,8 @@ def onnxruntime_module():
     try:
         import onnxruntime
     except ImportError:
-        raise ExportError('onnxruntime is not installed: pip install -e ".[deploy]" (or pip install onnxruntime)') from None
+        raise ExportError('onnxruntime is not installed: pip install -e ".[deploy]" (or pip install onnxruntime)'
+                          ) from None
     return onnxruntime
 
 class OnnxPanoptic:
@@ -181,6 +183,13 @@ class OnnxPanoptic:
 
     def eval(self):
         return self
+
+    def checkpoint_meta(self) -> dict:
+        "The file's metadata in the layout of a checkpoint's `meta` (what the predict and evaluate commands read)."
+        m = self.meta
+        return dict(categories=self.categories, config=dict(
+            input=dict(test_short=self.test_short, test_max=self.test_max),
+            **{k: m[k] for k in ('data', 'val_split') if m.get(k)}))
 
     def run(self, image: Tensor) -> tuple:
         """The graph on one (1, 3, H, W) or (3, H, W) image in [0, 255] → index (H, W), labels, scores, valid, boxes

@@ -16,14 +16,14 @@ import torch.distributed as dist
 from tqdm.auto import tqdm
 from .pq import evaluate_pq, pq_table
 from ..data.panoptic_io import PanopticWriter, encode_panoptic_png, read_panoptic_png
-from ..ops.runtime import write_json_atomic, resolve_device
+from ..ops.runtime import write_json_atomic, resolve_device, model_device
 from ..data.coco import CocoPanoptic, DatasetError, error_message, load_panoptic_json, complete_json
 from ..data.transforms import test_transform, collate, to_device
-from .checkpoint import load_model, CheckpointError
+from .checkpoint import load_model
 from .timing import SyncTimer
 
 # %% auto #0
-__all__ = ['predict_split', 'evaluate_split', 'format_report', 'main', 'semantic_miou']
+__all__ = ['predict_split', 'evaluate_split', 'format_report', 'load_predictor', 'main', 'semantic_miou']
 
 # %% ../../nbs/32_evaluate.ipynb #6ac9dce5
 def _rank_world() -> tuple[int, int]:
@@ -37,7 +37,7 @@ def predict_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = F
     Under DDP every rank predicts every world-th image, and rank 0 gathers the encoded PNGs and segments, writes the
     files and returns the result; the other ranks return None."""
     rank, world = _rank_world()
-    device = next(model.parameters()).device
+    device = model_device(model)
     fusion = 'oracle' if oracle else 'boxes' if boxes_only else None             # None: the model's own (cfg.fusion)
     cats = ds.categories
     pred_dir = Path(out_dir) / 'predictions' / f'panoptic_{ds.split}'
@@ -113,7 +113,7 @@ def evaluate_split(model, ds: CocoPanoptic, out_dir: str | Path, oracle: bool = 
                   **{k: res[k] for k in ('All', 'Things', 'Stuff')},
                   per_class={names[c]: r for c, r in res['per_class'].items()}, miou=sem['miou'],
                   per_class_iou={names[c]: v for c, v in sem['per_class'].items()},
-                  network_ms=p['network_ms'], fusion_ms=p['fusion_ms'], device=str(next(model.parameters()).device),
+                  network_ms=p['network_ms'], fusion_ms=p['fusion_ms'], device=str(model_device(model)),
                   processes=_rank_world()[1], ground_truth=str(gt_json))
     write_json_atomic(report, out_dir / f'pq_{ds.split}{"_oracle" * oracle}{"_boxes" * boxes_only}.json')
     return report
@@ -126,12 +126,26 @@ def format_report(r: dict) -> str:
             f"{r['network_ms']:.1f} ms, fusion {r['fusion_ms']:.1f} ms on {r['device']}")
 
 # %% ../../nbs/32_evaluate.ipynb #151272ff
+def load_predictor(checkpoint: str | None, onnx: str | None, device) -> tuple:
+    """(model, meta) to predict with: a checkpoint's model on `device` (`load_model`), or an exported file in
+    onnxruntime (`OnnxPanoptic`, CPU; meta in a checkpoint's layout). Errors are one-line ValueErrors."""
+    if onnx is None:
+        return load_model(checkpoint, device, optimize=True)
+    from ciae.deploy.exported import OnnxPanoptic
+    if device.type != 'cpu':
+        raise ValueError(f"--onnx runs with onnxruntime on the CPU; --device {device} is for a checkpoint")
+    model = OnnxPanoptic(onnx)
+    return model, model.checkpoint_meta()
+
 def main(argv: list | None = None) -> int:
-    "python -m ciae.evaluate --checkpoint CKPT [--data ROOT --split S] [--output DIR] ...; exit code 0 ok, 2 bad input."
+    "python -m ciae.evaluate (--checkpoint CKPT | --onnx FILE) [--data ROOT --split S] [--output DIR] ...; exit 0 / 2."
     ap = argparse.ArgumentParser(prog='python -m ciae.evaluate', description=(
-        'Predict a COCO-panoptic split with a ciae checkpoint, write COCO panoptic PNG + JSON, and print the official '
+        'Predict a COCO-panoptic split with a ciae checkpoint (or an exported model), write COCO panoptic PNG + '
+        'JSON, and print the official '
         'PQ/SQ/RQ table (All / Things / Stuff) with network and fusion time per image (Table IX).'))
-    ap.add_argument('--checkpoint', required=True, help='checkpoint file, or a run folder (uses its last_checkpoint)')
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument('--checkpoint', help='checkpoint file, or a run folder (uses its last_checkpoint)')
+    src.add_argument('--onnx', help='an exported model (python -m ciae.export), run with onnxruntime on the CPU')
     ap.add_argument('--data', help='dataset root (default: the one the checkpoint was trained with)')
     ap.add_argument('--split', help='split to evaluate (default: the training run\'s val split)')
     ap.add_argument('--output', help='output folder (default: <checkpoint folder>/eval)')
@@ -152,12 +166,14 @@ def main(argv: list | None = None) -> int:
     ap.add_argument('--workers', type=int, default=2)
     a = ap.parse_args(argv)
     try:
-        device = resolve_device(a.device)
+        device = resolve_device('cpu' if a.onnx and a.device == 'auto' else a.device)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        model, meta = load_model(a.checkpoint, device, optimize=True)
+        if a.onnx and (a.oracle or a.boxes_only):
+            raise ValueError("--oracle and --boxes-only need the checkpoint: an exported model has only its own fusion")
+        model, meta = load_predictor(a.checkpoint, a.onnx, device)
         run = meta.get('config', {})
         inp = run.get('input', {})
         ds = CocoPanoptic(
@@ -165,15 +181,16 @@ def main(argv: list | None = None) -> int:
             a.split or run.get('val_split', 'val2017'),
             transforms=test_transform(a.short or inp.get('test_short', 800), a.max_size or inp.get('test_max', 1333)),
         )
-    except (CheckpointError, DatasetError) as e:
+    except ValueError as e:                          # CheckpointError, DatasetError, ExportError are ValueErrors
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if [c['id'] for c in meta['categories']] != ds.categories.ids:
+    if sorted(c['id'] for c in meta['categories']) != sorted(ds.categories.ids):
         print(f"error: {ds.json_path}: categories differ from the checkpoint's", file=sys.stderr)
         return 2
     out = (
         Path(a.output)
         if a.output
+        else Path(a.onnx).parent / f'{Path(a.onnx).stem}_eval' if a.onnx
         else Path(a.checkpoint if Path(a.checkpoint).is_dir() else Path(a.checkpoint).parent) / 'eval'
     )
     try:

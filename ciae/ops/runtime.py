@@ -14,8 +14,8 @@ import torch.distributed as dist
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['parse_device', 'resolve_device', 'autocast_off', 'machine_name', 'mean_over_ranks', 'write_text_atomic',
-           'write_json_atomic']
+__all__ = ['parse_device', 'resolve_device', 'autocast_off', 'machine_name', 'model_device', 'mean_over_ranks',
+           'write_text_atomic', 'write_json_atomic']
 
 # %% ../../nbs/16_runtime.ipynb #16a00006
 def parse_device(name: str) -> torch.device | None:
@@ -60,6 +60,11 @@ def machine_name(device='cpu') -> str:
                  if l.startswith('model name')]
         model = names[0] if names else model
     return f'{model}, {os.cpu_count()} cores'
+
+def model_device(model) -> torch.device:
+    "Where a model computes: its `device` attribute (an exported model's runtime), else where its parameters are."
+    device = getattr(model, 'device', None)
+    return torch.device(device) if device is not None else next(model.parameters()).device
 
 # %% ../../nbs/16_runtime.ipynb #16a00009
 def mean_over_ranks(t: Tensor) -> Tensor:
