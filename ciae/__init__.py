@@ -12,6 +12,7 @@ Modules:
 - `ciae.data.transforms`: Resize the shorter side with scale jitter, flip, and pad a batch to a multiple of 32, keeping image, maps and boxes aligned.
 - `ciae.demo`: `python -m ciae.demo`: learn a free embedding map for a toy scene with the CIAE loss, assign pixels, and score it with the official PQ.
 - `ciae.deploy.exported`: The detector's candidate selection and NMS with fixed sizes, the eq. 16 fusion and its arg-max, exported with `torch.onnx.export(dynamo=True)` for any image size, and run with onnxruntime.
+- `ciae.deploy.sync_free`: The detector and the eq. 16 fusion with no host synchronisation from the image to the outputs: a fixed-size greedy NMS, a count of the ops that make a GPU wait, and the whole inference under `torch.compile`.
 - `ciae.engine.checkpoint`: Atomic, `weights_only`-loadable checkpoints holding everything a run needs to continue exactly, or a user needs to predict.
 - `ciae.engine.config`: The paper's recipes (Sections IV, V-C, V-E) and the embedded CPU default as presets; any field can be overridden from the command line; the linear scaling rule for other batch sizes.
 - `ciae.engine.evaluate`: `python -m ciae.evaluate`: checkpoint + dataset split → COCO-panoptic predictions on disk → the official PQ table, per-class results, and Table IX-style network and fusion times.

@@ -7,41 +7,45 @@ Docs: https://ciae.github.io/ciae/bench_cli.html.md"""
 
 # %% ../nbs/40c_bench_cli.ipynb #5088c41a
 from __future__ import annotations
-import argparse, copy, statistics, sys
+import argparse, copy, statistics, sys, tempfile, time
 from functools import partial
 from pathlib import Path
 import torch
 import torchvision
 from tqdm.auto import tqdm
-from .model.ciae import CIAE
+from .model.ciae import CIAE, CIAEConfig
 from .loss.ciae_loss import BACKENDS
 from .ops.runtime import write_json_atomic
-from .speed.inference import (AMP_DTYPES, autocast_for, timed, stats, _table, _tick, count_syncs, bench_image,
-                                  build_models, bench_sizes, format_table, format_stages, bench_fusion, format_fusion,
-                                  bench_steps, format_steps, profile_ciae)
+from .deploy.sync_free import COMPILE_MODES, SyncFreePanoptic
+from .speed.inference import (AMP_DTYPES, autocast_for, timed, stats, _table, _tick, count_syncs, count_sync_ops,
+                                  bench_image, build_models, bench_sizes, format_table, format_stages, bench_fusion,
+                                  format_fusion, bench_steps, format_steps, profile_ciae)
 from .speed.training import TRAIN_CONFIGS, bench_train_config, format_train, profile_train
 
 # %% auto #0
-__all__ = ['COMPILE_MODES', 'say', 'compile_peers', 'bench_compiled', 'format_compiled', 'peak_memory', 'parser', 'parse',
-           'run_train', 'run_inference', 'main']
+__all__ = ['ONNX_CONFIGS', 'say', 'compile_peers', 'bench_compiled', 'format_compiled', 'time_turns', 'bench_onnx', 'format_onnx',
+           'peak_memory', 'parser', 'parse', 'run_train', 'run_onnx', 'run_inference', 'main']
 
 # %% ../nbs/40c_bench_cli.ipynb #4a36bc40
-COMPILE_MODES = ('default', 'reduce-overhead', 'max-autotune')
-
 def compile_peers(models: dict, mode: str = 'default') -> dict:
-    """Compiled copies of ciae (`CIAE.compile_network`: backbone, head, embedding branch) and of FCOS given the same
-    treatment (its backbone and head compiled; pre/post-processing eager in both)."""
+    """ciae's whole sync-free inference compiled (`SyncFreePanoptic`) and FCOS given the closest treatment (its backbone
+    and head compiled; its post-processing eager)."""
     fcos = copy.deepcopy(models['fcos'])
     for m in (fcos.backbone, fcos.head):
         m.compile(mode=mode)
-    return dict(ciae=copy.deepcopy(models['ciae']).compile_network(mode), fcos=fcos)
+    return dict(ciae=SyncFreePanoptic(models['ciae'], compile=mode), fcos=fcos)
+
+def _waits(fn, device) -> int:
+    "Ops of one call of fn that wait for the device: counted by CUDA on a GPU, by `count_sync_ops` elsewhere."
+    return count_syncs(fn, device) if device.type == 'cuda' else sum(count_sync_ops(fn).values())
 
 @torch.no_grad()
 def bench_compiled(models: dict, device, sizes=(800,), runs: int = 3, warmup: int = 1, amp: bool | torch.dtype = False,
                    mode: str = 'default', progress: bool = False) -> list:
     """End-to-end time per image of the compiled ciae and FCOS (`compile_peers`), taking turns as in `bench_sizes`,
-    their ratio (median of per-round ratios), the compiled ciae's panoptic map against the eager one, and on CUDA the
-    syncs per image. At least 3 warm-up rounds: the first call at a size compiles, CUDA graphs record on later ones."""
+    their ratio (median of per-round ratios), the compiled ciae's panoptic map against the eager literal one, and the
+    waits per image (`_waits`; on the CPU of the uncompiled models). At least 3 warm-up rounds: the first call at a
+    size compiles, CUDA graphs record on later ones."""
     comp, rows, warmup = compile_peers(models, mode), [], max(warmup, 3)
     bar = tqdm(total=len(sizes) * (warmup + runs) * 2, desc=f'compiled ({mode})', disable=not progress)
     for s in sizes:
@@ -57,12 +61,18 @@ def bench_compiled(models: dict, device, sizes=(800,), runs: int = 3, warmup: in
                     t = timed(fn, device, 0, 1)[0]
                     if r >= warmup:
                         times[m].append(t)
-            eager, compiled = models['ciae'].predict(img)[0], comp['ciae'].predict(img)[0]
+            eager, compiled = models['ciae'].predict(img, fusion='literal')[0], calls['ciae']()
             row = dict(short=s, mode=mode, ciae=stats(times['ciae']), fcos=stats(times['fcos']),
                        ratio=statistics.median(c / f for c, f in zip(times['ciae'], times['fcos'])),
                        differing_pixels=float((eager['panoptic'] != compiled['panoptic']).float().mean()))
             if device.type == 'cuda':
-                row['syncs'] = {m: count_syncs(fn, device) for m, fn in calls.items()}
+                row['syncs'] = {m: _waits(fn, device) for m, fn in calls.items()}
+            else:
+                fcos = copy.deepcopy(models['fcos'])
+                fcos.transform.min_size, fcos.transform.max_size = comp['fcos'].transform.min_size, max(
+                    img.shape[-1], 1333)
+                row['syncs'] = dict(ciae=_waits(lambda: SyncFreePanoptic(models['ciae']).run(img), device),
+                                    fcos=_waits(lambda: fcos(flt), device))
         rows.append(row)
     bar.close()
     return rows
@@ -71,7 +81,7 @@ def format_compiled(rows: list) -> str:
     "Plain-text table of bench_compiled."
     return _table(
         f"{'short':>5s} {'mode':>15s} {'ciae ms':>9s} {'FCOS ms':>9s} {'ciae/FCOS':>9s} {'pixels ≠ eager':>14s} "
-        f"{'syncs c/f':>9s}",
+        f"{'waits c/f':>9s}",
         [
             f"{r['short']:5d} {r['mode']:>15s} {r['ciae']['median_ms']:9.1f} {r['fcos']['median_ms']:9.1f} "
             f"{r['ratio']:9.2f} "
@@ -81,6 +91,59 @@ def format_compiled(rows: list) -> str:
         ],
     )
 
+# %% ../nbs/40c_bench_cli.ipynb #c270c844
+# TRAIN_CONFIGS name → image (H, W) timed: the synth preset's size, and the paper's test size (width a multiple of 32)
+ONNX_CONFIGS = dict(synth=(256, 320), r50=(800, 1056))
+
+def time_turns(calls: dict, images: list, runs: int = 3, warmup: int = 1, progress: bool = False) -> dict:
+    """Seconds per image of each of `calls` ({name: fn(image)}) on `images`, the calls taking turns image by image
+    (so that a slower machine phase hits all of them), after `warmup` untimed rounds → {name: [seconds]}."""
+    times = {k: [] for k in calls}
+    bar = tqdm(total=(warmup + runs) * len(images) * len(calls), desc='taking turns', disable=not progress, leave=False)
+    for r in range(warmup + runs):
+        for im in images:
+            for k, fn in calls.items():
+                t0 = time.perf_counter()
+                fn(im)
+                if r >= warmup:
+                    times[k].append(time.perf_counter() - t0)
+                _tick(bar, k)
+    bar.close()
+    return times
+
+@torch.no_grad()
+def bench_onnx(configs: dict = ONNX_CONFIGS, runs: int = 3, warmup: int = 1, threads: int | None = None,
+               images: int = 2, progress: bool = False) -> list:
+    """End to end per image on the CPU, onnxruntime against eager PyTorch in one process, taking turns: for each of
+    `configs` ({TRAIN_CONFIGS name: (H, W)}) a random-weight ciae with every location a candidate and 100 detections (as
+    `build_models`), exported (`export_onnx`) and loaded in onnxruntime with `threads`. Eager is `CIAE.predict`, its
+    fast fusion; both write the full panoptic result. Rows: medians, their ratio, the file's size."""
+    from ciae.deploy.exported import OnnxPanoptic, export_onnx
+    rows, tmp = [], Path(tempfile.mkdtemp())
+    for name, (h, w) in configs.items():
+        spec = TRAIN_CONFIGS[name]
+        torch.manual_seed(0)
+        model = CIAE(CIAEConfig(num_stuff=spec['num_stuff'], num_thing=spec['num_thing'], **{
+            **spec['model'], 'score_thresh': 0.0, 'detections_per_image': 100})).eval().optimize_for_inference()
+        cats = [dict(id=i + 1, name=f'c{i}', isthing=int(i >= spec['num_stuff']))
+                for i in range(spec['num_stuff'] + spec['num_thing'])]
+        path = export_onnx(model, tmp / f'{name}.onnx', cats, example_size=(h + 1, w + 1))
+        onnx = OnnxPanoptic(path, threads=threads or torch.get_num_threads())
+        ims = [bench_image(h, torch.device('cpu'), seed=i)[..., :w].float() for i in range(images)]
+        t = time_turns(dict(eager=lambda im: model.predict(im), onnx=lambda im: onnx.predict(im)), ims, runs, warmup,
+                       progress)
+        rows.append(dict(config=name, size=[h, w], eager=stats(t['eager']), onnx=stats(t['onnx']),
+                         ratio=statistics.median(o / e for o, e in zip(t['onnx'], t['eager'])),
+                         file_mb=path.stat().st_size / 1e6, threads=threads or torch.get_num_threads()))
+        path.unlink()
+    return rows
+
+def format_onnx(rows: list) -> str:
+    "Plain-text table of bench_onnx."
+    return _table(
+        f"{'config':>6s} {'size':>10s} {'eager ms':>9s} {'onnx ms':>9s} {'onnx/eager':>10s} {'file MB':>8s}",
+        [f"{r['config']:>6s} {r['size'][0]:>4d} × {r['size'][1]:<4d} {r['eager']['median_ms']:9.1f} "
+         f"{r['onnx']['median_ms']:9.1f} {r['ratio']:10.2f} {r['file_mb']:8.1f}" for r in rows])
 
 # %% ../nbs/40c_bench_cli.ipynb #64fd6376
 def peak_memory(device) -> dict:
@@ -121,6 +184,9 @@ def parser() -> argparse.ArgumentParser:
         help="print torch.profiler's operator table for ciae at the largest size (--train: of one training step)")
     add('--train', action='store_true',
         help='benchmark training steps instead of inference (the inference sections are skipped)')
+    add('--onnx', action='store_true',
+        help='benchmark the exported model in onnxruntime against eager PyTorch on the CPU, at the synth size and at '
+             'the largest of --sizes (the other inference sections are skipped; needs the deploy extra)')
     add('--train-configs', nargs='+', metavar='NAME',
         help="of synth, r50 (TRAIN_CONFIGS; default: synth; on CUDA synth r50)")
     add('--loss-backend', default='auto', choices=BACKENDS,
@@ -140,6 +206,9 @@ def parse(argv: list | None) -> argparse.Namespace:
         raise ValueError(f"unknown --train-configs {', '.join(unknown)}; choose from {', '.join(TRAIN_CONFIGS)}")
     if a.train_configs and not a.train:
         raise ValueError('--train-configs needs --train')
+    if a.onnx and (a.train or a.device.type != 'cpu'):
+        raise ValueError('--onnx compares onnxruntime with eager PyTorch on the CPU: not with --train or --device '
+                         f'{a.device}')
     a.train_configs = configs
     if a.runs is not None and a.runs < 1:
         raise ValueError('--runs must be at least 1')
@@ -167,6 +236,18 @@ def run_train(a: argparse.Namespace, res: dict, save) -> None:
         say('\n' + format_train(rows[-1:]))
         if a.profile:
             say(f"\nciae training step, {name}:\n" + profile_train(spec, a.device, amp))
+
+def run_onnx(a: argparse.Namespace, res: dict, save) -> None:
+    "The --onnx section: onnxruntime against eager on the CPU, at the synth size and at the largest --sizes."
+    from ciae.deploy.exported import onnxruntime_module
+    ort = onnxruntime_module()
+    say(f"cpu, {res['threads']} threads, onnxruntime {ort.__version__}; random weights, 100 detections; per image end "
+        f"to end, median of {a.runs} rounds over 2 images, eager and onnxruntime taking turns")
+    big = max(a.sizes)
+    sizes = dict(ONNX_CONFIGS, r50=tuple(bench_image(big, torch.device('cpu')).shape[-2:]))
+    rows = bench_onnx(sizes, a.runs, a.warmup, a.threads, progress=True)
+    save(onnx=rows)
+    say(format_onnx(rows))
 
 def run_inference(a: argparse.Namespace, res: dict, save) -> None:
     "The inference sections: sizes and stages, fusion, compiled (--compile), optimisation steps, profile."
@@ -197,8 +278,8 @@ def run_inference(a: argparse.Namespace, res: dict, save) -> None:
 def main(argv: list | None = None) -> int:
     """python -m ciae.bench [--device D] [--amp [off|bf16|fp16]] [--threads N] [--sizes 512 640 800] [--runs N]
     [--warmup N] [--tuned-peers] [--no-steps] [--compile [MODE]] [--profile] [--output bench.json]; with --train
-    [--train-configs synth r50]: training steps. The JSON is rewritten after every section (`"complete": false`
-    until the last), so a crash keeps what was measured."""
+    [--train-configs synth r50]: training steps; with --onnx: onnxruntime against eager on the CPU. The JSON is
+    rewritten after every section (`"complete": false` until the last), so a crash keeps what was measured."""
     try:
         a = parse(argv)
     except (ValueError, RuntimeError) as e:
@@ -212,12 +293,12 @@ def main(argv: list | None = None) -> int:
     res = dict(device=str(a.device), device_name=torch.cuda.get_device_name(a.device) if a.device.type == 'cuda'
                else 'cpu', threads=torch.get_num_threads(), amp=a.amp, tuned_peers=a.tuned_peers,
                torch=torch.__version__, torchvision=torchvision.__version__, complete=False, sizes=[], fusion=[],
-               steps=[], train=[], compiled=[])
+               steps=[], train=[], compiled=[], onnx=[])
 
     def save(**part):
         res.update(part, memory=peak_memory(a.device))
         write_json_atomic(res, out)
-    (run_train if a.train else run_inference)(a, res, save)
+    (run_train if a.train else run_onnx if a.onnx else run_inference)(a, res, save)
     save(complete=True)
     say(f"\npeak memory: {res['memory']}; wrote {a.output}")
     return 0

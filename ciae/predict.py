@@ -162,6 +162,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument('--split', default='val', help='split of --dataset (default: %(default)s)')
     ap.add_argument('--output', default='predictions', help='output folder (default: %(default)s)')
     ap.add_argument('--pca', action='store_true', help='add the PCA view of the embedding map to the pictures')
+    ap.add_argument('--compile', nargs='?', const='default', choices=('default', 'reduce-overhead', 'max-autotune'),
+                    help="run the checkpoint's sync-free inference compiled whole by torch.compile (one build per "
+                         "image size; 'reduce-overhead': CUDA graphs)")
     ap.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', ... (default: %(default)s)")
     ap.add_argument('--quiet', action='store_true', help='no progress bar')
     return ap
@@ -191,10 +194,10 @@ def main(argv: list | None = None) -> int:
             raise ValueError("give image files/folders or --dataset, not both")
         if not a.dataset and not a.inputs:
             raise ValueError("no inputs (give image files/folders, or --dataset ROOT --split S)")
-        if a.onnx and a.pca:
-            raise ValueError("--pca needs the embedding map, which an exported model does not return: use --checkpoint")
+        if (a.onnx or a.compile) and a.pca:
+            raise ValueError("--pca needs the embedding map, which a graph (--onnx, --compile) does not return")
         model, meta = load_predictor(a.checkpoint, a.onnx, resolve_device('cpu' if a.onnx and a.device == 'auto'
-                                                                           else a.device))
+                                                                           else a.device), a.compile)
         paths, image_ids, file_names = _images(a, meta)
     except ValueError as e:                             # CheckpointError and DatasetError are ValueErrors
         print(f"error: {e}", file=sys.stderr)

@@ -18,6 +18,7 @@ from ciae.deploy.exported import OnnxPanoptic, export_onnx
 from ciae.engine.checkpoint import load_model
 from ciae.model.ciae import CIAE, CIAEConfig
 from ciae.ops.runtime import machine_name
+from ciae.bench import time_turns
 
 OUT = Path('experiments/export_check.json')
 
@@ -42,17 +43,10 @@ def agreement(run: Path, onnx: Path, tmp: Path, images: int) -> dict:
     return res
 
 def speed(model, onnx: OnnxPanoptic, images: list, runs: int = 3) -> dict:
-    "Median ms per image of eager `predict` (its default fusion) and of the exported file, taking turns."
-    t = {'eager': [], 'onnx': []}
-    for r in range(runs + 1):
-        for name, fn in (('eager', lambda im: model.predict(im)), ('onnx', lambda im: onnx.predict(im))):
-            for im in images:
-                t0 = time.perf_counter()
-                with torch.no_grad():
-                    fn(im)
-                if r:                                                       # the first round warms up
-                    t[name].append(1000 * (time.perf_counter() - t0))
-    med = {k: round(statistics.median(v), 1) for k, v in t.items()}
+    "Median ms per image of eager `predict` (its default fusion) and of the exported file, taking turns (`time_turns`)."
+    with torch.no_grad():
+        t = time_turns(dict(eager=lambda im: model.predict(im), onnx=lambda im: onnx.predict(im)), images, runs)
+    med = {k: round(1000 * statistics.median(v), 1) for k, v in t.items()}
     return dict(eager_ms=med['eager'], onnx_ms=med['onnx'], ratio=round(med['onnx'] / med['eager'], 3),
                 size=list(images[0].shape[-2:]), images=len(images), runs=runs)
 

@@ -19,15 +19,17 @@ from ..ops.cosine import l2_normalize
 
 # %% auto #0
 __all__ = ['INVALID', 'FORMAT', 'OUTPUTS', 'detect_fixed', 'PanopticGraph', 'segments_from_graph', 'min_side', 'export_onnx',
-           'ExportError', 'onnxruntime_module', 'OnnxPanoptic']
+           'ExportError', 'onnxruntime_module', 'GraphPredictor', 'OnnxPanoptic']
 
 # %% ../../nbs/44_export.ipynb #07acf93f
 def detect_fixed(out: dict, size, strides: tuple, score_thresh: float, candidates: int = 1000, nms_thresh: float = 0.6,
-                 max_det: int = 100, class_agnostic: bool = True) -> dict:
+                 max_det: int = 100, class_agnostic: bool = True, nms=None) -> dict:
     """`detect` for one image (batch 1) with sizes fixed by the arguments, not by the data: head outputs on the levels
     of `strides`, `size` (H, W) the image inside the padded input → boxes (max_det, 4), scores, labels (thing index),
     locations (max_det, 2) (x, y) and `valid` (max_det,) bool, valid detections first in order of score. No host
-    synchronisation, no data-dependent shape."""
+    synchronisation, no data-dependent shape but torchvision's `nms` (ONNX's NonMaxSuppression in an export);
+    `nms`: a fixed-size one instead, `nms(boxes (C, 4), scores (C,) best first, thresh, max_det)` → indices and valid
+    flags (max_det,) (`nms_fixed` in 44c_sync_free)."""
     H, W = size
     shapes = [m.shape[-2:] for m in out['cls']]
     locs, _ = level_locations(shapes, strides, device=out['cls'][0].device)      # (L, 2) every location of every level
@@ -50,10 +52,15 @@ def detect_fixed(out: dict, size, strides: tuple, score_thresh: float, candidate
                        (c[:, 0] + d[:, 2]).clamp(0, W), (c[:, 1] + d[:, 3]).clamp(0, H)], 1)   # (C, 4)
     valid = (top >= 0) & (p[:, 0] < W) & (p[:, 1] < H)                           # not padding, not in the padded border
     top = torch.where(valid, top, -1.0)
-    kept = (torchvision.ops.nms(box, top, nms_thresh) if class_agnostic      # best first; invalid ones last
-            else torchvision.ops.batched_nms(box, top, label, nms_thresh))
-    ok = torch.cat([valid[kept], valid.new_zeros(max_det)])[:max_det]           # (max_det,)
-    keep = torch.cat([kept, kept.new_zeros(max_det)])[:max_det]
+    if nms is not None:
+        # classes apart as batched_nms does it: each class's boxes shifted beyond every other class's
+        shifted = box if class_agnostic else box + (label * (box.max() + 1)).to(box)[:, None]
+        keep, ok = nms(shifted, top, nms_thresh, max_det)                       # (max_det,) each
+    else:
+        kept = (torchvision.ops.nms(box, top, nms_thresh) if class_agnostic  # best first; invalid ones last
+                else torchvision.ops.batched_nms(box, top, label, nms_thresh))
+        ok = torch.cat([valid[kept], valid.new_zeros(max_det)])[:max_det]       # (max_det,)
+        keep = torch.cat([kept, kept.new_zeros(max_det)])[:max_det]
     return dict(boxes=box[keep], scores=top[keep], labels=label[keep], locations=p[keep], valid=ok)
 
 # %% ../../nbs/44_export.ipynb #238f0e47
@@ -63,22 +70,22 @@ class PanopticGraph(nn.Module):
     """A trained CIAE as one exportable function of one image: image (1, 3, H, W) float in [0, 255] → index (H, W)
     int64 (a stuff class below num_stuff, else num_stuff + detection slot), labels, scores, valid (N,) and boxes (N, 4)
     of the N = detections_per_image slots. Only the default configuration (categories from the detector, no FCN
-    stuff head) has a graph."""
-    def __init__(self, model):
+    stuff head) has a graph. `nms`: `detect_fixed`'s (None: torchvision's, what an export needs)."""
+    def __init__(self, model, nms=None):
         super().__init__()
         c = model.cfg
         if c.category_from != 'detector' or c.stuff_head:
             raise ValueError("only the default configuration exports (model.category_from='detector', no "
                              f"model.stuff_head); this checkpoint has category_from={c.category_from!r}, "
                              f"stuff_head={c.stuff_head}")
-        self.model, self.cfg = model.eval(), c
+        self.model, self.cfg, self.nms = model.eval(), c, nms
 
     def forward(self, image: Tensor) -> tuple:
         c = self.cfg
         H, W = image.shape[-2:]
         out, raw = self.model.network(image, full_res=True)                        # raw (1, D, H, W)
         det = detect_fixed(out, (H, W), c.head_strides, c.score_thresh, c.pre_nms_topk, c.nms_thresh,
-                           c.detections_per_image, c.class_agnostic_nms)
+                           c.detections_per_image, c.class_agnostic_nms, self.nms)
         P = l2_normalize(raw[0], 0)                                                 # (D, H, W) unit embeddings
         # a valid detection's location is inside the image; an invalid slot reads pixel (0, 0), and is never chosen
         x = torch.where(det['valid'], det['locations'][:, 0], 0)
@@ -122,7 +129,7 @@ def export_onnx(model, path: str | Path, categories: list, test_short: int = 800
     dyn = torch.export.Dim.DYNAMIC
     with torch.no_grad():
         program = torch.onnx.export(graph, (example,), dynamo=True, dynamic_shapes=({2: dyn, 3: dyn},),
-                                    input_names=['image'], output_names=list(OUTPUTS))
+                                    input_names=['image'], output_names=list(OUTPUTS), verbose=False)
     proto = program.model_proto
     meta = dict(format=FORMAT, categories=json.dumps(categories), num_stuff=str(model.cfg.num_stuff),
                 test_short=str(test_short), test_max=str(test_max), min_stuff_area=str(model.cfg.min_stuff_area),
@@ -149,12 +156,67 @@ def onnxruntime_module():
                           ) from None
     return onnxruntime
 
-class OnnxPanoptic:
+class GraphPredictor:
+    """`CIAE.predict`'s interface, one image at a time, over a function with `PanopticGraph`'s outputs (`outputs`,
+    in the subclass). Needs `num_stuff`, `min_stuff_area`, `pixel_mean` (the padding colour), `min_side`, `device`
+    (where images go) and `name` (for errors)."""
+    def eval(self):
+        return self
+
+    def outputs(self, image: Tensor) -> tuple:
+        "The graph on one (1, 3, H, W) float image in [0, 255], H and W ≥ min_side → its outputs as tensors."
+        raise NotImplementedError
+
+    def run(self, image: Tensor) -> tuple:
+        """The graph on one (1, 3, H, W) or (3, H, W) image in [0, 255] → index (H, W), labels, scores, valid, boxes
+        (tensors). A side under `min_side` is padded with the mean colour, and the index cropped back."""
+        x = image.reshape(1, *image.shape[-3:]).float().to(self.device)
+        h, w = x.shape[-2:]
+        if min(h, w) < self.min_side:
+            canvas = torch.tensor(self.pixel_mean, device=x.device).view(1, 3, 1, 1).expand(1, 3, max(h, self.min_side),
+                                                                           max(w, self.min_side)).clone()
+            canvas[..., :h, :w] = x
+            x = canvas
+        index, *rest = self.outputs(x)
+        return (index[:h, :w], *rest)
+
+    def predict(self, batch: dict | Tensor, out_sizes: list | None = None, category_ids: list | None = None, *,
+                keep_size: bool = False, timer=None, fusion=None, **_) -> list:
+        """`CIAE.predict` for a collated batch (or a (B, 3, H, W) tensor): per image its panoptic map, `segments_info`
+        and detections, at `out_sizes` as `at_output_size` makes them; with a `timer`, timings: network_ms the graph
+        (network, detection and eq. 16), fusion_ms what the host does after it. Only the model's own fusion exists
+        in a graph: `fusion` (the oracle, the box-only baseline) is refused."""
+        if fusion not in (None, 'auto', 'literal'):
+            raise ExportError(f"{self.name}: a graph has only the model's own fusion, no {fusion!r}; use the eager "
+                              "model")
+        from ciae.model.fusion import at_output_size
+        batch = dict(images=batch) if isinstance(batch, Tensor) else batch
+        images = batch['images']
+        sizes = batch.get('image_sizes') or [tuple(images.shape[-2:])] * len(images)
+        preds = []
+        for b, (h, w) in enumerate(sizes):
+            if timer is not None:
+                timer.mark('start')
+            index, labels, scores, valid, boxes = self.run(images[b:b + 1, :, :h, :w])
+            graph_ms = timer.mark('network') if timer is not None else None
+            min_area = self.min_stuff_area if out_sizes is None else 0      # with out_sizes: decided at that size
+            pan, segs = segments_from_graph(index, labels, scores, valid, self.num_stuff, min_area, category_ids)
+            pan, segs = at_output_size(pan, segs, None if out_sizes is None else out_sizes[b], keep_size,
+                                       self.min_stuff_area)
+            n = int(valid.sum())
+            preds.append(dict(panoptic=pan, segments_info=segs,
+                              detections=dict(boxes=boxes[:n], scores=scores[:n], labels=labels[:n])))
+            if timer is not None:
+                preds[-1]['timings'] = dict(network_ms=graph_ms, fusion_ms=timer.mark('fusion'))
+        return preds
+
+class OnnxPanoptic(GraphPredictor):
     """An exported ciae model (`export_onnx`) in onnxruntime, with `CIAE.predict`'s interface for one image at a time.
     `categories`, `num_stuff`, `test_short`, `test_max`, `min_stuff_area` come from the file's metadata."""
     def __init__(self, path: str | Path, threads: int | None = None, providers: list | None = None):
         ort = onnxruntime_module()
         self.path = Path(path)
+        self.name = str(self.path)
         if not self.path.is_file():
             raise ExportError(f"{self.path}: no such file")
         opts = ort.SessionOptions()
@@ -181,9 +243,6 @@ class OnnxPanoptic:
         if sorted(mine) != sorted(theirs):
             raise ExportError(f"{self.path}: exported for {len(mine)} other categories than {what}'s {len(theirs)}")
 
-    def eval(self):
-        return self
-
     def checkpoint_meta(self) -> dict:
         "The file's metadata in the layout of a checkpoint's `meta` (what the predict and evaluate commands read)."
         m = self.meta
@@ -191,44 +250,5 @@ class OnnxPanoptic:
             input=dict(test_short=self.test_short, test_max=self.test_max),
             **{k: m[k] for k in ('data', 'val_split') if m.get(k)}))
 
-    def run(self, image: Tensor) -> tuple:
-        """The graph on one (1, 3, H, W) or (3, H, W) image in [0, 255] → index (H, W), labels, scores, valid, boxes
-        (tensors). A side under `min_side` is padded with the mean colour, and the index cropped back."""
-        x = image.reshape(1, *image.shape[-3:]).float().cpu()
-        h, w = x.shape[-2:]
-        if min(h, w) < self.min_side:
-            canvas = torch.tensor(self.pixel_mean).view(1, 3, 1, 1).expand(1, 3, max(h, self.min_side),
-                                                                           max(w, self.min_side)).clone()
-            canvas[..., :h, :w] = x
-            x = canvas
-        index, *rest = (torch.from_numpy(o) for o in self.session.run(list(OUTPUTS), {'image': x.numpy()}))
-        return (index[:h, :w], *rest)
-
-    def predict(self, batch: dict | Tensor, out_sizes: list | None = None, category_ids: list | None = None, *,
-                keep_size: bool = False, timer=None, fusion=None, **_) -> list:
-        """`CIAE.predict` for a collated batch (or a (B, 3, H, W) tensor): per image its panoptic map, `segments_info`
-        and detections, at `out_sizes` as `at_output_size` makes them; with a `timer`, timings: network_ms the graph
-        (network, detection and eq. 16), fusion_ms what the host does after it. Only the model's own fusion exists
-        in a graph: `fusion` (the oracle, the box-only baseline) is refused."""
-        if fusion not in (None, 'auto', 'literal'):
-            raise ExportError(f"{self.path}: an exported model has no {fusion!r} evaluation; use the checkpoint")
-        from ciae.model.fusion import at_output_size
-        batch = dict(images=batch) if isinstance(batch, Tensor) else batch
-        images = batch['images']
-        sizes = batch.get('image_sizes') or [tuple(images.shape[-2:])] * len(images)
-        preds = []
-        for b, (h, w) in enumerate(sizes):
-            if timer is not None:
-                timer.mark('start')
-            index, labels, scores, valid, boxes = self.run(images[b:b + 1, :, :h, :w])
-            graph_ms = timer.mark('network') if timer is not None else None
-            min_area = self.min_stuff_area if out_sizes is None else 0      # with out_sizes: decided at that size
-            pan, segs = segments_from_graph(index, labels, scores, valid, self.num_stuff, min_area, category_ids)
-            pan, segs = at_output_size(pan, segs, None if out_sizes is None else out_sizes[b], keep_size,
-                                       self.min_stuff_area)
-            n = int(valid.sum())
-            preds.append(dict(panoptic=pan, segments_info=segs,
-                              detections=dict(boxes=boxes[:n], scores=scores[:n], labels=labels[:n])))
-            if timer is not None:
-                preds[-1]['timings'] = dict(network_ms=graph_ms, fusion_ms=timer.mark('fusion'))
-        return preds
+    def outputs(self, image: Tensor) -> tuple:
+        return tuple(torch.from_numpy(o) for o in self.session.run(list(OUTPUTS), {'image': image.numpy()}))

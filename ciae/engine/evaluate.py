@@ -126,11 +126,18 @@ def format_report(r: dict) -> str:
             f"{r['network_ms']:.1f} ms, fusion {r['fusion_ms']:.1f} ms on {r['device']}")
 
 # %% ../../nbs/32_evaluate.ipynb #151272ff
-def load_predictor(checkpoint: str | None, onnx: str | None, device) -> tuple:
-    """(model, meta) to predict with: a checkpoint's model on `device` (`load_model`), or an exported file in
-    onnxruntime (`OnnxPanoptic`, CPU; meta in a checkpoint's layout). Errors are one-line ValueErrors."""
+def load_predictor(checkpoint: str | None, onnx: str | None, device, compile: str | None = None) -> tuple:
+    """(model, meta) to predict with: a checkpoint's model on `device` (`load_model`), with `compile` (a torch.compile
+    mode) its sync-free graph compiled whole (`SyncFreePanoptic`), or an exported file in onnxruntime (`OnnxPanoptic`,
+    CPU; meta in a checkpoint's layout). Errors are one-line ValueErrors."""
+    if onnx is None and compile:
+        from ciae.deploy.sync_free import SyncFreePanoptic
+        model, meta = load_model(checkpoint, device, optimize=True)
+        return SyncFreePanoptic(model, compile=compile), meta
     if onnx is None:
         return load_model(checkpoint, device, optimize=True)
+    if compile:
+        raise ValueError("--compile is for a checkpoint; an exported model runs in onnxruntime")
     from ciae.deploy.exported import OnnxPanoptic
     if device.type != 'cpu':
         raise ValueError(f"--onnx runs with onnxruntime on the CPU; --device {device} is for a checkpoint")
@@ -163,6 +170,9 @@ def main(argv: list | None = None) -> int:
         help='baseline without the instance embedding: each thing pixel '
         'goes to the best-scoring detection whose box holds it',
     )
+    ap.add_argument('--compile', nargs='?', const='default', choices=('default', 'reduce-overhead', 'max-autotune'),
+                    help="run the checkpoint's sync-free inference compiled whole by torch.compile (one build per "
+                         "image size; 'reduce-overhead': CUDA graphs)")
     ap.add_argument('--workers', type=int, default=2)
     a = ap.parse_args(argv)
     try:
@@ -171,9 +181,10 @@ def main(argv: list | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        if a.onnx and (a.oracle or a.boxes_only):
-            raise ValueError("--oracle and --boxes-only need the checkpoint: an exported model has only its own fusion")
-        model, meta = load_predictor(a.checkpoint, a.onnx, device)
+        if (a.onnx or a.compile) and (a.oracle or a.boxes_only):
+            raise ValueError("--oracle and --boxes-only need the eager checkpoint: a graph (--onnx, --compile) has "
+                             "only the model's own fusion")
+        model, meta = load_predictor(a.checkpoint, a.onnx, device, a.compile)
         run = meta.get('config', {})
         inp = run.get('input', {})
         ds = CocoPanoptic(

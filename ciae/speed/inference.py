@@ -7,13 +7,14 @@ Docs: https://ciae.github.io/ciae/bench.html.md"""
 
 # %% ../../nbs/40_bench.ipynb #d1af9ec7
 from __future__ import annotations
-import copy, statistics, time, warnings
+import collections, copy, statistics, time, warnings
 from functools import partial
 import torch
 import torch.nn.functional as F
 import torchvision
 from tqdm.auto import tqdm
 from torch.utils.flop_counter import FlopCounterMode
+from torch.utils._python_dispatch import TorchDispatchMode
 from ..model.ciae import CIAE, CIAEConfig
 from ..model.proposal_head import detect
 from ..model.fusion import panoptic_from_embedding
@@ -22,9 +23,9 @@ from ..ops.cosine import l2_normalize
 from ..engine.timing import SyncTimer, synchronize
 
 # %% auto #0
-__all__ = ['AMP_DTYPES', 'STAGES', 'timed', 'stats', 'tune_torchvision', 'build_models', 'bench_image', 'count_syncs',
-           'StageClock', 'autocast_for', 'bench_sizes', 'bench_fusion', 'profile_ciae', 'step_models', 'bench_steps',
-           'format_steps', 'format_table', 'format_fusion', 'format_stages']
+__all__ = ['AMP_DTYPES', 'SYNC_OPS', 'STAGES', 'timed', 'stats', 'tune_torchvision', 'build_models', 'bench_image', 'count_syncs',
+           'SyncOps', 'count_sync_ops', 'StageClock', 'autocast_for', 'bench_sizes', 'bench_fusion', 'profile_ciae',
+           'step_models', 'bench_steps', 'format_steps', 'format_table', 'format_fusion', 'format_stages']
 
 # %% ../../nbs/40_bench.ipynb #d9494c35
 AMP_DTYPES = dict(off=None, bf16=torch.bfloat16, fp16=torch.float16)   # --amp names (main, training bench)
@@ -92,6 +93,31 @@ def count_syncs(fn, device) -> int | None:
         finally:
             torch.cuda.set_sync_debug_mode(0)
     return sum('synchroniz' in str(w.message) for w in caught)
+
+SYNC_OPS = {'aten.nonzero', 'aten._local_scalar_dense', 'aten.masked_select', 'aten.unique', 'aten._unique',
+            'aten._unique2', 'aten.unique_dim', 'aten.unique_consecutive', 'aten.repeat_interleave', 'aten.bincount',
+            'aten.equal', 'aten.is_nonzero', 'aten.allclose', 'torchvision.nms'}
+
+class SyncOps(TorchDispatchMode):
+    """Records, on any device, the ops that make a GPU wait for the host: an output whose shape depends on the data
+    (`nonzero`, indexing with a bool mask, `unique`, `nms`, ...) or a value read on the host (`.item()`, `float(t)`,
+    `if t:`). `.tolist()` and `.cpu()` of a CPU tensor pass no dispatcher: they are not seen on the CPU."""
+    def __init__(self):
+        super().__init__()
+        self.ops = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        name = str(func.overloadpacket)
+        if name in SYNC_OPS or (name == 'aten.index' and any(
+                i is not None and i.dtype == torch.bool for i in args[1])):
+            self.ops.append(name)
+        return func(*args, **(kwargs or {}))
+
+def count_sync_ops(fn) -> dict:
+    "{op: count} of the ops of one call of fn that make a GPU wait for the host (`SyncOps`); empty: none."
+    with SyncOps() as mode:
+        fn()
+    return dict(collections.Counter(mode.ops))
 
 # %% ../../nbs/40_bench.ipynb #1ae13645
 STAGES = dict(ciae=dict(resnet='backbone.fpn.body', fpn='backbone.fpn.fpn', head='head', branch='embed'),
