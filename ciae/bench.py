@@ -15,7 +15,7 @@ import torchvision
 from tqdm.auto import tqdm
 from .model.ciae import CIAE, CIAEConfig
 from .loss.ciae_loss import BACKENDS
-from .ops.runtime import write_json_atomic
+from .ops.runtime import machine_name, resolve_device, write_json_atomic
 from .deploy.sync_free import COMPILE_MODES, SyncFreePanoptic
 from .speed.inference import (AMP_DTYPES, autocast_for, timed, stats, _table, _tick, count_syncs, count_sync_ops,
                                   bench_image, build_models, bench_sizes, format_table, format_stages, bench_fusion,
@@ -165,9 +165,9 @@ def parser() -> argparse.ArgumentParser:
         'number of detections), as medians and ratios; plus fusion time vs detections and image size. With --train: '
         'one training step of ciae next to FCOS with the same backbone, batch and input size.'))
     add = ap.add_argument
-    add('--device', default='cpu', help="'cpu', 'cuda', 'cuda:1' (default: %(default)s)")
-    add('--amp', nargs='?', const='fp16', choices=list(AMP_DTYPES),
-        help="autocast: --amp alone is float16 (inference: CUDA only); default: off, training on CUDA bf16")
+    add('--device', default='auto', help="'auto', 'cpu', 'cuda', 'cuda:1' (default: %(default)s)")
+    add('--amp', choices=list(AMP_DTYPES),
+        help="autocast dtype (fp16 for inference: CUDA only); default: off, training on CUDA bf16")
     add('--threads', type=int, help='torch CPU threads')
     add('--sizes', type=int, nargs='+', default=[512, 640, 800], help='shorter sides (default: %(default)s)')
     add('--runs', type=int, help='timed runs (rounds) per measurement (default: 3; --train: 5)')
@@ -197,10 +197,13 @@ def parser() -> argparse.ArgumentParser:
 
 def parse(argv: list | None) -> argparse.Namespace:
     "The options, checked, with their defaults filled in (they depend on --train and the device); ValueError if bad."
+    argv = list(sys.argv[1:] if argv is None else argv)
+    i = argv.index('--amp') + 1 if '--amp' in argv else None
+    if i is not None and (i == len(argv) or argv[i].startswith('-')):           # the old `--amp` alone: float16
+        print('note: --amp alone is deprecated; use --amp fp16', file=sys.stderr)
+        argv.insert(i, 'fp16')
     a = parser().parse_args(argv)
-    a.device = torch.device(a.device)
-    if a.device.type == 'cuda' and not torch.cuda.is_available():
-        raise ValueError('--device cuda but CUDA is not available')
+    a.device = resolve_device('cpu' if a.onnx and a.device == 'auto' else a.device)
     configs = a.train_configs or (['synth', 'r50'] if a.device.type == 'cuda' else ['synth'])
     if unknown := [c for c in configs if c not in TRAIN_CONFIGS]:
         raise ValueError(f"unknown --train-configs {', '.join(unknown)}; choose from {', '.join(TRAIN_CONFIGS)}")
@@ -276,7 +279,7 @@ def run_inference(a: argparse.Namespace, res: dict, save) -> None:
         say(f"\nciae at {big}, operators by self time:\n" + profile_ciae(models['ciae'], device, big))
 
 def main(argv: list | None = None) -> int:
-    """python -m ciae.bench [--device D] [--amp [off|bf16|fp16]] [--threads N] [--sizes 512 640 800] [--runs N]
+    """python -m ciae.bench [--device D] [--amp off|bf16|fp16] [--threads N] [--sizes 512 640 800] [--runs N]
     [--warmup N] [--tuned-peers] [--no-steps] [--compile [MODE]] [--profile] [--output bench.json]; with --train
     [--train-configs synth r50]: training steps; with --onnx: onnxruntime against eager on the CPU. The JSON is
     rewritten after every section (`"complete": false` until the last), so a crash keeps what was measured."""
@@ -290,8 +293,8 @@ def main(argv: list | None = None) -> int:
     torch.manual_seed(0)
     out = Path(a.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    res = dict(device=str(a.device), device_name=torch.cuda.get_device_name(a.device) if a.device.type == 'cuda'
-               else 'cpu', threads=torch.get_num_threads(), amp=a.amp, tuned_peers=a.tuned_peers,
+    res = dict(device=str(a.device), device_name=machine_name(a.device), threads=torch.get_num_threads(),
+               amp=a.amp, tuned_peers=a.tuned_peers,
                torch=torch.__version__, torchvision=torchvision.__version__, complete=False, sizes=[], fusion=[],
                steps=[], train=[], compiled=[], onnx=[])
 

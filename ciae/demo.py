@@ -16,6 +16,7 @@ from .ops.cosine import l2_normalize
 from .toy import toy_scene
 from .viz import plot_demo
 from .loss.ciae_loss import CIAELoss
+from .ops.runtime import DeprecatedAlias
 from .ops.segments import instance_masks
 from .model.fusion import panoptic_from_embedding
 from .data.panoptic_io import segments_from_maps, write_panoptic_split
@@ -92,24 +93,25 @@ def run_demo(out: str | Path = 'outputs/demo', steps: int = 300, dim: int = 16, 
 
 # %% ../nbs/09_demo.ipynb #c35db7c5
 def main(argv: list | None = None):
-    "Command line: python -m ciae.demo [--out DIR] [--steps N] [--dim D] [--seed S]"
+    "Command line: python -m ciae.demo [--output DIR] [--steps N] [--dim D] [--seed S]"
     ap = argparse.ArgumentParser(prog='python -m ciae.demo', description=(
         'Fit a free pixel-embedding map to a toy panoptic scene with the CIAE loss (eqs. 1-14), assign pixels to '
         'queries (eq. 16) and evaluate with the official COCO panoptic PQ (eq. 17).'))
-    ap.add_argument('--out', default='outputs/demo', help='output folder (default: %(default)s)')
+    ap.add_argument('--output', default='outputs/demo', help='output folder (default: %(default)s)')
+    ap.add_argument('--out', dest='output', action=DeprecatedAlias, new='--output', help=argparse.SUPPRESS)
     ap.add_argument('--steps', type=int, default=300, help='optimisation steps (default: %(default)s)')
     ap.add_argument('--dim', type=int, default=16, help='embedding dimension D (default: %(default)s)')
     ap.add_argument('--seed', type=int, default=0, help='random seed (default: %(default)s)')
     a = ap.parse_args(argv)
     if a.steps < 1 or a.dim < 2:
         ap.error('--steps must be >= 1 and --dim >= 2')
-    d = run_demo(a.out, steps=a.steps, dim=a.dim, seed=a.seed)
+    d = run_demo(a.output, steps=a.steps, dim=a.dim, seed=a.seed)
     # the backend stays the caller's: a notebook keeps its inline plots
     import matplotlib.pyplot as plt
-    plt.close(plot_demo(d, Path(a.out) / 'demo.png'))
+    plt.close(plot_demo(d, Path(a.output) / 'demo.png'))
     print(pq_table(d['results']))
-    print(f"fit: {a.steps} steps in {d['fit_seconds']:.1f} s; wrote {Path(a.out) / 'pred.json'}, "
-          f"{Path(a.out) / 'metrics.json'} and {Path(a.out) / 'demo.png'}")
+    print(f"fit: {a.steps} steps in {d['fit_seconds']:.1f} s; wrote {Path(a.output) / 'pred.json'}, "
+          f"{Path(a.output) / 'metrics.json'} and {Path(a.output) / 'demo.png'}")
     return d
 
 # %% ../nbs/09_demo.ipynb #91391637

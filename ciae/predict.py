@@ -16,7 +16,7 @@ from .data.panoptic_io import read_image, PanopticWriter
 from .data.transforms import collate, to_device
 from .data.coco import DatasetError, Categories, load_panoptic_json, split_paths
 from .engine.evaluate import load_predictor
-from .ops.runtime import model_device, resolve_device
+from .ops.runtime import DeprecatedAlias, model_device, resolve_device
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'list_images', 'dataset_images', 'overlay', 'predict_images', 'parser', 'main']
@@ -140,26 +140,27 @@ def predict_images(model, meta: dict, paths: list, out: str | Path, pca: bool = 
     return len(writer.annotations), errors
 
 def _split_hint(inputs: list) -> None:
-    "One line on stderr for each input folder that is a COCO-panoptic split (its ids are renumbered without --dataset)."
+    "One line on stderr for each input folder that is a COCO-panoptic split (its ids are renumbered without --data)."
     for p in map(Path, inputs):
         if p.is_dir() and split_paths(p.parent, p.name)[1].is_file():
             print(f"note: {p} is split '{p.name}' of a COCO panoptic dataset; its images are numbered 0..n-1 here, "
-                  f"use --dataset {p.parent} --split {p.name} to keep the dataset's image ids", file=sys.stderr)
+                  f"use --data {p.parent} --split {p.name} to keep the dataset's image ids", file=sys.stderr)
 
 def parser() -> argparse.ArgumentParser:
     "The options of `python -m ciae.predict`."
     ap = argparse.ArgumentParser(prog='python -m ciae.predict', description=(
         'Panoptic segmentation of image files or folders with a ciae checkpoint: COCO panoptic PNG + JSON and overlay '
         'pictures. Images given as files or folders are numbered 0..n-1 in the JSON, in the order given; with '
-        "--dataset the split's own image ids and file names are kept, so the JSON can be scored against its ground "
+        "--data the split's own image ids and file names are kept, so the JSON can be scored against its ground "
         'truth.'))
-    ap.add_argument('inputs', nargs='*', help='image files and/or folders (none with --dataset)')
+    ap.add_argument('inputs', nargs='*', help='image files and/or folders (none with --data)')
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument('--checkpoint', help='checkpoint file or run folder')
     src.add_argument('--onnx', help='an exported model (python -m ciae.export), run with onnxruntime on the CPU')
-    ap.add_argument('--dataset', metavar='ROOT',
+    ap.add_argument('--data', metavar='ROOT',
                     help="COCO-panoptic dataset root: predict the images of --split, keeping their image ids")
-    ap.add_argument('--split', default='val', help='split of --dataset (default: %(default)s)')
+    ap.add_argument('--dataset', dest='data', action=DeprecatedAlias, new='--data', help=argparse.SUPPRESS)
+    ap.add_argument('--split', default='val', help='split of --data (default: %(default)s)')
     ap.add_argument('--output', default='predictions', help='output folder (default: %(default)s)')
     ap.add_argument('--pca', action='store_true', help='add the PCA view of the embedding map to the pictures')
     ap.add_argument('--compile', nargs='?', const='default', choices=('default', 'reduce-overhead', 'max-autotune'),
@@ -172,28 +173,28 @@ def parser() -> argparse.ArgumentParser:
 def _images(a: argparse.Namespace, meta: dict) -> tuple:
     """(paths, image ids, file names) to predict: a dataset split's (its ids and names kept, its categories checked
     against the checkpoint's) or the files and folders given (ids and names None). ValueError / DatasetError if none."""
-    if not a.dataset:
+    if not a.data:
         _split_hint(a.inputs)
         paths = list_images(a.inputs)
         if not paths:
             raise ValueError(f"no images in {' '.join(a.inputs)}")
         return paths, None, None
-    paths, image_ids, file_names, dcats = dataset_images(a.dataset, a.split)
+    paths, image_ids, file_names, dcats = dataset_images(a.data, a.split)
     if sorted(c['id'] for c in dcats) != sorted(c['id'] for c in meta['categories']):
-        raise ValueError(f"{split_paths(a.dataset, a.split)[1]}: its category ids differ from the checkpoint's; the "
+        raise ValueError(f"{split_paths(a.data, a.split)[1]}: its category ids differ from the checkpoint's; the "
                          "predictions could not be scored against it")
     if not paths:
-        raise ValueError(f"{split_paths(a.dataset, a.split)[1]}: no images")
+        raise ValueError(f"{split_paths(a.data, a.split)[1]}: no images")
     return paths, image_ids, file_names
 
 def main(argv: list | None = None) -> int:
-    "python -m ciae.predict (--checkpoint CKPT | --onnx FILE) (INPUT... | --dataset ROOT --split S) [--output DIR] ..."
+    "python -m ciae.predict (--checkpoint CKPT | --onnx FILE) (INPUT... | --data ROOT --split S) [--output DIR] ..."
     a = parser().parse_args(argv)
     try:
-        if a.dataset and a.inputs:
-            raise ValueError("give image files/folders or --dataset, not both")
-        if not a.dataset and not a.inputs:
-            raise ValueError("no inputs (give image files/folders, or --dataset ROOT --split S)")
+        if a.data and a.inputs:
+            raise ValueError("give image files/folders or --data, not both")
+        if not a.data and not a.inputs:
+            raise ValueError("no inputs (give image files/folders, or --data ROOT --split S)")
         if (a.onnx or a.compile) and a.pca:
             raise ValueError("--pca needs the embedding map, which a graph (--onnx, --compile) does not return")
         model, meta = load_predictor(a.checkpoint, a.onnx, resolve_device('cpu' if a.onnx and a.device == 'auto'

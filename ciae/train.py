@@ -6,19 +6,30 @@ Docs: https://ciae.github.io/ciae/train_cli.html.md"""
 
 # %% ../nbs/33b_train_cli.ipynb #468f176e
 from __future__ import annotations
-import argparse, sys
+import argparse, json, sys
 from pathlib import Path
 import torch.distributed as dist
-from .engine.config import TrainConfig, get_preset, apply_overrides, PRESETS
+from .engine.config import (TrainConfig, get_preset, apply_overrides, PRESETS, config_dict, config_from_dict,
+                                validate_config)
 from .engine.checkpoint import CheckpointError
 from .engine.hooks import NonFiniteLoss
 from .engine.train import train
 from .data.coco import DatasetError, error_message, COCO_HINT
 
 # %% auto #0
-__all__ = ['parse_args', 'main']
+__all__ = ['load_config', 'parse_args', 'main']
 
 # %% ../nbs/33b_train_cli.ipynb #33b00001
+def load_config(path: str) -> TrainConfig:
+    "A config JSON (a run's config.json) → TrainConfig; ValueError (one line) naming the file if it is not one."
+    p = Path(path)
+    try:
+        return config_from_dict(json.loads(p.read_text()))
+    except FileNotFoundError:
+        raise ValueError(f"{p}: no such file") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        raise ValueError(f"{p}: not a ciae config ({str(e).splitlines()[0][:120]})") from None
+
 def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespace]:
     "Command line → (TrainConfig, args). KEY=VALUE overrides any config field after the options."
     ap = argparse.ArgumentParser(
@@ -30,7 +41,10 @@ def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespac
         'solver.base_lr=0.02 input.short_sizes=640,800 (see nbs/30_config.ipynb).\n'
         'Multi-GPU: torchrun --nproc_per_node=N -m ciae.train --preset r50_1x --data data/coco',
     )
-    ap.add_argument('--preset', default='synth', help='configuration preset (default: %(default)s)')
+    ap.add_argument('--preset', help='configuration preset (default: synth)')
+    ap.add_argument('--config', metavar='JSON', help="a run's config.json (or one printed by --print-config): run it "
+                    'again; options and overrides still apply on top')
+    ap.add_argument('--print-config', action='store_true', help='print the resolved configuration as JSON and exit')
     ap.add_argument('--data', help='dataset root in COCO panoptic layout')
     ap.add_argument('--train-split', help='training split name (e.g. train2017)')
     ap.add_argument('--val-split', help='validation split name (e.g. val2017)')
@@ -49,12 +63,15 @@ def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespac
     ap.add_argument('--quiet', action='store_true', help='no progress bars')
     ap.add_argument('overrides', nargs='*', metavar='KEY=VALUE', help='config overrides')
     a = ap.parse_intermixed_args(argv)                                        # KEY=VALUE may come anywhere
-    cfg = get_preset(a.preset)
+    if a.config and a.preset:
+        raise ValueError('give --preset or --config, not both')
+    cfg = load_config(a.config) if a.config else get_preset(a.preset or 'synth')
+    base_data = cfg.data
     for opt, key in [('data', 'data'), ('train_split', 'train_split'), ('val_split', 'val_split'), ('output', 'output'),
                      ('device', 'device'), ('workers', 'workers'), ('seed', 'seed')]:
         if getattr(a, opt) is not None:
             setattr(cfg, key, getattr(a, opt))
-    if a.data is not None and Path(a.data) != Path(get_preset(a.preset).data):
+    if a.data is not None and Path(a.data) != Path(base_data):
         cfg.synth = False   # the user's own data
     if a.max_iter is not None:
         cfg.solver.max_iter = a.max_iter
@@ -70,6 +87,9 @@ def main(argv: list | None = None) -> int:
     "Entry point of python -m ciae.train; exit code 0 ok, 1 stopped on a non-finite loss, 2 bad input."
     try:
         cfg, a = parse_args(argv)
+        if a.print_config:
+            print(json.dumps(config_dict(validate_config(cfg)), indent=1))
+            return 0
         train(cfg, resume=a.resume, save_all_ranks=a.save_all_ranks, progress=not a.quiet)
     except DatasetError as e:
         print(f"error: {error_message(e)}", file=sys.stderr)

@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 from .coco import (DatasetError, Categories, split_paths, load_panoptic_json, check_json, image_problem,
                             annotation_problem, check_png, missing_fields, COCO_HINT)
 from .panoptic_io import read_image, read_panoptic_png, instance_statistics, AREA_BINS
+from ..ops.runtime import DeprecatedAlias
 from .synth import make_synthetic, VARIANTS
 
 # %% auto #0
@@ -151,7 +152,8 @@ def main(argv: list | None = None) -> int:
     ap = argparse.ArgumentParser(prog='python -m ciae.data', description='COCO-panoptic data tools for ciae.')
     sub = ap.add_subparsers(dest='cmd', required=True)
     sy = sub.add_parser('synth', help='write the synthetic dataset (train and val splits, COCO panoptic layout)')
-    sy.add_argument('--out', default='data/synth', help='output root (default: %(default)s)')
+    sy.add_argument('--output', default='data/synth', help='output root (default: %(default)s)')
+    sy.add_argument('--out', dest='output', action=DeprecatedAlias, new='--output', help=argparse.SUPPRESS)
     sy.add_argument('--train', type=int, default=1000, help='train images (default: %(default)s)')
     sy.add_argument('--val', type=int, default=100, help='val images (default: %(default)s)')
     sy.add_argument('--height', type=int, default=256)
@@ -173,9 +175,9 @@ def main(argv: list | None = None) -> int:
             print('error: image counts must be >= 0 and sizes >= 32', file=sys.stderr)
             return 2
         t0 = time.perf_counter()
-        make_synthetic(a.out, a.train, a.val, a.height, a.width, a.seed, variant=a.variant)
+        make_synthetic(a.output, a.train, a.val, a.height, a.width, a.seed, variant=a.variant)
         print(
-            f"wrote {a.train} train and {a.val} val images ({a.variant}) to {a.out} in {time.perf_counter() - t0:.1f} s"
+            f"wrote {a.train} train and {a.val} val images ({a.variant}) to {a.output} in {time.perf_counter() - t0:.1f} s"
         )
         splits = [s for s, n in (('train', a.train), ('val', a.val)) if n]
     else:
@@ -183,7 +185,7 @@ def main(argv: list | None = None) -> int:
     status = 0
     for split in splits:
         summary, problems = check_split(
-            a.data if a.cmd == 'check' else a.out, split, progress=not getattr(a, 'quiet', False)
+            a.data if a.cmd == 'check' else a.output, split, progress=not getattr(a, 'quiet', False)
         )
         if problems:
             for p in problems:

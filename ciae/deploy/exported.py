@@ -93,9 +93,13 @@ class PanopticGraph(nn.Module):
         queries = torch.cat([l2_normalize(self.model.memory[:c.num_stuff], -1), P[:, y, x].T])   # (S + N, D)
         sim = (queries @ P.flatten(1)).view(-1, H, W)                               # (S + N, H, W) eq. 16
         rows, cols = box_ranges(det['boxes'], H, W)                                 # (N, H), (N, W)
-        things = torch.where(rows[:, :, None] & cols[:, None, :], sim[c.num_stuff:], 0.0)   # IV-B: 0 outside a box
-        things = torch.where(det['valid'][:, None, None], things, INVALID)
-        index = torch.cat([sim[:c.num_stuff], things]).argmax(0)                    # (H, W)
+        rows = rows & det['valid'][:, None]                                         # an unused slot holds no pixel
+        outside = torch.where(det['valid'], 0.0, INVALID)[:, None, None]           # (N, 1, 1) IV-B: 0 outside a box
+        things = torch.where(rows[:, :, None] & cols[:, None, :], sim[c.num_stuff:], outside)   # (N, H, W)
+        # the arg-max over stuff and things, without concatenating them: the first maximum wins, so stuff wins ties
+        stuff_val, stuff_idx = sim[:c.num_stuff].max(0)                             # (H, W) each
+        thing_val, thing_idx = things.max(0)
+        index = torch.where(thing_val > stuff_val, thing_idx + c.num_stuff, stuff_idx)   # (H, W)
         return index, det['labels'], det['scores'], det['valid'], det['boxes']
 
 def segments_from_graph(index: Tensor, labels: Tensor, scores: Tensor, valid: Tensor, num_stuff: int,

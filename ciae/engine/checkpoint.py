@@ -15,7 +15,7 @@ from ..ops.runtime import write_text_atomic
 
 # %% auto #0
 __all__ = ['CheckpointError', 'rng_state', 'set_rng_state', 'save_checkpoint', 'point_last', 'checkpoint_candidates',
-           'load_latest', 'set_aside', 'load_checkpoint', 'load_model']
+           'load_latest', 'set_aside', 'load_checkpoint', 'load_weights', 'load_model']
 
 # %% ../../nbs/31_checkpoint.ipynb #a92a593b
 class CheckpointError(ValueError):
@@ -137,6 +137,18 @@ def load_checkpoint(path: str | Path, map_location='cpu') -> dict:
         raise CheckpointError(f"{path}: not a ciae checkpoint (no 'model' and 'iteration' entries)")
     ckpt['path'] = str(path)
     return ckpt
+
+def load_weights(model, path: str | Path) -> tuple[list, list]:
+    """Start `model` from a checkpoint's weights (a file or a run folder), to fine-tune it: every tensor whose name and
+    shape match is copied; the others keep their fresh values (the class layers and the stuff memory when the class
+    count differs). → (names loaded, names left new); CheckpointError (one line) when nothing matches."""
+    ckpt = load_checkpoint(path)
+    own = model.state_dict()
+    take = {k: v for k, v in ckpt['model'].items() if k in own and own[k].shape == v.shape}
+    if not take:
+        raise CheckpointError(f"{ckpt['path']}: no tensor of it fits this model (another backbone or width?)")
+    model.load_state_dict(take, strict=False)
+    return sorted(take), sorted(k for k in own if k not in take)
 
 def load_model(path: str | Path, device='cpu', optimize: bool = False):
     """Build the model stored in a checkpoint (eval mode) → (model, meta) where meta has 'categories' and the configs.

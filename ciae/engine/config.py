@@ -55,6 +55,7 @@ class TrainConfig:
     synth_variant: str = 'v2'
     output: str = 'runs/train'
     checkpoint_period: int = 5000
+    checkpoint_keep: int = 2              # periodic checkpoints kept, the newest (0: all); the final one always stays
     eval_period: int = 0                  # 0: evaluate only at the end
     log_period: int = 20
     vis_images: int = 4                   # result pictures written after the final evaluation
@@ -235,6 +236,7 @@ def validate_config(cfg: TrainConfig) -> TrainConfig:
         need(whole(getattr(i, k), 1), f'input.{k}', 'an integer >= 1')
     need(num(i.flip) and 0 <= i.flip <= 1, 'input.flip', 'a probability in [0, 1]')
     need(whole(cfg.checkpoint_period, 1), 'checkpoint_period', 'an integer >= 1')
+    need(whole(cfg.checkpoint_keep, 0), 'checkpoint_keep', 'an integer >= 0')
     need(whole(cfg.log_period, 1), 'log_period', 'an integer >= 1')
     need(whole(cfg.eval_period, 0), 'eval_period', 'an integer >= 0 (0: only at the end)')
     need(whole(cfg.vis_images, 0), 'vis_images', 'an integer >= 0')

@@ -174,6 +174,7 @@ def main(argv: list | None = None) -> int:
                     help="run the checkpoint's sync-free inference compiled whole by torch.compile (one build per "
                          "image size; 'reduce-overhead': CUDA graphs)")
     ap.add_argument('--workers', type=int, default=2)
+    ap.add_argument('--quiet', action='store_true', help='no progress bar')
     a = ap.parse_args(argv)
     try:
         device = resolve_device('cpu' if a.onnx and a.device == 'auto' else a.device)
@@ -205,7 +206,8 @@ def main(argv: list | None = None) -> int:
         else Path(a.checkpoint if Path(a.checkpoint).is_dir() else Path(a.checkpoint).parent) / 'eval'
     )
     try:
-        r = evaluate_split(model, ds, out, a.oracle, a.max_images, a.workers, boxes_only=a.boxes_only)
+        r = evaluate_split(model, ds, out, a.oracle, a.max_images, a.workers, progress=not a.quiet,
+                           boxes_only=a.boxes_only)
     except DatasetError as err:                                         # e.g. an unreadable image, also from a worker
         print(f"error: {error_message(err)}", file=sys.stderr)
         return 2

@@ -22,8 +22,8 @@ if typing.TYPE_CHECKING:
     from ciae.engine.train import Trainer
 
 # %% auto #0
-__all__ = ['NonFiniteLoss', 'finite_state', 'MetricLogger', 'trim_metrics', 'HookBase', 'LogMetrics', 'Checkpointer', 'Evaluator',
-           'Pictures', 'default_hooks', 'run_eval', 'save_pictures']
+__all__ = ['NonFiniteLoss', 'finite_state', 'MetricLogger', 'trim_metrics', 'HookBase', 'LogMetrics', 'prune_checkpoints',
+           'Checkpointer', 'Evaluator', 'Pictures', 'default_hooks', 'run_eval', 'save_pictures']
 
 # %% ../../nbs/33c_hooks.ipynb #33c00005
 class NonFiniteLoss(RuntimeError):
@@ -41,12 +41,17 @@ def _last_good(out: Path) -> str:
 
 # %% ../../nbs/33c_hooks.ipynb #33c00006
 class MetricLogger:
-    "Scalars to metrics.jsonl (always) and TensorBoard (when installed); rank 0 only."
+    """Scalars to metrics.jsonl (always), as readable lines to log.txt, and to TensorBoard (`<output>/tb`, when the
+    `tensorboard` package is installed); rank 0 only."""
     def __init__(self, out: Path, enabled: bool, start: int = 0):
-        self.enabled, self.f, self.tb = enabled, None, None
+        self.enabled, self.f, self.tb, self.txt = enabled, None, None, None
         if not enabled:
             return
         self.f = open(out / 'metrics.jsonl', 'a')
+        self.txt = open(out / 'log.txt', 'a')
+        what = f'resumed at iteration {start}' if start else 'started'
+        self.txt.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {what}\n")
+        self.txt.flush()
         try:
             from torch.utils.tensorboard import SummaryWriter
             # resumed: drop later events
@@ -58,12 +63,16 @@ class MetricLogger:
             return
         self.f.write(json.dumps(dict(iteration=it, **scalars)) + '\n')
         self.f.flush()
+        vals = '  '.join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in scalars.items())
+        self.txt.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} iter {it}  {vals}\n")
+        self.txt.flush()
         if self.tb:
             for k, v in scalars.items():
                 self.tb.add_scalar(k, v, it)
     def close(self):
         if self.f:
             self.f.close()
+            self.txt.close()
         if self.tb:
             self.tb.close()
 
@@ -137,6 +146,18 @@ class LogMetrics(HookBase):
         if self.bar is not None:
             self.bar.close()                             # an error message gets its own line
 
+def prune_checkpoints(out: Path, keep: int) -> list:
+    """Delete the periodic checkpoints (`model_<iteration>.pth`) of `out` but the newest `keep` (0: keep all); the final
+    one (`model_final.pth`) and the one `last_checkpoint` names are never deleted. Returns the deleted paths."""
+    if keep <= 0:
+        return []
+    last = (out / 'last_checkpoint').read_text().strip() if (out / 'last_checkpoint').is_file() else None
+    periodic = sorted(p for p in out.glob('model_[0-9]*.pth') if p.stem[6:].isdigit())
+    gone = [p for p in periodic[:-keep] if p.name != last]
+    for p in gone:
+        p.unlink(missing_ok=True)
+    return gone
+
 class Checkpointer(HookBase):
     """Every `checkpoint_period` iterations and at the end: the non-finite check, batch-norm statistics averaged over
     the ranks, the weights checked finite, then rank 0 writes the checkpoint. At the end, each rank's weights if
@@ -155,6 +176,7 @@ class Checkpointer(HookBase):
             )
         if t.main:
             t.save(t.iter)
+            prune_checkpoints(t.out, t.cfg.checkpoint_keep)
 
     def after_train(self, t: Trainer):
         if self.all_ranks:

@@ -14,7 +14,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 from .config import TrainConfig, validate_config, scale_for_batch, model_config, config_dict
-from .checkpoint import save_checkpoint, load_latest, set_aside, point_last, set_rng_state, CheckpointError
+from .checkpoint import (save_checkpoint, load_latest, set_aside, point_last, set_rng_state, CheckpointError,
+                                    load_weights)
 from .launch import setup_distributed, amp_dtype, IterationSampler, SeededDataset, ensure_dataset
 from .hooks import NonFiniteLoss, MetricLogger, trim_metrics, default_hooks, _last_good
 from ..model.ciae import CIAE, CIAEConfig
@@ -143,8 +144,15 @@ class Trainer:
         return CocoPanoptic(cfg.data, cfg.train_split, transforms=train_transform(i.short_sizes, i.max_size, i.flip))
 
     def build_model(self, cfg: TrainConfig, categories) -> nn.Module:
-        "The CIAE network of `cfg.model` for the dataset's categories (any module with `cfg` that returns a loss dict)."
-        return CIAE(model_config(cfg, categories.num_stuff, categories.num_thing))
+        """The CIAE network of `cfg.model` for the dataset's categories (any module with `cfg` that returns a loss dict);
+        with `model.weights`, started from that checkpoint's weights where they fit (`load_weights`)."""
+        model = CIAE(model_config(cfg, categories.num_stuff, categories.num_thing))
+        if cfg.model.weights:
+            loaded, new = load_weights(model, cfg.model.weights)
+            if self.main:
+                print(f"model.weights: {len(loaded)} tensors from {cfg.model.weights}, {len(new)} new"
+                      + (f" ({', '.join(new[:4])}{', ...' if len(new) > 4 else ''})" if new else ''), flush=True)
+        return model
 
     def build_optimizer(self, cfg: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
         "The optimizer of `cfg.solver` (`build_optimizer`: SGD or AdamW over the trainable parameters)."

@@ -7,14 +7,14 @@ Docs: https://ciae.github.io/ciae/runtime.html.md"""
 
 # %% ../../nbs/16_runtime.ipynb #16a00004
 from __future__ import annotations
-import contextlib, json, os, platform
+import argparse, contextlib, json, os, platform, sys
 from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['parse_device', 'resolve_device', 'autocast_off', 'machine_name', 'model_device', 'mean_over_ranks',
+__all__ = ['parse_device', 'resolve_device', 'autocast_off', 'machine_name', 'model_device', 'DeprecatedAlias', 'mean_over_ranks',
            'write_text_atomic', 'write_json_atomic']
 
 # %% ../../nbs/16_runtime.ipynb #16a00006
@@ -65,6 +65,19 @@ def model_device(model) -> torch.device:
     "Where a model computes: its `device` attribute (an exported model's runtime), else where its parameters are."
     device = getattr(model, 'device', None)
     return torch.device(device) if device is not None else next(model.parameters()).device
+
+# %% ../../nbs/16_runtime.ipynb #21d06cba
+class DeprecatedAlias(argparse.Action):
+    """An old spelling of an option: stores into the new option's `dest` and prints one note on stderr, e.g.
+    `add_argument('--out', dest='output', action=DeprecatedAlias, new='--output', help=argparse.SUPPRESS)`; `nargs=0`
+    with `const` for a flag."""
+    def __init__(self, option_strings, dest, new: str, nargs=None, const=None, **kw):
+        self.new = new
+        super().__init__(option_strings, dest, nargs=nargs, const=const, **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"note: {option_string} is deprecated; use {self.new}", file=sys.stderr)
+        setattr(namespace, self.dest, self.const if self.nargs == 0 else values)
 
 # %% ../../nbs/16_runtime.ipynb #16a00009
 def mean_over_ranks(t: Tensor) -> Tensor:
