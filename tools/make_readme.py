@@ -9,7 +9,7 @@ import nbformat
 from nbconvert import MarkdownExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-def directives(src): return dict(re.findall(r'^#\|\s*([\w-]+):?\s*(.*)$', src, re.M))
+def directives(src): return dict(re.findall(r'^#\|[ \t]*([\w-]+):?[ \t]*(.*)$', src, re.M))
 
 nb = nbformat.read('nbs/index.ipynb', as_version=4)
 cells = []
