@@ -192,14 +192,16 @@ def _plain(x):
     return json.loads(json.dumps(x))
 
 def config_fields() -> list:
-    "The names of CIAEConfig's fields: the config schema a JSON file was written with."
-    return [f.name for f in fields(CIAEConfig)]
+    """The names of CIAEConfig's fields: the config schema a JSON file was written with. `weights` (a checkpoint to
+    start from) is left out: every run of a sweep starts from scratch, so it is not a setting the tables compare."""
+    return [f.name for f in fields(CIAEConfig) if f.name != 'weights']
 
 def effective_model(overrides=()) -> dict:
     """The model settings of the synth preset with `overrides` ('model.key=value'), checked as `python -m ciae.train`
     checks them (ValueError, one line, for an unknown key or a bad value); the class counts left out."""
     cfg = validate_config(apply_overrides(get_preset(PRESET), list(overrides)))
-    return {k: v for k, v in _plain(asdict(model_config(cfg, 1, 1))).items() if k not in ('num_stuff', 'num_thing')}
+    return {k: v for k, v in _plain(asdict(model_config(cfg, 1, 1))).items()
+            if k not in ('num_stuff', 'num_thing', 'weights')}
 
 def model_diff(overrides=()) -> dict:
     """What `overrides` change in the synth preset's model: {'model.key': value}. An override equal to the preset's

@@ -175,7 +175,8 @@ def main(argv: list | None = None) -> int:
         t0 = time.perf_counter()
         make_synthetic(a.output, a.train, a.val, a.height, a.width, a.seed, variant=a.variant)
         print(
-            f"wrote {a.train} train and {a.val} val images ({a.variant}) to {a.output} in {time.perf_counter() - t0:.1f} s"
+            f"wrote {a.train} train and {a.val} val images ({a.variant}) to {a.output} in "
+            f"{time.perf_counter() - t0:.1f} s"
         )
         splits = [s for s, n in (('train', a.train), ('val', a.val)) if n]
     else:

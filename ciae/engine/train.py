@@ -142,8 +142,8 @@ class Trainer:
         return CocoPanoptic(cfg.data, cfg.train_split, transforms=train_transform(i.short_sizes, i.max_size, i.flip))
 
     def build_model(self, cfg: TrainConfig, categories) -> nn.Module:
-        """The CIAE network of `cfg.model` for the dataset's categories (any module with `cfg` that returns a loss dict);
-        with `model.weights`, started from that checkpoint's weights where they fit (`load_weights`)."""
+        """The CIAE network of `cfg.model` for the dataset's categories (any module with `cfg` that returns a loss
+        dict); with `model.weights`, started from that checkpoint's weights where they fit (`load_weights`)."""
         model = CIAE(model_config(cfg, categories.num_stuff, categories.num_thing))
         if cfg.model.weights:
             loaded, new = load_weights(model, cfg.model.weights)

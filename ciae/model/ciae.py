@@ -33,7 +33,7 @@ class CIAEConfig:
     num_thing: int | None = None
     backbone: str = 'resnet50'           # resnet18/34/50/101, resnext101_32x8d
     pretrained: bool = False             # torchvision ImageNet weights (needs the internet once)
-    weights: str | None = None           # training starts from this checkpoint's weights (fine-tuning; see load_weights)
+    weights: str | None = None           # training starts from this checkpoint's weights (fine-tuning: load_weights)
     dcn: bool = False                    # deformable convs in C3–C5
     norm: str = 'auto'                   # backbone norm: 'auto' (frozen_bn if pretrained else bn), 'bn', 'frozen_bn'
     trainable_layers: int | None = None
