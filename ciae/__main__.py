@@ -4,7 +4,7 @@
 
 # %% ../nbs/45_commands.ipynb #a81141d6
 from __future__ import annotations
-import importlib, sys
+import importlib, importlib.util, sys
 
 # %% auto #0
 __all__ = ['COMMANDS', 'usage', 'main']

@@ -10,6 +10,7 @@ import torch.distributed as dist
 from .engine.config import (TrainConfig, get_preset, apply_overrides, PRESETS, config_dict, config_from_dict,
                                 validate_config)
 from .engine.checkpoint import CheckpointError
+from .ops.runtime import DeprecatedAlias
 from .engine.hooks import NonFiniteLoss
 from .engine.train import train
 from .data.coco import DatasetError, error_message, COCO_HINT
@@ -56,7 +57,8 @@ def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespac
     ap.add_argument('--seed', type=int, help='random seed')
     ap.add_argument('--amp', choices=('auto', 'bf16', 'fp16', 'off'),
                     help="mixed precision: auto = bf16 on GPUs that support it, else fp16, off on CPU (default: auto)")
-    ap.add_argument('--no-amp', action='store_true', help='same as --amp off')
+    ap.add_argument('--no-amp', dest='amp', action=DeprecatedAlias, new='--amp off', nargs=0, const='off',
+                    help=argparse.SUPPRESS)
     ap.add_argument('--save-all-ranks', action='store_true', help='also save each rank\'s final weights (DDP checks)')
     ap.add_argument('--quiet', action='store_true', help='no progress bars')
     ap.add_argument('overrides', nargs='*', metavar='KEY=VALUE', help='config overrides')
@@ -77,8 +79,6 @@ def parse_args(argv: list | None = None) -> tuple[TrainConfig, argparse.Namespac
         cfg.solver.batch_size = a.batch_size
     if a.amp is not None:
         cfg.amp = a.amp
-    if a.no_amp:
-        cfg.amp = 'off'
     return apply_overrides(cfg, a.overrides), a
 
 def main(argv: list | None = None) -> int:
