@@ -214,8 +214,11 @@ class GraphPredictor:
 
 class OnnxPanoptic(GraphPredictor):
     """An exported ciae model (`export_onnx`) in onnxruntime, with `CIAE.predict`'s interface for one image at a time.
-    `categories`, `num_stuff`, `test_short`, `test_max`, `min_stuff_area` come from the file's metadata."""
-    def __init__(self, path: str | Path, threads: int | None = None, providers: list | None = None):
+    `categories`, `num_stuff`, `test_short`, `test_max`, `min_stuff_area` come from the file's metadata. `spin`:
+    onnxruntime's threads busy-wait between runs (its default: lower latency on a machine of its own; off when
+    something else shares the cores, e.g. a benchmark taking turns)."""
+    def __init__(self, path: str | Path, threads: int | None = None, providers: list | None = None,
+                 spin: bool = True):
         ort = onnxruntime_module()
         self.path = Path(path)
         self.name = str(self.path)
@@ -224,6 +227,8 @@ class OnnxPanoptic(GraphPredictor):
         opts = ort.SessionOptions()
         if threads:
             opts.intra_op_num_threads = threads
+        if not spin:
+            opts.add_session_config_entry('session.intra_op.allow_spinning', '0')
         try:
             self.session = ort.InferenceSession(str(self.path), opts, providers=providers or ['CPUExecutionProvider'])
         except Exception as e:                                   # onnxruntime's own exception types vary by version
