@@ -113,9 +113,10 @@ def time_turns(calls: dict, images: list, runs: int = 3, warmup: int = 1, progre
 def bench_onnx(configs: dict = ONNX_CONFIGS, runs: int = 3, warmup: int = 1, threads: int | None = None,
                images: int = 2, progress: bool = False) -> list:
     """End to end per image on the CPU, onnxruntime against eager PyTorch in one process, taking turns: for each of
-    `configs` ({TRAIN_CONFIGS name: (H, W)}) a random-weight ciae with every location a candidate and 100 detections (as
-    `build_models`), exported (`export_onnx`) and loaded in onnxruntime with `threads`, not spinning. Eager is `CIAE.predict`, its
-    fast fusion; both write the full panoptic result. Rows: medians, their ratio, the file's size."""
+    `configs` ({TRAIN_CONFIGS name: (H, W)}) a random-weight ciae with every location a candidate and 100 detections
+    (as `build_models`), exported (`export_onnx`) and loaded in onnxruntime with `threads`, not spinning. Eager is
+    `CIAE.predict`, its fast fusion; both write the full panoptic result. Rows: medians, their ratio, the file's
+    size."""
     from ciae.deploy.exported import OnnxPanoptic, export_onnx
     rows, tmp = [], Path(tempfile.mkdtemp())
     for name, (h, w) in configs.items():
@@ -126,7 +127,7 @@ def bench_onnx(configs: dict = ONNX_CONFIGS, runs: int = 3, warmup: int = 1, thr
         cats = [dict(id=i + 1, name=f'c{i}', isthing=int(i >= spec['num_stuff']))
                 for i in range(spec['num_stuff'] + spec['num_thing'])]
         path = export_onnx(model, tmp / f'{name}.onnx', cats, example_size=(h + 1, w + 1))
-        # no busy-waiting between runs: spinning onnxruntime threads would slow the eager run that follows
+        # onnxruntime not spinning between runs: its busy threads would slow the eager turn that follows
         onnx = OnnxPanoptic(path, threads=threads or torch.get_num_threads(), spin=False)
         ims = [bench_image(h, torch.device('cpu'), seed=i)[..., :w].float() for i in range(images)]
         t = time_turns(dict(eager=lambda im: model.predict(im), onnx=lambda im: onnx.predict(im)), ims, runs, warmup,
