@@ -11,8 +11,8 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['label_position', 'show_ids', 'embedding_to_rgb', 'show_sample', 'show_prediction', 'plot_demo', 'plot_sphere',
-           'show_similarities', 'live_kernel', 'explore', 'show_pixel_queries', 'show_loss_maps']
+__all__ = ['label_position', 'id_colour', 'show_ids', 'embedding_to_rgb', 'show_sample', 'show_prediction', 'plot_demo',
+           'plot_sphere', 'show_similarities', 'live_kernel', 'explore', 'show_pixel_queries', 'show_loss_maps']
 
 # %% ../nbs/13_viz.ipynb #a81fa7f0
 def label_position(mask: Tensor) -> tuple:
@@ -22,17 +22,23 @@ def label_position(mask: Tensor) -> tuple:
     y, x = np.unravel_index(d.argmax(), d.shape)
     return int(x), int(y)
 
+def id_colour(u: int) -> tuple:
+    """The colour of id `u` in every picture: hues a golden angle apart, so that neighbouring ids differ and the same
+    segment, category or panoptic id has one colour across panels, whatever else each panel shows."""
+    from matplotlib.colors import hsv_to_rgb
+    hsv = ((0.13 + 0.618034 * u) % 1.0, 0.6 + 0.3 * (u % 2), 0.95 - 0.25 * (u % 3 == 2))
+    return tuple(float(v) for v in hsv_to_rgb(hsv))
+
 def show_ids(ids: Tensor, ax=None, title: str | None = None, names: list | None = None):
-    "Show an (H, W) integer id map, one colour per id, void (negative or 0 if `names` is None) black."
+    "Show an (H, W) integer id map, each id in its `id_colour`, void (negative) black; `names`: label each region."
     import matplotlib.pyplot as plt
     ids = torch.as_tensor(ids).cpu()
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 3))
     uniq = [int(u) for u in ids.unique() if u >= 0]
-    cmap = plt.get_cmap('tab20')
     rgb = np.zeros((*ids.shape, 3))
-    for n, u in enumerate(uniq):
-        rgb[(ids == u).numpy()] = cmap(n % 20)[:3]
+    for u in uniq:
+        rgb[(ids == u).numpy()] = id_colour(u)
     ax.imshow(rgb, interpolation='nearest')
     if names is not None:
         for u in uniq:

@@ -9,15 +9,18 @@ import json
 from pathlib import Path
 import torch
 import torchvision
+import torch.nn.functional as F
 from torch import Tensor, nn
 from ..model.proposal_head import level_locations
 from ..model.fusion import panoptic_segments
+from ..model.fast_inference import lowres_queries
 from ..ops.boxes import box_ranges
 from ..ops.cosine import l2_normalize
 
 # %% auto #0
-__all__ = ['INVALID', 'FORMAT', 'OUTPUTS', 'detect_fixed', 'PanopticGraph', 'segments_from_graph', 'min_side', 'export_onnx',
-           'ExportError', 'onnxruntime_module', 'GraphPredictor', 'OnnxPanoptic']
+__all__ = ['INVALID', 'FORMAT', 'OUTPUTS', 'detect_fixed', 'fuse_full', 'block_ranges', 'fuse_lowres', 'PanopticGraph',
+           'segments_from_graph', 'min_side', 'export_onnx', 'ExportError', 'onnxruntime_module', 'GraphPredictor',
+           'OnnxPanoptic']
 
 # %% ../../nbs/44_export.ipynb #07acf93f
 def detect_fixed(out: dict, size, strides: tuple, score_thresh: float, candidates: int = 1000, nms_thresh: float = 0.6,
@@ -64,40 +67,102 @@ def detect_fixed(out: dict, size, strides: tuple, score_thresh: float, candidate
 # %% ../../nbs/44_export.ipynb #238f0e47
 INVALID = -4.0      # similarity of an unused detection slot: below any cosine, so never the arg-max
 
+def fuse_full(P: Tensor, queries: Tensor, num_stuff: int, rows: Tensor, cols: Tensor, valid: Tensor) -> Tensor:
+    """Eq. 16's arg-max as `LiteralFusion` computes it: P (D, H, W) unit pixel embeddings, queries (S + N, D) unit,
+    rows (N, H) and cols (N, W) the detections' boxes (`box_ranges`), valid (N,) → index (H, W) int64."""
+    D, H, W = P.shape
+    sim = (queries @ P.flatten(1)).view(-1, H, W)                               # (S + N, H, W) cosine similarities
+    rows = rows & valid[:, None]                                                # an unused slot holds no pixel
+    outside = torch.where(valid, 0.0, INVALID)[:, None, None]                   # (N, 1, 1) IV-B: 0 outside a box
+    things = torch.where(rows[:, :, None] & cols[:, None, :], sim[num_stuff:], outside)   # (N, H, W)
+    # the arg-max over stuff and things, without concatenating them: the first maximum wins, so stuff wins ties
+    stuff_val, stuff_idx = sim[:num_stuff].max(0)                               # (H, W) each
+    thing_val, thing_idx = things.max(0)
+    return torch.where(thing_val > stuff_val, thing_idx + num_stuff, stuff_idx)
+
+def block_ranges(lo_hi: Tensor, cells: int) -> Tensor:
+    """`box_ranges` along one axis, on the 4·(cells + 1) pixels of `fuse_lowres`'s blocks (image pixel y at position
+    y + 2): the boxes' extent [lo, hi] (N, 2) → (N, cells + 1, 4) bool, block by block."""
+    c = torch.arange(4 * (cells + 1), device=lo_hi.device, dtype=lo_hi.dtype) - 1.5   # pixel centre y + ½
+    return ((c >= lo_hi[:, :1]) & (c <= lo_hi[:, 1:])).view(len(lo_hi), cells + 1, 4)
+
+def fuse_lowres(raw: Tensor, size, queries: Tensor, num_stuff: int, boxes: Tensor, valid: Tensor,
+                candidates: int = 4) -> Tensor:
+    """`fuse_full` of P = crop(L2norm(upsample×4(raw)), size) computed from the 1/4-scale raw map (D, h, w) of the
+    padded image, with fixed sizes and never a (S + N, H, W) tensor: queries (S + N, D) unit, boxes (N, 4) xyxy,
+    valid (N,) → index (H, W) int64. Exact but for rounding where no more than `candidates` queries compete in a
+    4 × 4 block of pixels."""
+    D, h, w = raw.shape
+    H, W = size
+    K, S = queries.shape[0], num_stuff
+    # the arg-max is the same without P's normalisation (a positive factor per pixel keeps the order and the sign),
+    # and bilinear up-sampling is linear: the scores of the up-sampled map are the up-sampled scores of the cells
+    s = F.pad((queries @ raw.flatten(1)).view(1, K, h, w), (1, 1, 1, 1), mode='replicate')[0]   # (K, h + 2, w + 2)
+    # ×4 up-sampling (align_corners=False) by blocks: image row y = 4g + r − 2 (g = 0…h, r = 0…3) reads rows g
+    # and g + 1 of s (cells g − 1 and g, clamped at the edges) with weight (r + ½) / 4 on the second; columns alike
+    a = torch.maximum(s[:, :-1], s[:, 1:])
+    ub = torch.maximum(a[..., :-1], a[..., 1:])                                   # (K, h + 1, w + 1) block maxima
+    ry = block_ranges(boxes[:, 1::2], h) & valid[:, None, None]                   # (N, h + 1, 4) an unused slot: none
+    rx = block_ranges(boxes[:, 0::2], w)                                          # (N, w + 1, 4)
+    reach = ry.any(-1)[:, :, None] & rx.any(-1)[:, None, :]                       # (N, h + 1, w + 1) box meets block
+    full = ry.all(-1)[:, :, None] & rx.all(-1)[:, None, :]                        # box covers the whole block
+    off = torch.where(valid, 0.0, -float('inf'))[:, None, None]                   # (N, 1, 1) IV-B: 0 outside a box
+    # a detection's bound in a block: its block maximum where its box meets it, and 0 where its box leaves a pixel
+    ub = torch.cat([ub[:S], torch.where(reach, ub[S:], off).maximum(torch.where(full, -float('inf'), off))])
+    # candidates: the best bounds, and the first detection that leaves a pixel of the block at 0 (where every score
+    # is negative, 0 wins, and the lowest index wins a tie)
+    first = torch.where(full | ~valid[:, None, None], K, torch.arange(S, K, device=s.device)[:, None, None]).amin(0)
+    cand = torch.cat([ub.topk(min(candidates, K), 0).indices, first.clamp(max=K - 1)[None]]).sort(0).values
+    gy = torch.arange(h + 1, device=s.device)[:, None]                            # (h + 1, 1)
+    gx = torch.arange(w + 1, device=s.device)[None, :]                            # (1, w + 1)
+    wt = (torch.arange(4, device=s.device, dtype=s.dtype) + 0.5) / 4              # (4,) weight of the second cell
+    top = s[cand, gy, gx][..., None] * (1 - wt) + s[cand, gy, gx + 1][..., None] * wt            # (T, h+1, w+1, 4)
+    bottom = s[cand, gy + 1, gx][..., None] * (1 - wt) + s[cand, gy + 1, gx + 1][..., None] * wt
+    wy = wt[:, None, None]                                                         # (4, 1, 1) over (4 y, w + 1, 4 x)
+    val = top[:, :, None] * (1 - wy) + bottom[:, :, None] * wy                    # (T, h + 1, 4 y, w + 1, 4 x)
+    iy = torch.cat([ry.new_ones(S, h + 1, 4), ry])[cand, gy].transpose(2, 3)      # (T, h + 1, 4 y, w + 1)
+    ix = torch.cat([rx.new_ones(S, w + 1, 4), rx])[cand, gx]                      # (T, h + 1, w + 1, 4 x)
+    outside = torch.cat([s.new_zeros(S), off.view(-1)])[cand]                     # (T, h + 1, w + 1)
+    val = torch.where(iy[..., None] & ix[:, :, None], val, outside[:, :, None, :, None])
+    best = val.argmax(0, keepdim=True)                                            # (1, h + 1, 4, w + 1, 4) first max
+    index = cand[:, :, None, :, None].expand(val.shape).gather(0, best)           # (1, h + 1, 4, w + 1, 4)
+    return index.view(4 * (h + 1), 4 * (w + 1))[2:2 + H, 2:2 + W]                 # (H, W)
+
 class PanopticGraph(nn.Module):
     """A trained CIAE as one exportable function of one image: image (1, 3, H, W) float in [0, 255] → index (H, W)
     int64 (a stuff class below num_stuff, else num_stuff + detection slot), labels, scores, valid (N,) and boxes (N, 4)
     of the N = detections_per_image slots. Only the default configuration (categories from the detector, no FCN
-    stuff head) has a graph. `nms`: `detect_fixed`'s (None: torchvision's, what an export needs)."""
-    def __init__(self, model, nms=None):
+    stuff head) has a graph. `nms`: `detect_fixed`'s (None: torchvision's, what an export needs). `fusion`: 'lowres'
+    (`fuse_lowres`, from the 1/4-scale map) or 'full' (`fuse_full`, the literal eq. 16 at full resolution)."""
+    def __init__(self, model, nms=None, fusion: str = 'lowres'):
         super().__init__()
         c = model.cfg
         if c.category_from != 'detector' or c.stuff_head:
             raise ValueError("only the default configuration exports (model.category_from='detector', no "
                              f"model.stuff_head); this checkpoint has category_from={c.category_from!r}, "
                              f"stuff_head={c.stuff_head}")
-        self.model, self.cfg, self.nms = model.eval(), c, nms
+        if fusion not in ('lowres', 'full'):
+            raise ValueError(f"fusion {fusion!r}: 'lowres' or 'full'")
+        self.model, self.cfg, self.nms, self.fusion = model.eval(), c, nms, fusion
 
     def forward(self, image: Tensor) -> tuple:
         c = self.cfg
         H, W = image.shape[-2:]
-        out, raw = self.model.network(image, full_res=True)                        # raw (1, D, H, W)
+        out, raw = self.model.network(image, full_res=False)     # raw (1, D, h, w) of the padded image
         det = detect_fixed(out, (H, W), c.head_strides, c.score_thresh, c.pre_nms_topk, c.nms_thresh,
                            c.detections_per_image, c.class_agnostic_nms, self.nms)
-        P = l2_normalize(raw[0], 0)                                                 # (D, H, W) unit embeddings
+        raw = raw[0]
+        full = (4 * raw.shape[1], 4 * raw.shape[2])                                 # the padded image's size
         # a valid detection's location is inside the image; an invalid slot reads pixel (0, 0), and is never chosen
-        x = torch.where(det['valid'], det['locations'][:, 0], 0)
-        y = torch.where(det['valid'], det['locations'][:, 1], 0)
-        queries = torch.cat([l2_normalize(self.model.memory[:c.num_stuff], -1), P[:, y, x].T])   # (S + N, D)
-        sim = (queries @ P.flatten(1)).view(-1, H, W)                               # (S + N, H, W) eq. 16
-        rows, cols = box_ranges(det['boxes'], H, W)                                 # (N, H), (N, W)
-        rows = rows & det['valid'][:, None]                                         # an unused slot holds no pixel
-        outside = torch.where(det['valid'], 0.0, INVALID)[:, None, None]           # (N, 1, 1) IV-B: 0 outside a box
-        things = torch.where(rows[:, :, None] & cols[:, None, :], sim[c.num_stuff:], outside)   # (N, H, W)
-        # the arg-max over stuff and things, without concatenating them: the first maximum wins, so stuff wins ties
-        stuff_val, stuff_idx = sim[:c.num_stuff].max(0)                             # (H, W) each
-        thing_val, thing_idx = things.max(0)
-        index = torch.where(thing_val > stuff_val, thing_idx + c.num_stuff, stuff_idx)   # (H, W)
+        loc = torch.where(det['valid'][:, None], det['locations'], 0)               # (N, 2) x, y
+        queries = torch.cat([l2_normalize(self.model.memory[:c.num_stuff], -1),
+                             lowres_queries(raw, full, (H, W), loc)])               # (S + N, D) unit
+        if self.fusion == 'lowres':
+            index = fuse_lowres(raw, (H, W), queries, c.num_stuff, det['boxes'], det['valid'])
+        else:
+            up = F.interpolate(raw[None], full, mode='bilinear', align_corners=False)[0, :, :H, :W]
+            rows, cols = box_ranges(det['boxes'], H, W)                             # (N, H), (N, W)
+            index = fuse_full(l2_normalize(up, 0), queries, c.num_stuff, rows, cols, det['valid'])
         return index, det['labels'], det['scores'], det['valid'], det['boxes']
 
 def segments_from_graph(index: Tensor, labels: Tensor, scores: Tensor, valid: Tensor, num_stuff: int,
