@@ -157,20 +157,20 @@ def plot_demo(d: dict, path: str | Path | None = None):
     if path:
         fig.savefig(path, dpi=90)
     return fig
-def plot_sphere(fits: dict, max_points: int = 1500, seed: int = 0):
+def plot_sphere(fits: dict, max_points: int = 1500, seed: int = 0, names: list | None = None):
     """Fig. 2 of the paper for 3-d embeddings: for each fit (name → `run_demo` result with dim=3), the pixel embeddings
-    on the unit sphere coloured by segment, the category memories as black arrows and the instance means as crosses."""
+    on the unit sphere coloured by segment (`id_colour`), the category memories as black arrows; `names` (one per
+    segment id) make the legend."""
     import matplotlib.pyplot as plt
     fig = plt.figure(figsize=(3.6 * len(fits), 3.8))
     g = torch.Generator().manual_seed(seed)
-    cmap = plt.get_cmap('tab10')
     for k, (name, d) in enumerate(fits.items()):
         ax = fig.add_subplot(1, len(fits), k + 1, projection='3d')
         seg, emb = d['segment'], d['embedding']                               # (H, W), (3, H, W) unit vectors
         keep = (seg >= 0).flatten().nonzero()[:, 0]
         keep = keep[torch.randperm(len(keep), generator=g)[:max_points]]
         pts, ids = emb.flatten(1)[:, keep].T, seg.flatten()[keep]              # (M, 3), (M,)
-        ax.scatter(*pts.T, c=[cmap(int(i) % 10) for i in ids], s=3, alpha=0.6)
+        ax.scatter(*pts.T, c=[id_colour(int(i)) for i in ids], s=3, alpha=0.6)
         for m in d['memory']:
             ax.quiver(0, 0, 0, *m.tolist(), color='black', lw=1.5, arrow_length_ratio=0.12)
         u, v = torch.meshgrid(torch.linspace(0, 2 * torch.pi, 25), torch.linspace(0, torch.pi, 13), indexing='ij')
@@ -181,7 +181,12 @@ def plot_sphere(fits: dict, max_points: int = 1500, seed: int = 0):
         ax.set_xlim(-1, 1)
         ax.set_ylim(-1, 1)
         ax.set_zlim(-1, 1)
-    fig.tight_layout()
+    from matplotlib.lines import Line2D
+    ids = sorted({int(i) for d in fits.values() for i in d['segment'].unique() if i >= 0})
+    handles = [Line2D([], [], ls='', marker='o', color=id_colour(i), label=names[i] if names else f'segment {i}')
+               for i in ids] + [Line2D([], [], color='black', label='category memory')]
+    fig.legend(handles=handles, loc='lower center', ncol=len(handles), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 # %% ../nbs/13_viz.ipynb #b21eedca

@@ -1,4 +1,4 @@
-"""Build the documentation pages offline: one HTML page per notebook in nbs/, in notebook order, with a sidebar, and the
+"""Build the documentation pages offline: one HTML page per notebook in nbs/, in the reading order of nbs/sidebar.yml, with a sidebar, and the
 README as the landing page. `python tools/build_docs.py [--out _site]`.
 
 nbdev's own `nbdev-docs` renders through Quarto, which cannot be installed without internet access (PyPI's quarto-cli
@@ -23,6 +23,7 @@ body { margin: 0; }
             background: #f6f8fa; border-right: 1px solid #ddd; font: 14px/1.45 system-ui, sans-serif; box-sizing: border-box; }
 #ciae-nav a { display: block; padding: 3px 6px; color: #0b4f8a; text-decoration: none; border-radius: 4px; }
 #ciae-nav a:hover { background: #e6eef6; }
+#ciae-nav .part { font-weight: 700; margin: 12px 6px 4px; color: #333; }
 #ciae-nav a.current { background: #0b4f8a; color: white; }
 #ciae-nav .title { font-weight: 700; font-size: 18px; margin: 0 6px 10px; }
 #ciae-main { margin-left: 250px; padding: 12px 28px; max-width: 1150px; }
@@ -89,20 +90,39 @@ def with_nav(doc: str, nav: str, title: str) -> str:
 
 
 def nav_html(pages: list, current: str) -> str:
-    links = ''.join(f'<a href="{f}"{" class=current" if f == current else ""}>{html.escape(t)}</a>' for f, t in pages)
+    "The sidebar: (file, title) pages, and (None, heading) for the start of a part of the reading order."
+    links = ''.join(f'<div class="part">{html.escape(t)}</div>' if f is None else
+                    f'<a href="{f}"{" class=current" if f == current else ""}>{html.escape(t)}</a>' for f, t in pages)
     return f'<nav id="ciae-nav"><div class="title">ciae</div>{links}</nav>'
+
+
+def reading_order(nbs: Path) -> list:
+    """The notebooks in the reading order of nbs/sidebar.yml, [(part heading or None, notebook stem)]; a notebook the
+    sidebar does not list comes last, under no heading."""
+    import yaml
+    order = []
+    for item in yaml.safe_load((nbs / 'sidebar.yml').read_text())['website']['sidebar']['contents']:
+        if isinstance(item, dict):
+            order += [(item['section'] if k == 0 else None, Path(f).stem) for k, f in enumerate(item['contents'])]
+        elif Path(item).stem != 'index':
+            order.append((None, Path(item).stem))
+    listed = {s for _, s in order}
+    return order + [(None, p.stem) for p in sorted(nbs.glob('*.ipynb'))
+                    if p.stem not in listed and not p.name.startswith('_') and p.stem != 'index']
 
 
 def build(out: Path, nbs: Path = ROOT / 'nbs', readme: Path = ROOT / 'README.md') -> list:
     "Write one page per notebook and index.html (the README) into `out`; returns the page file names."
     out.mkdir(parents=True, exist_ok=True)
-    books = sorted(p for p in nbs.glob('*.ipynb') if not p.name.startswith('_') and p.name != 'index.ipynb')
-    parsed = [(p, nbformat.read(p, as_version=4)) for p in books]
-    pages = [('index.html', 'Overview (README)')] + [(p.stem + '.html', f'{p.stem[:3].rstrip("_")} · {page_title(nb, p.stem)}')
-                                                      for p, nb in parsed]
+    order = reading_order(nbs)
+    parsed = [(part, nbs / f'{stem}.ipynb', nbformat.read(nbs / f'{stem}.ipynb', as_version=4)) for part, stem in order]
+    pages = [('index.html', 'Overview (README)')]
+    for part, p, nb in parsed:
+        pages += [(None, part)] if part else []
+        pages.append((p.stem + '.html', f'{p.stem[:3].rstrip("_")} · {page_title(nb, p.stem)}'))
     exporter = HTMLExporter(template_name='lab')
     exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
-    for (p, nb), (fname, title) in zip(parsed, pages[1:]):
+    for (_, p, nb), (fname, title) in zip(parsed, [pg for pg in pages[1:] if pg[0] is not None]):
         body, _ = exporter.from_notebook_node(prepare(nb))
         (out / fname).write_text(with_nav(body, nav_html(pages, fname), title))
     md = mistune.create_markdown(escape=False, plugins=['table'])
@@ -111,7 +131,7 @@ def build(out: Path, nbs: Path = ROOT / 'nbs', readme: Path = ROOT / 'README.md'
     (out / 'index.html').write_text(with_nav(landing, nav_html(pages, 'index.html'), 'Overview'))
     if (readme.parent / 'README_files').is_dir():
         shutil.copytree(readme.parent / 'README_files', out / 'README_files', dirs_exist_ok=True)
-    return [f for f, _ in pages]
+    return [f for f, _ in pages if f is not None]
 
 
 if __name__ == '__main__':

@@ -85,7 +85,7 @@ def _thing_colour(rng, k: int) -> np.ndarray:
     return np.array(rgb, np.float32) * 255
 
 # %% ../../nbs/11_synthetic.ipynb #272105a3
-VARIANTS = ('v2', 'hard')               # python -m ciae.data synth --variant: the default benchmark, the earlier one
+VARIANTS = ('v2', 'hard')               # python -m ciae.data synth --variant: the default benchmark, shared colours
 THING_HUES = (0.0, 0.5, 0.14, 0.8)      # v2: centre of each thing class's hue band (disc red, square cyan,
 HUE_BAND = 0.035                        # triangle yellow, star magenta), ± HUE_BAND: the bands never overlap
 
@@ -216,8 +216,8 @@ def _place(rng, k: int, size: float, h: int, w: int, anchor: tuple | None, overl
 
 def synth_image_hard(rng, h: int = 256, w: int = 320, min_size: float = 12, max_size: float = 120,
                      touch_prob: float = 0.6, crowd_prob: float = 0.25, void_prob: float = 0.4) -> dict:
-    """The earlier benchmark (`--variant hard`), unchanged: the classes' colours overlap, so naming a shape is the hard
-    part. Returns what `synth_image` returns."""
+    """The second benchmark (`--variant hard`), reproducible bit for bit: the classes' colours overlap, so naming a
+    shape is the hard part. Returns what `synth_image` returns."""
     st, region, img, owner = _background(rng, h, w, void_prob)
     crowd_cls = _crowd(rng, img, owner, crowd_prob, lambda k: _thing_colour(rng, k))
     # instances, drawn in order (later ones occlude)

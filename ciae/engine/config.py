@@ -49,7 +49,7 @@ class TrainConfig:
     train_split: str = 'train2017'
     val_split: str = 'val2017'
     synth: bool = False                   # generate the synthetic dataset into `data` if it is missing
-    # which one (`ciae.data.synth.VARIANTS`): 'v2', or 'hard', the earlier benchmark
+    # which one (`ciae.data.synth.VARIANTS`): 'v2', or 'hard', whose classes share colours
     synth_variant: str = 'v2'
     output: str = 'runs/train'
     checkpoint_period: int = 5000
@@ -80,7 +80,7 @@ def _3x(backbone: str, dcn: bool, output: str) -> TrainConfig:
 def _synth(variant: str = 'v2') -> TrainConfig:
     "The embedded CPU default on the synthetic dataset `variant` (generated into data/synth or data/synth_<variant>)."
     name = 'synth' if variant == 'v2' else f'synth_{variant}'
-    # v2: the recipe picked on a tuning split (experiments/recipe_v2.json); hard: the earlier default, unchanged
+    # v2: the recipe picked on a tuning split (experiments/recipe_v2.json); hard: its own tower and thresholds
     embed, score, nms = (32, 0.4, 0.3) if variant == 'v2' else (64, 0.3, 0.4)
     return TrainConfig(
         preset=name, data=f'data/{name}', train_split='train', val_split='val', synth=True, synth_variant=variant,
