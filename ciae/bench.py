@@ -94,13 +94,19 @@ def format_compiled(rows: list) -> str:
 ONNX_CONFIGS = dict(synth=(256, 320), r50=(800, 1056))
 
 def time_turns(calls: dict, images: list, runs: int = 3, warmup: int = 1, progress: bool = False) -> dict:
-    """Seconds per image of each of `calls` ({name: fn(image)}) on `images`, the calls taking turns image by image
-    (so that a slower machine phase hits all of them), after `warmup` untimed rounds → {name: [seconds]}."""
+    """Seconds per image of each of `calls` ({name: fn(image)}) on `images`, the calls taking turns in blocks: in
+    every round each call runs one untimed settling call on `images[0]` and then all `images` back to back, timed (its
+    steady state: its own threads and caches warm, so that neither runtime pays for the other's). A slower machine
+    phase still hits all of them, round by round. `warmup` untimed rounds first → {name: [seconds]}, in the order
+    (round, image), so that the lists pair up."""
     times = {k: [] for k in calls}
-    bar = tqdm(total=(warmup + runs) * len(images) * len(calls), desc='taking turns', disable=not progress, leave=False)
+    bar = tqdm(total=(warmup + runs) * (len(images) + 1) * len(calls), desc='taking turns', disable=not progress,
+               leave=False)
     for r in range(warmup + runs):
-        for im in images:
-            for k, fn in calls.items():
+        for k, fn in calls.items():
+            fn(images[0])                                           # settle: the other runtime ran last
+            _tick(bar, k)
+            for im in images:
                 t0 = time.perf_counter()
                 fn(im)
                 if r >= warmup:

@@ -190,21 +190,24 @@ def plot_sphere(fits: dict, max_points: int = 1500, seed: int = 0, names: list |
     return fig
 
 # %% ../nbs/13_viz.ipynb #b21eedca
-def show_similarities(sim: Tensor, filtered: Tensor, titles: list, max_queries: int = 7):
+def show_similarities(sim: Tensor, filtered: Tensor, titles: list, max_queries: int = 7, columns: list | None = None):
     """Fig. 4(d): sim and filtered (Q, H, W) pixel-query similarities before and after box filtering; one column per
-    query (the first `max_queries`), then the argmax over all queries; `titles` names the queries."""
+    query (`columns`, indices into Q; default the first `max_queries`), then the argmax over all queries; `titles`
+    names the queries."""
     import matplotlib.pyplot as plt
-    n = min(max_queries, len(sim))
+    columns = list(range(min(max_queries, len(sim)))) if columns is None else list(columns)
+    n = len(columns)
     fig, axs = plt.subplots(2, n + 1, figsize=(2.1 * (n + 1), 4.2))
     for row, (maps, label) in enumerate([(sim, 'no filtering'), (filtered, 'box filtering')]):
-        for k in range(n):
-            axs[row, k].imshow(maps[k].cpu(), cmap='viridis', vmin=-1, vmax=1)
-            axs[row, k].set_title(titles[k], fontsize=8)
+        for k, q in enumerate(columns):
+            im = axs[row, k].imshow(maps[q].cpu(), cmap='viridis', vmin=-1, vmax=1)
+            axs[row, k].set_title(titles[q], fontsize=8)
         show_ids(maps.argmax(0), axs[row, n], f'argmax, {label}')
     for a in axs.flat:
         a.set_xticks([])
         a.set_yticks([])
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 0.93, 1))
+    fig.colorbar(im, cax=fig.add_axes((0.945, 0.15, 0.012, 0.7)), label='cosine similarity')   # right of all panels
     return fig
 
 # %% ../nbs/13_viz.ipynb #eb178a3d

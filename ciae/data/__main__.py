@@ -161,7 +161,8 @@ def main(argv: list | None = None) -> int:
         '--variant',
         choices=VARIANTS,
         default='v2',
-        help='v2: the default benchmark; hard: the earlier one, whose classes share colours (default: %(default)s)',
+        help='v2: the default benchmark; hard: classes share colours, so naming a shape is the hard part '
+        '(default: %(default)s)',
     )
     ck = sub.add_parser('check', help='validate a split and print its summary, or one line per problem')
     ck.add_argument('--data', required=True, help='dataset root (holds <split>/ and annotations/)')
