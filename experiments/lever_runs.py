@@ -2,7 +2,7 @@
 the preset, its val PQ (pq_val.json, the official evaluator) and a diagnosis of its detector on the val split:
 class-agnostic recall at box IoU ≥ 0.5 by object size, and the share of matched boxes whose class is right.
 
-    python experiments/lever_runs.py runs/A runs/B ... [--out experiments/issue18_levers.json] [--note 'how they ran']
+    python experiments/lever_runs.py runs/A runs/B ... [--out experiments/levers_hard_v1.json] [--note 'how they ran']
         [--label RUN=TEXT ...] [--kept RUN=TEXT ...] [--detector RUN,RUN]
 
 A run's overrides of the synth preset are read from its config.json; --label and --kept say in words what it changed and
@@ -61,7 +61,7 @@ def detector_report(model, ds, score_thresh: float) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('runs', nargs='+', help="run folders; RUN:PQ_JSON reads another evaluation of RUN (e.g. at another test size)")
-    ap.add_argument('--out', default='experiments/issue18_levers.json')
+    ap.add_argument('--out', default='experiments/levers_hard_v1.json')
     ap.add_argument('--note', default='')
     ap.add_argument('--detector', default='', metavar='RUN,RUN', help='runs whose detector to diagnose (a minute each on 2 cores); default: none')
     ap.add_argument('--label', action='append', default=[], metavar='RUN=TEXT', help='what a run changed that its config does not say')

@@ -4,7 +4,7 @@
     python experiments/things_diagnosis.py thresholds RUN            # score / NMS thresholds scored on train images
     python experiments/things_diagnosis.py crops                     # is the shape learnable at all, in isolation, in this budget?
     python experiments/things_diagnosis.py oracle RUN                # Table IV's oracle: ground-truth boxes and classes
-    (each takes --data data/synth and --out experiments/issue18_diagnosis.json; results are merged into the file)
+    (each takes --data data/synth and --out experiments/things_diagnosis_hard_v1.json; results are merged into the file)
 
 - `locations`: at every positive location of the proposal head (a location inside a thing's mask, on the level its size
   belongs to; the training targets), is the arg-max class right? Split by the location's centre-ness target (0: on
@@ -139,7 +139,7 @@ def main(argv=None) -> int:
     ap.add_argument('check', choices=('locations', 'thresholds', 'crops', 'oracle'))
     ap.add_argument('runs', nargs='*', help='run folders (or checkpoint files, for locations)')
     ap.add_argument('--data', default='data/synth')
-    ap.add_argument('--out', default='experiments/issue18_diagnosis.json')
+    ap.add_argument('--out', default='experiments/things_diagnosis_hard_v1.json')
     a = ap.parse_args(argv)
     if a.check != 'crops' and not a.runs: ap.error(f'{a.check} needs at least one run folder')
     res = dict(locations=cmd_locations, thresholds=cmd_thresholds, crops=cmd_crops, oracle=cmd_oracle)[a.check](a)
