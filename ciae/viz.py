@@ -192,17 +192,20 @@ def plot_sphere(fits: dict, max_points: int = 1500, seed: int = 0, names: list |
 # %% ../nbs/13_viz.ipynb #b21eedca
 def show_similarities(sim: Tensor, filtered: Tensor, titles: list, max_queries: int = 7, columns: list | None = None):
     """Fig. 4(d): sim and filtered (Q, H, W) pixel-query similarities before and after box filtering; one column per
-    query (`columns`, indices into Q; default the first `max_queries`), then the argmax over all queries; `titles`
-    names the queries."""
+    query (`columns`, indices into Q; default the first `max_queries`), then the argmax over all queries, query q
+    coloured as segment id q + 1 (`CIAE.predict` numbers the stuff, then the detections, from 1); `titles` names the
+    queries."""
     import matplotlib.pyplot as plt
     columns = list(range(min(max_queries, len(sim)))) if columns is None else list(columns)
+    if not columns:
+        raise ValueError('show_similarities: no query column to draw')
     n = len(columns)
     fig, axs = plt.subplots(2, n + 1, figsize=(2.1 * (n + 1), 4.2))
     for row, (maps, label) in enumerate([(sim, 'no filtering'), (filtered, 'box filtering')]):
         for k, q in enumerate(columns):
             im = axs[row, k].imshow(maps[q].cpu(), cmap='viridis', vmin=-1, vmax=1)
             axs[row, k].set_title(titles[q], fontsize=8)
-        show_ids(maps.argmax(0), axs[row, n], f'argmax, {label}')
+        show_ids(maps.argmax(0) + 1, axs[row, n], f'argmax, {label}')     # query q as segment id q + 1, as predict numbers them
     for a in axs.flat:
         a.set_xticks([])
         a.set_yticks([])

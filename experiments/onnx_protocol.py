@@ -1,7 +1,8 @@
 """Why `python -m ciae.bench --onnx` takes turns in blocks: the same two runtimes (eager `CIAE.predict` and the exported
 graph in onnxruntime), timed in one process under both protocols, at the synth size and at R50-800. Image by image,
 each runtime runs right after the other; in blocks, each settles on one untimed image and then runs the images back
-to back (`ciae.bench.time_turns`). Writes experiments/onnx_protocol.json. With --profile instead: where each
+to back (`ciae.bench.time_turns`). Each row gives the medians of both runtimes and their ratio (the bench reports the
+median of the per-image ratios instead). Writes experiments/onnx_protocol.json. With --profile instead: where each
 runtime spends its time at R50-800 (onnxruntime's own profile by operator type, torch.profiler's by aten op), per
 image → experiments/onnx_profile.json.
 
@@ -62,13 +63,14 @@ def profile(runs: int = 2) -> dict:
     so = ort.SessionOptions()
     so.intra_op_num_threads, so.enable_profiling, so.profile_file_prefix = 2, True, str(tmp / 'ort')
     sess = ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
-    sess.run(None, {'image': x.numpy()})
-    for _ in range(runs):
+    for _ in range(1 + runs):                          # the first run (untimed warm-up) is left out below
         sess.run(None, {'image': x.numpy()})
+    events = json.loads(Path(sess.end_profiling()).read_text())
+    first = min((e for e in events if e['name'] == 'model_run'), key=lambda e: e['ts'])
     ort_ms = collections.Counter()
-    for e in json.loads(Path(sess.end_profiling()).read_text()):
-        if e.get('cat') == 'Node' and e['name'].endswith('_kernel_time'):
-            ort_ms[e['args']['op_name']] += e['dur'] / 1e3 / (runs + 1)
+    for e in events:
+        if e.get('cat') == 'Node' and e['name'].endswith('_kernel_time') and e['ts'] > first['ts'] + first['dur']:
+            ort_ms[e['args']['op_name']] += e['dur'] / 1e3 / runs
     model.predict(x)
     with torch_profile() as prof:
         for _ in range(runs):

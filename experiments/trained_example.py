@@ -6,9 +6,14 @@ oracle, boxes) beside the ground truth (nbs/23b_fusions.ipynb). Writes experimen
 
     python experiments/trained_example.py [RUN] [--scan 30]
 
-RUN is a training run folder (default runs/default-s0: `python -m ciae.train --output runs/default-s0`; runs/ is not
-committed). The image is the one of the first --scan val images whose ground truth has the most thing instances that
-touch another instance of their own class: where the embedding, not the box, has to separate them. Similarities are
+RUN is a training run folder (runs/ is not committed). The default, runs/default-s0, is the default configuration at
+the sweep's schedule (`python -m ciae.ablate`: 500 iterations at 160 × 200), seed 0:
+
+    python -m ciae.train --output runs/default-s0 --seed 0 solver.max_iter=500 solver.warmup_iters=25 \\
+        input.short_sizes=160 input.max_size=200 input.test_short=160 input.test_max=200
+
+The image is the one of the first --scan val images whose ground truth has the most thing instances that touch
+another instance of their own class: where the embedding, not the box, has to separate them. Similarities are
 stored as uint8 (cosine in [-1, 1] → 0..255), about 1/128 of a step."""
 import argparse, json
 from pathlib import Path
