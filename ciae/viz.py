@@ -205,7 +205,7 @@ def show_similarities(sim: Tensor, filtered: Tensor, titles: list, max_queries: 
         for k, q in enumerate(columns):
             im = axs[row, k].imshow(maps[q].cpu(), cmap='viridis', vmin=-1, vmax=1)
             axs[row, k].set_title(titles[q], fontsize=8)
-        show_ids(maps.argmax(0) + 1, axs[row, n], f'argmax, {label}')     # query q as segment id q + 1, as predict numbers them
+        show_ids(maps.argmax(0) + 1, axs[row, n], f'argmax, {label}')     # query q as segment id q + 1, as in predict
     for a in axs.flat:
         a.set_xticks([])
         a.set_yticks([])
