@@ -63,6 +63,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'ciae.bench.format_compiled': ('bench_cli.html#format_compiled', 'ciae/bench.py'),
                             'ciae.bench.format_onnx': ('bench_cli.html#format_onnx', 'ciae/bench.py'),
                             'ciae.bench.main': ('bench_cli.html#main', 'ciae/bench.py'),
+                            'ciae.bench.onnx_bench_model': ('bench_cli.html#onnx_bench_model', 'ciae/bench.py'),
                             'ciae.bench.parse': ('bench_cli.html#parse', 'ciae/bench.py'),
                             'ciae.bench.parser': ('bench_cli.html#parser', 'ciae/bench.py'),
                             'ciae.bench.peak_memory': ('bench_cli.html#peak_memory', 'ciae/bench.py'),

@@ -21,8 +21,9 @@ from .speed.inference import (AMP_DTYPES, autocast_for, timed, stats, _table, _t
 from .speed.training import TRAIN_CONFIGS, bench_train_config, format_train, profile_train
 
 # %% auto #0
-__all__ = ['ONNX_CONFIGS', 'say', 'compile_peers', 'bench_compiled', 'format_compiled', 'time_turns', 'bench_onnx', 'format_onnx',
-           'peak_memory', 'parser', 'parse', 'run_train', 'run_onnx', 'run_inference', 'main']
+__all__ = ['ONNX_CONFIGS', 'say', 'compile_peers', 'bench_compiled', 'format_compiled', 'time_turns', 'onnx_bench_model',
+           'bench_onnx', 'format_onnx', 'peak_memory', 'parser', 'parse', 'run_train', 'run_onnx', 'run_inference',
+           'main']
 
 # %% ../nbs/40c_bench_cli.ipynb #4a36bc40
 def compile_peers(models: dict, mode: str = 'default') -> dict:
@@ -115,6 +116,19 @@ def time_turns(calls: dict, images: list, runs: int = 3, warmup: int = 1, progre
     bar.close()
     return times
 
+def onnx_bench_model(name: str, size: tuple, folder: Path) -> tuple:
+    """`bench_onnx`'s model for TRAIN_CONFIGS `name`: a random-weight ciae (seed 0) with every location a candidate and
+    100 detections, folded for inference, and its export (`export_onnx`, traced at `size` (H, W) + 1) into `folder`
+    → (model, path)."""
+    from ciae.deploy.exported import export_onnx
+    spec, (h, w) = TRAIN_CONFIGS[name], size
+    torch.manual_seed(0)
+    model = CIAE(CIAEConfig(num_stuff=spec['num_stuff'], num_thing=spec['num_thing'], **{
+        **spec['model'], 'score_thresh': 0.0, 'detections_per_image': 100})).eval().optimize_for_inference()
+    cats = [dict(id=i + 1, name=f'c{i}', isthing=int(i >= spec['num_stuff']))
+            for i in range(spec['num_stuff'] + spec['num_thing'])]
+    return model, export_onnx(model, Path(folder) / f'{name}.onnx', cats, example_size=(h + 1, w + 1))
+
 @torch.no_grad()
 def bench_onnx(configs: dict = ONNX_CONFIGS, runs: int = 3, warmup: int = 1, threads: int | None = None,
                images: int = 2, progress: bool = False) -> list:
@@ -123,16 +137,10 @@ def bench_onnx(configs: dict = ONNX_CONFIGS, runs: int = 3, warmup: int = 1, thr
     (as `build_models`), exported (`export_onnx`) and loaded in onnxruntime with `threads`, not spinning. Eager is
     `CIAE.predict`, its fast fusion; both write the full panoptic result. Rows: medians, their ratio, the file's
     size."""
-    from ciae.deploy.exported import OnnxPanoptic, export_onnx
+    from ciae.deploy.exported import OnnxPanoptic
     rows, tmp = [], Path(tempfile.mkdtemp())
     for name, (h, w) in configs.items():
-        spec = TRAIN_CONFIGS[name]
-        torch.manual_seed(0)
-        model = CIAE(CIAEConfig(num_stuff=spec['num_stuff'], num_thing=spec['num_thing'], **{
-            **spec['model'], 'score_thresh': 0.0, 'detections_per_image': 100})).eval().optimize_for_inference()
-        cats = [dict(id=i + 1, name=f'c{i}', isthing=int(i >= spec['num_stuff']))
-                for i in range(spec['num_stuff'] + spec['num_thing'])]
-        path = export_onnx(model, tmp / f'{name}.onnx', cats, example_size=(h + 1, w + 1))
+        model, path = onnx_bench_model(name, (h, w), tmp)
         # onnxruntime not spinning between runs: its busy threads would slow the eager turn that follows
         onnx = OnnxPanoptic(path, threads=threads or torch.get_num_threads(), spin=False)
         ims = [bench_image(h, torch.device('cpu'), seed=i)[..., :w].float() for i in range(images)]

@@ -10,12 +10,10 @@ image → experiments/onnx_profile.json.
 import argparse, collections, json, statistics, tempfile, time
 from pathlib import Path
 import torch
-from ciae.bench import ONNX_CONFIGS, time_turns
-from ciae.deploy.exported import OnnxPanoptic, export_onnx
-from ciae.model.ciae import CIAE, CIAEConfig
+from ciae.bench import ONNX_CONFIGS, onnx_bench_model, time_turns
+from ciae.deploy.exported import OnnxPanoptic
 from ciae.ops.runtime import machine_name
 from ciae.speed.inference import bench_image
-from ciae.speed.training import TRAIN_CONFIGS
 
 OUT = Path('experiments/onnx_protocol.json')
 
@@ -35,17 +33,6 @@ def medians(t: dict) -> dict:
     med = {k: round(1000 * statistics.median(v), 1) for k, v in t.items()}
     return dict(eager_ms=med['eager'], onnx_ms=med['onnx'], ratio=round(med['onnx'] / med['eager'], 3))
 
-def build(name: str, tmp: Path):
-    "bench_onnx's random-weight model for TRAIN_CONFIGS `name`, eager (folded) and exported → (model, onnx path)."
-    h, w = ONNX_CONFIGS[name]
-    spec = TRAIN_CONFIGS[name]
-    torch.manual_seed(0)
-    model = CIAE(CIAEConfig(num_stuff=spec['num_stuff'], num_thing=spec['num_thing'], **{
-        **spec['model'], 'score_thresh': 0.0, 'detections_per_image': 100})).eval().optimize_for_inference()
-    cats = [dict(id=i + 1, name=f'c{i}', isthing=int(i >= spec['num_stuff']))
-            for i in range(spec['num_stuff'] + spec['num_thing'])]
-    return model, export_onnx(model, tmp / f'{name}.onnx', cats, example_size=(h + 1, w + 1))
-
 def top(times: dict, n: int = 8) -> dict:
     "The n largest entries of {op: ms}, the rest summed as 'other'."
     items = sorted(times.items(), key=lambda kv: -kv[1])
@@ -57,7 +44,7 @@ def profile(runs: int = 2) -> dict:
     import onnxruntime as ort
     from torch.profiler import profile as torch_profile
     tmp = Path(tempfile.mkdtemp())
-    model, path = build('r50', tmp)
+    model, path = onnx_bench_model('r50', ONNX_CONFIGS['r50'], tmp)
     h, w = ONNX_CONFIGS['r50']
     x = bench_image(h, torch.device('cpu'), seed=0)[..., :w].float().reshape(1, 3, h, w)
     so = ort.SessionOptions()
@@ -93,7 +80,7 @@ def main():
         return print(p.read_text())
     rows, tmp = [], Path(tempfile.mkdtemp())
     for name, (h, w) in ONNX_CONFIGS.items():                 # the models and images of bench_onnx
-        model, path = build(name, tmp)
+        model, path = onnx_bench_model(name, (h, w), tmp)
         onnx = OnnxPanoptic(path, threads=2, spin=False)
         ims = [bench_image(h, torch.device('cpu'), seed=i)[..., :w].float() for i in range(2)]
         calls = dict(eager=lambda im: model.predict(im), onnx=lambda im: onnx.predict(im))
