@@ -205,7 +205,7 @@ def parser() -> argparse.ArgumentParser:
         help="of synth, r50 (TRAIN_CONFIGS; default: synth; on CUDA synth r50)")
     add('--loss-backend', default='auto', choices=BACKENDS,
         help="--train: how the CIAE loss is computed (model.loss_backend; default: %(default)s, the Triton kernels "
-             "on a GPU)")
+             "on a GPU, the Numba ones on a CPU)")
     add('--output', default='bench.json', help='JSON results (default: %(default)s)')
     return ap
 

@@ -17,8 +17,8 @@ from ..ops.runtime import autocast_off
 from ..ops.segments import _instance_count, instance_masks, merge_thing_classes
 
 # %% auto #0
-__all__ = ['ABSENT', 'BACKENDS', 'filter_outside_', 'top_k', 'SelectedLogHinge', 'log_hinge_topk', 'resolve_backend',
-           'selected_log_hinge', 'sums_fn', 'ciae_loss', 'CIAELoss', 'ciae_loss_map']
+__all__ = ['ABSENT', 'BACKENDS', 'filter_outside_', 'top_k', 'log_hinge_grad', 'SelectedLogHinge', 'log_hinge_topk',
+           'resolve_backend', 'selected_log_hinge', 'sums_fn', 'ciae_loss', 'CIAELoss', 'ciae_loss_map']
 
 # %% ../../nbs/06_ciae_loss.ipynb #e27ec05b
 ABSENT = -4.0   # similarity given to padded / empty instance columns: below any cosine, so its hinge (eq. 7) is 0
@@ -57,6 +57,11 @@ def _log_hinge(x: Tensor, margin: float, eps: float) -> Tensor:
     "Eqs. 7–8 of the hinge argument x = d_pos − d_neg + margin."
     return -torch.log1p(-(x.clamp(min=0) / (2 + margin)).clamp(max=1 - eps))
 
+def log_hinge_grad(x: Tensor, margin: float, eps: float) -> Tensor:
+    "d `_log_hinge` / d x, as autograd's clamps give it (0 where either clamp holds the value)."
+    r = x / (2 + margin)
+    return torch.where((x >= 0) & (r <= 1 - eps), 1 / ((2 + margin) * (1 - r)), 0.0)
+
 class SelectedLogHinge(torch.autograd.Function):
     """Σ_i w_i Σ_{k ∈ top-K of pixel i} l_ik (eqs. 5–9, per-pixel selection) for one query set, fused. The (B, N, Q)
     similarities are computed, box-filtered and searched without autograd, and the backward scatters the gradient of the
@@ -84,12 +89,9 @@ class SelectedLogHinge(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         p, q, target, weight, idx, x = ctx.saved_tensors
-        m, eps = ctx.margin, ctx.eps
         B, N, Q = p.shape[0], p.shape[1], q.shape[1]
-        r = x / (2 + m)
-        # d l / d x, as autograd's clamps give it
-        dl = torch.where((x >= 0) & (r <= 1 - eps), 1 / ((2 + m) * (1 - r)), 0.0)
-        coef = dl * (grad * weight)[..., None]                          # (B, N, K): d loss / d x of each kept term
+        # (B, N, K): d loss / d x of each kept term
+        coef = log_hinge_grad(x, ctx.margin, ctx.eps) * (grad * weight)[..., None]
         t = target[..., None]
         cols = torch.arange(Q, device=p.device) if idx is None else idx
         own = cols == t                                                 # the own query's y is the constant 1
@@ -122,16 +124,27 @@ def log_hinge_topk(sim: Tensor, target: Tensor, margin: float = 0.15, k: int | N
         return torch.zeros(B, N, dtype=l.dtype, device=l.device).scatter_add_(1, top.indices // Q, top.values)
     return l.sum(-1)
 
-BACKENDS = ('auto', 'literal', 'fast', 'triton')   # how eqs. 3–9 are computed; all give the same loss and gradients
+# how eqs. 3–9 are computed; all give the same loss and gradients
+BACKENDS = ('auto', 'literal', 'fast', 'numba', 'triton')
+
+def _numba_available() -> bool:
+    "Whether the CPU kernels (`ciae.loss.cpu_kernels`, imported on first use: Numba loads slowly) can run."
+    from ciae.loss.cpu_kernels import numba_available
+    return numba_available()
 
 def resolve_backend(backend: str, device) -> str:
     """The implementation a `backend` setting runs on `device`: 'literal' (autograd through `log_hinge_topk`, the
-    equations as written), 'fast' (`SelectedLogHinge`: no autograd over the similarity matrix) or 'triton' (its fused
-    GPU kernels, `ciae.loss.gpu_kernels`); 'auto' is 'triton' on a CUDA device with Triton, else 'fast'."""
+    equations as written), 'fast' (`SelectedLogHinge`: no autograd over the similarity matrix), 'numba' (its CPU
+    kernels, `ciae.loss.cpu_kernels`) or 'triton' (its fused GPU kernels, `ciae.loss.gpu_kernels`); 'auto' is
+    'triton' on a CUDA device with Triton, 'numba' on the CPU with Numba, else 'fast'."""
     if backend not in BACKENDS:
         raise ValueError(f"loss backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if backend == 'auto':
-        return 'triton' if triton_available(device) else 'fast'
+        if triton_available(device):
+            return 'triton'
+        return 'numba' if torch.device(device).type == 'cpu' and _numba_available() else 'fast'
+    if backend == 'numba' and not _numba_available():
+        raise ValueError("loss backend 'numba' needs Numba (pip install numba)")
     return backend
 
 def selected_log_hinge(p: Tensor, q: Tensor, target: Tensor, weight: Tensor, margin: float = 0.15, k: int | None = 5,
@@ -141,14 +154,19 @@ def selected_log_hinge(p: Tensor, q: Tensor, target: Tensor, weight: Tensor, mar
     """Σ_i weight_i · (eq. 9's selected log-hinge terms of pixel i) for unit pixels p (B, N, D) and queries q (B, Q, D).
     The box filter of the columns from `first` on is `keep` (see `filter_outside_`) or `boxes` (B, n, 4) on an image
     `width` pixels wide. `backend` (see `resolve_backend`, not 'auto'): per-pixel selection runs in `SelectedLogHinge`
-    ('fast') or its Triton kernels ('triton', which needs `boxes`, not `keep`); 'literal', and the 'global' selection
-    of every backend, run through autograd (`log_hinge_topk`)."""
+    ('fast'), its CPU kernels ('numba', for k ≤ 5 on CPU tensors; otherwise 'fast') or its Triton kernels ('triton',
+    which needs `boxes`, not `keep`); 'literal', and the 'global' selection of every backend, run through autograd
+    (`log_hinge_topk`)."""
     if backend == 'triton' and mode == 'pixel' and k is not None and k < q.shape[1] and keep is None:
         return FusedSelectedLogHinge.apply(
             p, q, target, weight, margin, k, boxes, width, first, fill, present, eps, ABSENT
         )
     if keep is None and boxes is not None:
         keep = box_ranges(boxes, p.shape[1] // width, width)
+    if backend == 'numba' and mode == 'pixel' and not p.is_cuda and not isinstance(keep, Tensor):
+        from ciae.loss.cpu_kernels import NumbaSelectedLogHinge, MAX_K
+        if k is not None and 1 <= k <= MAX_K:
+            return NumbaSelectedLogHinge.apply(p, q, target, weight, margin, k, keep, first, fill, present, eps)
     if mode == 'pixel' and backend != 'literal':
         return SelectedLogHinge.apply(p, q, target, weight, margin, k, keep, first, fill, present, eps)
     sim = torch.bmm(p, q.transpose(1, 2))                              # (B, N, Q)

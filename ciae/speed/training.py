@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from torchvision.models.detection.backbone_utils import BackboneWithFPN
 from torchvision.ops.feature_pyramid_network import LastLevelP6P7
 from ..model.ciae import CIAE, CIAEConfig
+from ..loss.ciae_loss import resolve_backend
 from ..engine.config import get_preset
 from ..ops.boxes import masks_to_edge_boxes
 from ..data.coco import Categories, decode_targets
@@ -249,6 +250,7 @@ def bench_train_config(name: str, spec: dict, device, amp=None, runs: int = 5, w
                embed_channels=cfg.embed_channels, embed_dim=cfg.embed_dim, num_stuff=ns, num_thing=nt, batch=B,
                size=[H, W], data=spec['data'], amp={v: k for k, v in AMP_DTYPES.items()}[amp],
                channels_last=channels_last, segments_per_image=segments_per_image(batch),
+               loss_backend=resolve_backend(ciae.cfg.loss_backend, device),
                params={k: sum(p.numel() for p in m.parameters() if p.requires_grad)
                        for k, m in dict(ciae=ciae, fcos=fcos).items()},
                ciae=stats(t['ciae']), fcos=stats(t['fcos']), ciae_loss=stats(t['ciae_loss']), syncs_per_step=syncs)
