@@ -144,7 +144,8 @@ def resolve_backend(backend: str, device) -> str:
             return 'triton'
         return 'numba' if torch.device(device).type == 'cpu' and _numba_available() else 'fast'
     if backend == 'numba' and not _numba_available():
-        raise ValueError("loss backend 'numba' needs Numba (pip install numba)")
+        raise ValueError("loss backend 'numba' is unavailable here: Numba is not installed (pip install numba), or "
+                         "this process was forked after its kernels ran")
     return backend
 
 def selected_log_hinge(p: Tensor, q: Tensor, target: Tensor, weight: Tensor, margin: float = 0.15, k: int | None = 5,
