@@ -381,6 +381,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                        'ciae.loss.cpu_kernels._box_arrays': ('cpu_kernels.html#_box_arrays', 'ciae/loss/cpu_kernels.py'),
                                        'ciae.loss.cpu_kernels._jit': ('cpu_kernels.html#_jit', 'ciae/loss/cpu_kernels.py'),
                                        'ciae.loss.cpu_kernels._threads': ('cpu_kernels.html#_threads', 'ciae/loss/cpu_kernels.py'),
+                                       'ciae.loss.cpu_kernels._torch_threads_kept': ( 'cpu_kernels.html#_torch_threads_kept',
+                                                                                      'ciae/loss/cpu_kernels.py'),
                                        'ciae.loss.cpu_kernels.numba_available': ( 'cpu_kernels.html#numba_available',
                                                                                   'ciae/loss/cpu_kernels.py'),
                                        'ciae.loss.cpu_kernels.scatter_grads': ( 'cpu_kernels.html#scatter_grads',
