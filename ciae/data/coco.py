@@ -7,6 +7,7 @@ detector."""
 from __future__ import annotations
 import json, pickle
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -15,7 +16,7 @@ from torch import Tensor
 from PIL import Image
 from ..ops.segments import IGNORE, merge_thing_classes, instance_masks
 from ..ops.boxes import masks_to_edge_boxes
-from .panoptic_io import DatasetError, read_image, read_panoptic_png, measure_segments, write_panoptic_split
+from .panoptic_io import DatasetError, PanopticWriter, read_image, read_panoptic_png, measure_segments
 
 # %% auto #0
 __all__ = ['COCO_HINT', 'DERIVED_FIELDS', 'split_paths', 'Categories', 'error_message', 'load_panoptic_json', 'name_problem',
@@ -355,11 +356,13 @@ def item_masks(item: dict, num_stuff: int) -> Tensor:
     "The (N, H, W) bool `instance_masks` of an item, one per row of its boxes (not stored, derived on demand)."
     return instance_masks(item['segment'], num_stuff, len(item['boxes']))
 
-def write_split(root: str | Path, split: str, items: list, categories: list) -> Path:
+def write_split(root: str | Path, split: str, items: Iterable, categories: list) -> Path:
     """Write a split in the COCO panoptic layout: items are (image_id, file_name, image (H, W, 3) uint8, pan (H, W),
-    segments_info)."""
+    segments_info), written one at a time as they come, so a generator of items holds only one image in memory."""
     image_dir, json_path, png_dir = split_paths(root, split)
     image_dir.mkdir(parents=True, exist_ok=True)
-    for _, file_name, image, _, _ in items:
-        Image.fromarray(np.asarray(image, dtype=np.uint8)).save(image_dir / file_name, quality=92)
-    return write_panoptic_split(png_dir, json_path, [(i, f, p, s) for i, f, _, p, s in items], categories)
+    with PanopticWriter(png_dir, json_path, categories, log=False) as out:
+        for image_id, file_name, image, pan, segs in items:
+            Image.fromarray(np.asarray(image, dtype=np.uint8)).save(image_dir / file_name, quality=92)
+            out.add(image_id, file_name, pan, segs, png_name=Path(file_name).with_suffix('.png').name)
+    return out.json_path

@@ -285,13 +285,12 @@ def make_synthetic(out: str | Path, train: int = 1000, val: int = 100, height: i
         raise ValueError(f"unknown synthetic variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     out = Path(out)
     for s_idx, (split, n) in enumerate([('train', train), ('val', val)]):
-        items = []
-        for i in tqdm(range(n), desc=f'synth {split}', disable=not progress):
-            rng = np.random.default_rng([seed, s_idx, i])
-            r = synth_image(rng, height, width, variant)
-            image_id = s_idx * 1_000_000 + i + 1
-            items.append((image_id, f'{image_id:012d}.jpg', r['image'], r['pan'], r['segments_info']))
-        write_split(out, split, items, synth_categories())
+        def items(s_idx=s_idx, n=n):                      # one image at a time: nothing but annotations held
+            for i in tqdm(range(n), desc=f'synth {split}', disable=not progress):
+                r = synth_image(np.random.default_rng([seed, s_idx, i]), height, width, variant)
+                image_id = s_idx * 1_000_000 + i + 1
+                yield image_id, f'{image_id:012d}.jpg', r['image'], r['pan'], r['segments_info']
+        write_split(out, split, items(), synth_categories())
     write_json_atomic(
         dict(variant=variant, train=train, val=val, height=height, width=width, seed=seed), out / 'synth.json'
     )
