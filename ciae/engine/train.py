@@ -171,7 +171,6 @@ class Trainer:
             num_workers=cfg.workers,
             collate_fn=collate,
             pin_memory=self.device.type == 'cuda',
-            persistent_workers=cfg.workers > 0,
         )
 
     def build_hooks(self, save_all_ranks: bool = False) -> list:
@@ -235,6 +234,7 @@ class Trainer:
                 self.step()
                 for h in hooks:
                     h.after_step(self)
+            self.data = None          # the endless loader's iterator: its workers exit now, before the final evaluation
             for h in hooks:
                 h.after_train(self)
         finally:
