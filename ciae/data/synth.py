@@ -5,7 +5,7 @@ is where CIAE is tested: touching instances of one class."""
 
 # %% ../../nbs/11_synthetic.ipynb #9d309cae
 from __future__ import annotations
-import json, math
+import json, math, shutil
 from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
@@ -311,4 +311,10 @@ def ensure_synthetic(root: str | Path, variant: str = 'v2', progress: bool = Tru
     if not generate:
         return root
     print(f"generating the synthetic dataset ({variant}) in {root} (about a minute)", flush=True)
-    return make_synthetic(root, progress=progress, variant=variant)
+    partial = root.with_name(f'.{root.name}.partial')       # renamed to root when complete: an interrupted run
+    shutil.rmtree(partial, ignore_errors=True)               # leaves no half-written dataset in root
+    make_synthetic(partial, progress=progress, variant=variant)
+    if root.exists():
+        root.rmdir()                                         # empty, checked above
+    partial.rename(root)
+    return root

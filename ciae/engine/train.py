@@ -238,6 +238,7 @@ class Trainer:
             for h in hooks:
                 h.after_train(self)
         finally:
+            self.data = None          # also after an error: no worker outlives the run
             for h in hooks:
                 h.close(self)
             self.log.close()
