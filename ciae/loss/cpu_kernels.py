@@ -199,7 +199,8 @@ class NumbaSelectedLogHinge(torch.autograd.Function):
         coef = (log_hinge_grad(x, ctx.margin, ctx.eps) * (grad * weight)[..., None]).contiguous()   # (B, N, K)
         rows, cols = _box_arrays(ctx.keep)
         with _torch_threads_kept():
-            dp, dq = scatter_grads(p.numpy(), q.numpy(), target.contiguous().numpy(), coef.numpy(), idx.numpy(), rows,
-                                   cols, ctx.first, ctx.keep is not None, ctx.width, _threads(), ctx.needs_input_grad[1])
+            dp, dq = scatter_grads(p.numpy(), q.numpy(), target.contiguous().numpy(), coef.numpy(), idx.numpy(),
+                                   rows, cols, ctx.first, ctx.keep is not None, ctx.width, _threads(),
+                                   ctx.needs_input_grad[1])
         return (torch.from_numpy(dp) if ctx.needs_input_grad[0] else None,
                 torch.from_numpy(dq) if ctx.needs_input_grad[1] else None) + (None,) * 9
