@@ -138,11 +138,11 @@ _NO_PRESENT = np.zeros((1, 1), np.bool_)
 
 @contextmanager
 def _torch_threads_kept():
-    """Put PyTorch's thread count back after a Numba call: when Numba's OpenMP layer starts its threads (the first
-    `set_num_threads` or kernel call in a process) it sets the OpenMP thread count, which PyTorch shares, to Numba's
-    (all cores). Left alone, a
-    process run with OMP_NUM_THREADS=1 or `torch.set_num_threads(1)` would run its convolutions on every core from
-    then on, and their float sums would round differently before and after (a resumed run would not match)."""
+    """Put PyTorch's thread count back around `_threads`: when Numba's OpenMP layer starts its threads (its first
+    `set_num_threads` in a process, which `_threads` makes before every kernel call) it sets the OpenMP thread count,
+    which PyTorch shares, to Numba's (all cores). Left alone, a process run with OMP_NUM_THREADS=1 or
+    `torch.set_num_threads(1)` would run its convolutions on every core from then on, and their float sums would
+    round differently before and after (a resumed run would not match)."""
     n = torch.get_num_threads()
     try:
         yield
@@ -182,13 +182,12 @@ class NumbaSelectedLogHinge(torch.autograd.Function):
         qt = q.transpose(1, 2).contiguous()                                # (B, D, Q)
         per = max(1, BLOCK // max(Q, 1))                                   # pixels per block
         buf = torch.empty(min(N, per), Q, dtype=p.dtype)                   # (pixels, Q), reused by every block
-        with _torch_threads_kept():
-            for b in range(B):
-                for s in range(0, N, per):
-                    e = min(N, s + per)
-                    y = torch.mm(p[b, s:e], qt[b], out=buf[:e - s])        # (e − s, Q) cosine similarities
-                    select_top4(y.numpy(), b, s, target_np, margin, k, rows, cols, first, fill, present_np,
-                                keep is not None, present is not None, ABSENT, width, chunks, idx.numpy(), x.numpy())
+        for b in range(B):
+            for s in range(0, N, per):
+                e = min(N, s + per)
+                y = torch.mm(p[b, s:e], qt[b], out=buf[:e - s])            # (e − s, Q) cosine similarities
+                select_top4(y.numpy(), b, s, target_np, margin, k, rows, cols, first, fill, present_np,
+                            keep is not None, present is not None, ABSENT, width, chunks, idx.numpy(), x.numpy())
         ctx.save_for_backward(p, q, target, weight, idx, x)
         ctx.keep, ctx.first, ctx.margin, ctx.eps, ctx.width = keep, first, margin, eps, width
         return (_log_hinge(x, margin, eps).sum(-1) * weight).sum()       # eqs. 7–9 on the kept terms
@@ -198,9 +197,7 @@ class NumbaSelectedLogHinge(torch.autograd.Function):
         p, q, target, weight, idx, x = ctx.saved_tensors
         coef = (log_hinge_grad(x, ctx.margin, ctx.eps) * (grad * weight)[..., None]).contiguous()   # (B, N, K)
         rows, cols = _box_arrays(ctx.keep)
-        with _torch_threads_kept():
-            dp, dq = scatter_grads(p.numpy(), q.numpy(), target.contiguous().numpy(), coef.numpy(), idx.numpy(),
-                                   rows, cols, ctx.first, ctx.keep is not None, ctx.width, _threads(),
-                                   ctx.needs_input_grad[1])
+        dp, dq = scatter_grads(p.numpy(), q.numpy(), target.contiguous().numpy(), coef.numpy(), idx.numpy(), rows,
+                               cols, ctx.first, ctx.keep is not None, ctx.width, _threads(), ctx.needs_input_grad[1])
         return (torch.from_numpy(dp) if ctx.needs_input_grad[0] else None,
                 torch.from_numpy(dq) if ctx.needs_input_grad[1] else None) + (None,) * 9
