@@ -8,7 +8,7 @@ from __future__ import annotations
 import warnings
 import torch
 from torch import Tensor, nn
-from ..ops.cosine import l2_normalize, flatten_pixels
+from ..ops.cosine import l2_normalize, flatten_pixels, unit_rows
 from ..ops.segments import segment_sums, segment_means
 from .memory import CategoryMemory
 from ..ops.boxes import expand_boxes, box_ranges, masks_to_edge_boxes
@@ -248,7 +248,7 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
                 raise ValueError(f"category id {int(category.max())} has no memory row (C={C})")
         keep, n = _box_filter(inside, boxes, segment, num_stuff, num_instances)
         means, present = segment_means(emb, segment, num_stuff + n, check, sums_fn(backend))   # (B, ns + n, D) eq. 4
-        p = l2_normalize(flatten_pixels(emb), -1).contiguous()             # (B, HW, D) normalised pixel embeddings
+        p = unit_rows(flatten_pixels(emb)).contiguous()                    # (B, HW, D) eq. 1, fast backward
         mem = l2_normalize(memory, -1)                                     # (C, D)
         # ignored pixels get a dummy target and weight 0: no boolean indexing, no host sync
         w = valid.flatten(1).to(emb.dtype)                                 # (B, HW)

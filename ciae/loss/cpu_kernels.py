@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 from torch import Tensor
-from .ciae_loss import ABSENT, _log_hinge, log_hinge_grad
+from .ciae_loss import ABSENT
 try:
     from numba import njit, prange, get_num_threads, set_num_threads, config as numba_config
 except ImportError:                          # no Numba wheel for this platform: `numba_available()` is False
@@ -38,13 +38,20 @@ __all__ = ['MAX_K', 'BLOCK', 'numba_available', 'select_top4', 'scatter_grads', 
 # %% ../../nbs/06c_cpu_kernels.ipynb #5f1c723e
 @_jit
 def select_top4(y, b, start, target, margin, k, rows, cols, first, fill, present, use_box, use_present, absent,
-                width, chunks, idx, x):
+                width, chunks, idx, x, eps, loss, slope):
     """Eq. 9's per-pixel selection on the similarities y (n, Q) of pixels start … start + n − 1 of image b (target
     (B, N), own query index). Box filter: rows (B, n_inst, H), cols (B, n_inst, W) bool for the columns from `first`
     on; present (B, Q) bool. Writes idx (B, N, k) and x (B, N, k) of those pixels: the own query first, then the
-    k − 1 largest masked similarities with x = y − s_pos + m > 0 (x = −1, index = own, for an empty slot)."""
+    k − 1 largest masked similarities with x = y − s_pos + m > 0 (x = −1, index = own, for an empty slot); loss (B, N)
+    each pixel's Σ_k g(x_k) (eqs. 7–8, `_log_hinge`) and slope (B, N, k) each term's g'(x) (`log_hinge_grad`), both
+    from x as stored (x's precision, like the reference)."""
     n, Q = y.shape
     step = (n + chunks - 1) // chunks
+    floor = -np.inf                        # the largest value a masked column can take instead of its cosine
+    if use_box:
+        floor = max(floor, fill)
+    if use_present:
+        floor = max(floor, absent)
     for c in prange(chunks):
         for f in range(c * step, min(n, (c + 1) * step)):
             i = start + f
@@ -59,9 +66,11 @@ def select_top4(y, b, start, target, margin, k, rows, cols, first, fill, present
             v1 = v2 = v3 = v4 = thr        # the four best others, v1 >= v2 >= v3 >= v4
             i1 = i2 = i3 = i4 = -1
             for j in range(Q):
+                v = row[j]
+                if v <= v4 and floor <= v4:    # neither the cosine nor a stand-in for it can enter: no lookups
+                    continue
                 if j == t:
                     continue
-                v = row[j]
                 if use_present and not present[b, j]:
                     v = absent
                 elif use_box and j >= first and not (rows[b, j - first, h] and cols[b, j - first, w]):
@@ -77,6 +86,7 @@ def select_top4(y, b, start, target, margin, k, rows, cols, first, fill, present
                         v4, i4, v3, i3 = v3, i3, v, j
                     else:
                         v4, i4 = v, j
+            total = 0.0
             for kk in range(k):
                 if kk == 0:
                     vk, ik = 1.0, t        # own query: y = 1 (eq. 6), always kept
@@ -90,11 +100,20 @@ def select_top4(y, b, start, target, margin, k, rows, cols, first, fill, present
                     vk, ik = v4, i4
                 x[b, i, kk] = vk - s_pos + margin if ik >= 0 else -1.0
                 idx[b, i, kk] = ik if ik >= 0 else t
+                xk = x[b, i, kk]
+                if xk < 0:                                     # an empty slot or a term below the hinge: 0, 0
+                    slope[b, i, kk] = 0.0
+                    continue
+                r = xk / (2 + margin)                          # eq. 8's argument; its clamps as in `_log_hinge`
+                total -= np.log1p(-min(r, 1 - eps))
+                slope[b, i, kk] = 1 / ((2 + margin) * (1 - r)) if r <= 1 - eps else 0.0
+            loss[b, i] = total
 
 # %% ../../nbs/06c_cpu_kernels.ipynb #61fa5834
 @_jit
-def scatter_grads(p, q, target, coef, idx, rows, cols, first, use_box, width, chunks, want_dq):
-    """The backward of eq. 9's kept terms: coef (B, N, K) = ∂L/∂x of each kept term; x = y_k − s_pos + m, so +coef
+def scatter_grads(p, q, target, slope, scale, idx, rows, cols, first, use_box, width, chunks, want_dq):
+    """The backward of eq. 9's kept terms: coef = slope (B, N, K) × scale (B, N) (the pixel's weight times the incoming
+    gradient) = ∂L/∂x of each kept term; x = y_k − s_pos + m, so +coef
     on the kept query's similarity (unless it is the own query or box-filtered, a constant) and −coef on s_pos.
     Returns dL/dp (B, N, D) and dL/dq (B, Q, D), the latter summed from one buffer per chunk of pixels."""
     B, N, D = p.shape
@@ -110,9 +129,10 @@ def scatter_grads(p, q, target, coef, idx, rows, cols, first, use_box, width, ch
             h = i // width
             w = i - h * width
             t = target[b, i]
-            total = coef[b, i, 0] * 0
+            c_i = scale[b, i]
+            total = slope[b, i, 0] * 0
             for kk in range(k):
-                g = coef[b, i, kk]
+                g = slope[b, i, kk] * c_i
                 if g == 0:
                     continue
                 total += g
@@ -179,6 +199,7 @@ class NumbaSelectedLogHinge(torch.autograd.Function):
         present_np = _NO_PRESENT if present is None else present.contiguous().numpy()
         target_np = target.contiguous().numpy()
         idx, x = torch.empty(B, N, k, dtype=torch.int64), torch.empty(B, N, k, dtype=p.dtype)   # (B, N, K)
+        slope, loss = torch.empty(B, N, k, dtype=p.dtype), torch.empty(B, N, dtype=p.dtype)    # (B, N, K), (B, N)
         qt = q.transpose(1, 2).contiguous()                                # (B, D, Q)
         per = max(1, BLOCK // max(Q, 1))                                   # pixels per block
         buf = torch.empty(min(N, per), Q, dtype=p.dtype)                   # (pixels, Q), reused by every block
@@ -187,17 +208,19 @@ class NumbaSelectedLogHinge(torch.autograd.Function):
                 e = min(N, s + per)
                 y = torch.mm(p[b, s:e], qt[b], out=buf[:e - s])            # (e − s, Q) cosine similarities
                 select_top4(y.numpy(), b, s, target_np, margin, k, rows, cols, first, fill, present_np,
-                            keep is not None, present is not None, ABSENT, width, chunks, idx.numpy(), x.numpy())
-        ctx.save_for_backward(p, q, target, weight, idx, x)
-        ctx.keep, ctx.first, ctx.margin, ctx.eps, ctx.width = keep, first, margin, eps, width
-        return (_log_hinge(x, margin, eps).sum(-1) * weight).sum()       # eqs. 7–9 on the kept terms
+                            keep is not None, present is not None, ABSENT, width, chunks, idx.numpy(), x.numpy(),
+                            eps, loss.numpy(), slope.numpy())
+        ctx.save_for_backward(p, q, target, weight, idx, slope)
+        ctx.keep, ctx.first, ctx.width = keep, first, width
+        return (loss * weight).sum()                                       # eq. 9: Σ_i w_i Σ_k g(x_ik)
 
     @staticmethod
     def backward(ctx, grad):
-        p, q, target, weight, idx, x = ctx.saved_tensors
-        coef = (log_hinge_grad(x, ctx.margin, ctx.eps) * (grad * weight)[..., None]).contiguous()   # (B, N, K)
+        p, q, target, weight, idx, slope = ctx.saved_tensors
+        scale = (grad * weight).contiguous()                               # (B, N) c_i
         rows, cols = _box_arrays(ctx.keep)
-        dp, dq = scatter_grads(p.numpy(), q.numpy(), target.contiguous().numpy(), coef.numpy(), idx.numpy(), rows,
-                               cols, ctx.first, ctx.keep is not None, ctx.width, _threads(), ctx.needs_input_grad[1])
+        dp, dq = scatter_grads(p.numpy(), q.numpy(), target.contiguous().numpy(), slope.numpy(), scale.numpy(),
+                               idx.numpy(), rows, cols, ctx.first, ctx.keep is not None, ctx.width, _threads(),
+                               ctx.needs_input_grad[1])
         return (torch.from_numpy(dp) if ctx.needs_input_grad[0] else None,
                 torch.from_numpy(dq) if ctx.needs_input_grad[1] else None) + (None,) * 9

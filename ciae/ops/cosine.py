@@ -4,11 +4,12 @@
 
 # %% ../../nbs/01_cosine.ipynb #1a64d7c3
 from __future__ import annotations
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['l2_normalize', 'cosine_similarity', 'cosine_distance', 'flatten_pixels']
+__all__ = ['l2_normalize', 'cosine_similarity', 'cosine_distance', 'flatten_pixels', 'unit_rows']
 
 # %% ../../nbs/01_cosine.ipynb #ec1177d3
 def l2_normalize(x: Tensor, dim: int = 1, eps: float = 1e-12) -> Tensor:
@@ -26,3 +27,23 @@ def cosine_distance(p: Tensor, q: Tensor) -> Tensor:
 def flatten_pixels(emb: Tensor) -> Tensor:
     "(B, D, H, W) embedding map → (B, H*W, D) rows of pixel embeddings (row index y*W + x)."
     return emb.flatten(2).transpose(1, 2)
+
+# %% ../../nbs/01_cosine.ipynb #3215f21e
+class _UnitRows(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, eps):
+        length = torch.linalg.vector_norm(x, dim=-1, keepdim=True)           # (..., 1)
+        n = length.clamp(min=eps)
+        y = x / n
+        ctx.save_for_backward(y, n, length >= eps)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, n, on_sphere = ctx.saved_tensors
+        along = (g * y).sum(-1, keepdim=True) * on_sphere                     # (..., 1) g · y where ‖x‖ ≥ eps
+        return (g - y * along) / n, None
+
+def unit_rows(x: Tensor, eps: float = 1e-12) -> Tensor:
+    "`l2_normalize(x, -1)` (eq. 1 on the last axis) with the closed-form backward above: same values and gradients."
+    return _UnitRows.apply(x, eps)
