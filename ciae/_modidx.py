@@ -140,6 +140,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'ciae.data.synth.class_colour': ('synthetic.html#class_colour', 'ciae/data/synth.py'),
                                  'ciae.data.synth.ensure_synthetic': ('synthetic.html#ensure_synthetic', 'ciae/data/synth.py'),
                                  'ciae.data.synth.hsv_to_rgb': ('synthetic.html#hsv_to_rgb', 'ciae/data/synth.py'),
+                                 'ciae.data.synth.in_order': ('synthetic.html#in_order', 'ciae/data/synth.py'),
                                  'ciae.data.synth.instance_colour': ('synthetic.html#instance_colour', 'ciae/data/synth.py'),
                                  'ciae.data.synth.make_synthetic': ('synthetic.html#make_synthetic', 'ciae/data/synth.py'),
                                  'ciae.data.synth.outline': ('synthetic.html#outline', 'ciae/data/synth.py'),
