@@ -44,7 +44,7 @@ def select_top4(y, b, start, target, margin, k, rows, cols, first, fill, present
     on; present (B, Q) bool. Writes idx (B, N, k) and x (B, N, k) of those pixels: the own query first, then the
     k − 1 largest masked similarities with x = y − s_pos + m > 0 (x = −1, index = own, for an empty slot); loss (B, N)
     each pixel's Σ_k g(x_k) (eqs. 7–8, `_log_hinge`) and slope (B, N, k) each term's g'(x) (`log_hinge_grad`), both
-    from x as stored (x's precision, like the reference)."""
+    computed in float64 from x as stored (rounded to the embeddings' dtype; the reference computes in that dtype)."""
     n, Q = y.shape
     step = (n + chunks - 1) // chunks
     floor = -np.inf                        # the largest value a masked column can take instead of its cosine
@@ -61,7 +61,7 @@ def select_top4(y, b, start, target, margin, k, rows, cols, first, fill, present
             row = y[f]
             s_pos = row[t]
             # y <= thr: x <= 0, no loss and no gradient (eq. 7; at x = 0 exactly, a measure-zero case, the reference
-            # takes the subgradient 1 / (2 + m) and the kernel 0). thr and x are float64 here, float32 in the reference
+            # takes the subgradient 1 / (2 + m) and the kernel 0). thr is float64 here, float32 in the reference
             thr = s_pos - margin
             v1 = v2 = v3 = v4 = thr        # the four best others, v1 >= v2 >= v3 >= v4
             i1 = i2 = i3 = i4 = -1

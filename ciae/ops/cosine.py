@@ -6,6 +6,7 @@
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
+from torch.autograd.function import once_differentiable
 from torch import Tensor
 
 # %% auto #0
@@ -39,6 +40,7 @@ class _UnitRows(torch.autograd.Function):
         return y
 
     @staticmethod
+    @once_differentiable                                                      # a second derivative raises
     def backward(ctx, g):
         y, n, on_sphere = ctx.saved_tensors
         along = (g * y).sum(-1, keepdim=True) * on_sphere                     # (..., 1) g · y where ‖x‖ ≥ eps
