@@ -13,12 +13,13 @@ OUT = Path('experiments/recipe_v2.json')
 TUNE = Path('data/synth_tune')
 SCORES, NMS = (0.3, 0.4, 0.5), (0.3, 0.4, 0.5)
 
-def tune_split():
+def tune_split(tune: Path = TUNE, variant: str = 'v2'):
     "The tuning split: 100 val images of seed 1 (the reported val split is seed 0)."
     from ciae.data.synth import make_synthetic
-    if not (TUNE / 'synth.json').is_file(): make_synthetic(TUNE, train=0, val=100, seed=1, progress=False)
+    if not (tune / 'synth.json').is_file():
+        make_synthetic(tune, train=0, val=100, seed=1, progress=False, variant=variant)
 
-def sweep(run: Path) -> dict:
+def sweep(run: Path, tune: Path = TUNE) -> dict:
     "PQ / things / stuff on the tuning split for each (score, NMS) threshold pair of the run's final checkpoint."
     from ciae.engine.checkpoint import load_model
     from ciae.engine.evaluate import evaluate_split
@@ -26,7 +27,7 @@ def sweep(run: Path) -> dict:
     from ciae.data.transforms import test_transform
     model, meta = load_model(run, 'cpu', optimize=True)
     inp = meta['config']['input']
-    ds = CocoPanoptic(TUNE, 'val', transforms=test_transform(inp['test_short'], inp['test_max']))
+    ds = CocoPanoptic(tune, 'val', transforms=test_transform(inp['test_short'], inp['test_max']))
     res = {}
     for s, n in itertools.product(SCORES, NMS):
         model.cfg.score_thresh, model.cfg.nms_thresh = s, n

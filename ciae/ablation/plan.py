@@ -167,6 +167,10 @@ class Schedule:
     max_size: int = 200
     val_images: int = 100
     evals: int = 3
+    # not a field (no annotation), so not part of a run's hash: the sweep scores stuff segments of 400 pixels and more,
+    # as its runs did; the preset's area became 1200 after the sweep ran (experiments/stuff_area.json), and mixing
+    # the two would move every row's stuff PQ
+    model = ('model.min_stuff_area=400',)
 
     def overrides(self) -> list:
         "The `python -m ciae.train` overrides of this schedule (warm-up: the preset's share of the iterations)."
@@ -183,6 +187,7 @@ class Schedule:
             # ceil: no evaluation just before the one at the end
             f'eval_period={-(-self.iters // self.evals) if self.evals > 1 else 0}',
             'vis_images=0',
+            *self.model,
         ]
 
 SCHEDULE = Schedule()

@@ -160,8 +160,9 @@ def commit() -> str | None:
 
 def header(ctx: Context, seeds: list, default_seeds: list, jobs: int) -> dict:
     "What every table file of a sweep records about how its numbers were made."
-    return dict(schema=SCHEMA, config_fields=config_fields(), preset=PRESET, defaults=effective_model(),
-                commit=commit(), base_lr=get_preset(PRESET).solver.base_lr,
+    return dict(schema=SCHEMA, config_fields=config_fields(), preset=PRESET,
+                defaults=effective_model(ctx.schedule.model), commit=commit(),
+                base_lr=get_preset(PRESET).solver.base_lr,
                 schedule=asdict(ctx.schedule), data=str(ctx.data), val_split=ctx.val_split,
                 seeds=f'{ROW_SEEDS} per row, {BIG_ROW_SEEDS} for a big one' if seeds is None else sorted(seeds),
                 default_seeds=sorted(default_seeds), machine=machine_name(resolve_device(ctx.device)),

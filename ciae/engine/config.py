@@ -80,13 +80,13 @@ def _3x(backbone: str, dcn: bool, output: str) -> TrainConfig:
 def _synth(variant: str = 'v2') -> TrainConfig:
     "The embedded CPU default on the synthetic dataset `variant` (generated into data/synth or data/synth_<variant>)."
     name = 'synth' if variant == 'v2' else f'synth_{variant}'
-    # v2: the recipe picked on a tuning split (experiments/recipe_v2.json); hard: its own tower and thresholds
-    embed, score, nms = (32, 0.4, 0.3) if variant == 'v2' else (64, 0.3, 0.4)
+    # v2: the recipe picked on a tuning split (experiments/recipe_v2.json, stuff_area.json); hard: its own settings
+    embed, score, nms, area = (32, 0.4, 0.3, 1200) if variant == 'v2' else (64, 0.3, 0.4, 400)
     return TrainConfig(
         preset=name, data=f'data/{name}', train_split='train', val_split='val', synth=True, synth_variant=variant,
         output=f'runs/{name}',
         model=CIAEConfig(backbone='resnet18', fpn_channels=64, head_convs=2, embed_channels=embed, embed_dim=16,
-                         memory_momentum=0.999, min_stuff_area=400, score_thresh=score, nms_thresh=nms,
+                         memory_momentum=0.999, min_stuff_area=area, score_thresh=score, nms_thresh=nms,
                          channels_last=True),
         solver=SolverConfig(optimizer='adamw', base_lr=1e-3, weight_decay=1e-4, schedule='cosine', max_iter=900,
                             steps=(), warmup_iters=45, batch_size=4, reference_batch=4, clip_grad=10.0),
