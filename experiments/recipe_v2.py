@@ -19,7 +19,7 @@ def tune_split(tune: Path = TUNE, variant: str = 'v2'):
     if not (tune / 'synth.json').is_file():
         make_synthetic(tune, train=0, val=100, seed=1, progress=False, variant=variant)
 
-def sweep(run: Path, tune: Path = TUNE) -> dict:
+def sweep(run: Path, tune: Path = TUNE, scores=SCORES, nms=NMS) -> dict:
     "PQ / things / stuff on the tuning split for each (score, NMS) threshold pair of the run's final checkpoint."
     from ciae.engine.checkpoint import load_model
     from ciae.engine.evaluate import evaluate_split
@@ -29,7 +29,7 @@ def sweep(run: Path, tune: Path = TUNE) -> dict:
     inp = meta['config']['input']
     ds = CocoPanoptic(tune, 'val', transforms=test_transform(inp['test_short'], inp['test_max']))
     res = {}
-    for s, n in itertools.product(SCORES, NMS):
+    for s, n in itertools.product(scores, nms):
         model.cfg.score_thresh, model.cfg.nms_thresh = s, n
         r = evaluate_split(model, ds, run / 'tune' / f'{s}_{n}', workers=1, progress=False)
         res[f'{s}/{n}'] = [round(100 * r[k]['pq'], 2) for k in ('All', 'Things', 'Stuff')]

@@ -6,6 +6,9 @@ exactly what `python -m ciae.evaluate` gives; the choice reads the tuning split 
 
     python experiments/stuff_area.py RUN        # → experiments/stuff_area.json
 
+RUN was `python -m ciae.train --output runs/synth_ck` with the preset's area still at 400 (training does not read the
+area, so the checkpoint is the one the default command trains: its val figures at 1200 equal the default run's).
+
 Why: on benchmark v2 the stuff class `sky` scored ~80 PQ against ~90 for the others, from false positives: pixels of
 undetected things (cyan squares, magenta stars) that the embedding puts nearest the sky memory form small sky
 segments in images that have no sky."""
@@ -70,7 +73,8 @@ def main(argv=None) -> int:
     val = replay(model, CocoPanoptic(meta['config']['data'], 'val', transforms=tf), run / 'stuff_area_val',
                  sorted({preset_area, *AREAS}))
     chosen = max(AREAS, key=lambda x: (tune[str(x)]['pq'][0], -x))       # best PQ on the tuning split
-    commit = os.popen('git rev-parse HEAD').read().strip()
+    from ciae.ablation.runs import commit as code_commit               # '+' when tracked files have changes
+    commit = code_commit()
     OUT.write_text(json.dumps(dict(
         run=str(run), commit=commit, trained_with=preset_area, chosen_on_tune=chosen, tune=tune, val=val,
         seconds=round(time.perf_counter() - t0, 1),
