@@ -187,6 +187,9 @@ class Schedule:
             # ceil: no evaluation just before the one at the end
             f'eval_period={-(-self.iters // self.evals) if self.evals > 1 else 0}',
             'vis_images=0',
+            # float32 on every device: a run on a GPU computes as one on a CPU ('auto' is bf16 on a GPU, off on a CPU,
+            # so the CPU runs made before this line meant the same)
+            'amp=off',
             *self.model,
         ]
 

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The ablation sweep on a lent GPU, in one command (a bare H100/H200 machine: Python 3.12 with torch, torchvision, numba,
+# tqdm; panopticapi-lite, pycocotools and platformdirs as wheels in .whl/, see CONTRIBUTING.md's device notes):
+#   1. the synthetic dataset is generated (in the background, while step 2 runs);
+#   2. python -m ciae.bench --train at R50-800 (COCO-like batch), bf16: ciae/FCOS and the CIAE-loss share (BENCH=0: no);
+#   3. the sweep (python -m ciae.ablate, JOBS runs at a time sharing the GPU, one process and one thread each, float32
+#      as on a CPU) into experiments/$SWEEP, resuming what its table files hold, for about SWEEP_S seconds;
+#   4. beside it, the default configuration's seeds 0-4 trained again on the GPU (device_check.json), to compare with
+#      the same runs made on a CPU before mixing the two machines' runs in one table.
+# Everything goes to $OUT (default gpu_out/): gpu_sweep.log, bench_train_r50.json, device_check.json and sweep.tgz (the
+# table files and each run's record, metrics and log). Runs still going when the time is up are lost; every finished
+# one is in the table files. `DEVICE=cpu SMOKE=1 bash tools/gpu_sweep.sh` checks the script on a CPU in a few minutes.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-gpu_out}; DEV=${DEVICE:-cuda}; SMOKE=${SMOKE:-0}; JOBS=${JOBS:-11}; SWEEP_S=${SWEEP_S:-360}
+ITERS=${ITERS:-600}; SWEEP=${SWEEP:-sweep_600}; TABLES=${TABLES:-V VII VI III I II VIII IV}; BENCH=${BENCH:-1}
+RUNS=/tmp/ciae_sweep_runs; DEVRUNS=/tmp/ciae_device_check
+mkdir -p "$OUT"; LOG=$OUT/gpu_sweep.log; : > "$LOG"
+export PYTHONUNBUFFERED=1 MPLBACKEND=Agg
+PY=${PYTHON:-python3}
+if ls .whl/*.whl >/dev/null 2>&1 && ! $PY -c "import panopticapi" 2>/dev/null; then
+  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
+    && export PYTHONPATH=/tmp/site
+fi
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+DATA=data/synth; SCHED="--iters $ITERS"
+TABLE_DIR=experiments/$SWEEP
+[ "$SMOKE" = 1 ] && { DATA=/tmp/ciae_smoke_data; SCHED="--iters 4 --val-images 4 --evals 1"; TABLES=V
+                      TABLE_DIR=/tmp/ciae_smoke_tables; rm -rf "$TABLE_DIR" "$RUNS" "$DEVRUNS"; }
+echo "=== start $(date -u +%FT%TZ), jobs $JOBS, sweep ${SWEEP_S} s" | tee -a "$LOG"
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv >> "$LOG" 2>&1
+$PY -c "import torch, torchvision, panopticapi, ciae; print('torch', torch.__version__, torchvision.__version__)" >> "$LOG" 2>&1
+
+( if [ "$SMOKE" = 1 ]; then GEN="--train 8 --val 4"; else GEN=""; fi
+  [ -f "$DATA/synth.json" ] || $PY -m ciae.data synth --output "$DATA" $GEN > "$OUT/datagen.log" 2>&1 ) &
+GEN_PID=$!
+
+if [ "$BENCH" = 1 ]; then
+  if [ "$SMOKE" = 1 ]; then B="--train-configs synth --runs 1 --warmup 1"; else B="--train-configs r50 --runs 5 --warmup 3"; fi
+  s=$SECONDS; timeout -k 10 "${BENCH_S:-120}" $PY -m ciae.bench --train --device "$DEV" --amp bf16 $B \
+    --output "$OUT/bench_train_r50.json" >> "$LOG" 2>&1
+  echo "=== bench_train: exit $? after $(( SECONDS - s )) s" | tee -a "$LOG"
+fi
+wait $GEN_PID; echo "=== data: exit $? at ${SECONDS} s" | tee -a "$LOG"
+
+# 4. the device check: the default configuration's seeds, trained as the sweep trains them (same command, same names)
+$PY - "$DATA" "$ITERS" "$DEV" "$DEVRUNS" "$OUT/device_check.json" "$SMOKE" >> "$LOG" 2>&1 <<'EOF' &
+import json, sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from ciae.ablation.plan import plan, Schedule
+from ciae.ablation.runs import Context, execute
+from ciae.ablation.plan import val_subset
+data, iters, dev, runs, out, smoke = sys.argv[1], int(sys.argv[2]), sys.argv[3], Path(sys.argv[4]), sys.argv[5], sys.argv[6]
+sched = Schedule(iters=4, val_images=4, evals=1) if smoke == '1' else Schedule(iters=iters)
+split = val_subset(data, 'val', sched.val_images, create=True)
+seeds = [0, 1] if smoke == '1' else [0, 1, 2, 3, 4]
+_, jobs = plan(['V'], [0], seeds, sched, data)
+todo = [j for j in jobs.values() if not j.diff and not j.oracle]
+ctx = Context(data, split, sched, runs, dev, 0, 1)
+with ThreadPoolExecutor(len(todo)) as ex:
+    for rec in ex.map(lambda j: execute(j, ctx), todo):
+        print('device check', rec['run'], rec['status'], rec.get('PQ'), rec.get('PQ_th'), rec.get('PQ_st'), rec['wall_s'])
+        done = json.loads(Path(out).read_text()) if Path(out).is_file() else []
+        Path(out).write_text(json.dumps(done + [rec], indent=1))
+EOF
+DEV_PID=$!
+
+s=$SECONDS
+timeout -k 15 "$SWEEP_S" $PY -m ciae.ablate $TABLES $SCHED --default-seeds 0 1 2 3 4 --data "$DATA" \
+  --output "$TABLE_DIR" --runs-dir "$RUNS" --device "$DEV" --jobs "$JOBS" --quiet >> "$LOG" 2>&1
+echo "=== sweep: exit $? after $(( SECONDS - s )) s" | tee -a "$LOG"
+kill $DEV_PID 2>/dev/null; wait $DEV_PID 2>/dev/null
+pkill -f "ciae.train" 2>/dev/null
+files=$(for d in "$RUNS" "$DEVRUNS"; do [ -d "$d" ] && find "$d" \( -name 'ablate_*.json' -o -name 'metrics.jsonl' \
+  -o -name 'ablate_*.log' -o -name 'pq_*.json' \) | sed 's|^/||'; done)
+tar czf "$OUT/sweep.tgz" "$TABLE_DIR" -C / $files 2>>"$LOG"
+echo "=== done at ${SECONDS} s; finished runs:" $(grep -c "" <(tar tzf "$OUT/sweep.tgz" | grep ablate_result)) | tee -a "$LOG"
+grep -E "^(=== |device check|memory|margin|default|[a-z_]+=)" "$LOG" | tail -40
