@@ -4,7 +4,7 @@
 #   1. the synthetic dataset is generated (in the background, while step 2 runs);
 #   2. python -m ciae.bench --train at R50-800 (COCO-like batch), bf16: ciae/FCOS and the CIAE-loss share (BENCH=0: no);
 #   3. the sweep (python -m ciae.ablate, JOBS runs at a time sharing the GPU, one process and one thread each, float32
-#      as on a CPU) into experiments/$SWEEP, resuming what its table files hold, for about SWEEP_S seconds;
+#      as on a CPU) into $TABLE_DIR (experiments/), resuming what its table files hold, for about SWEEP_S seconds;
 #   4. beside it, the default configuration's seeds 0-4 trained again on the GPU (device_check.json), to compare with
 #      the same runs made on a CPU before mixing the two machines' runs in one table.
 # Everything goes to $OUT (default gpu_out/): gpu_sweep.log, bench_train_r50.json, device_check.json and sweep.tgz (the
@@ -13,7 +13,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-gpu_out}; DEV=${DEVICE:-cuda}; SMOKE=${SMOKE:-0}; JOBS=${JOBS:-11}; SWEEP_S=${SWEEP_S:-360}
-ITERS=${ITERS:-600}; SWEEP=${SWEEP:-sweep_600}; TABLES=${TABLES:-V VII VI III I II VIII IV}; BENCH=${BENCH:-1}
+TABLE_DIR=${TABLE_DIR:-experiments}; TABLES=${TABLES:-V VII VI III I II VIII IV}; BENCH=${BENCH:-1}
 RUNS=/tmp/ciae_sweep_runs; DEVRUNS=/tmp/ciae_device_check
 mkdir -p "$OUT"; LOG=$OUT/gpu_sweep.log; : > "$LOG"
 export PYTHONUNBUFFERED=1 MPLBACKEND=Agg
@@ -23,8 +23,7 @@ if ls .whl/*.whl >/dev/null 2>&1 && ! $PY -c "import panopticapi" 2>/dev/null; t
     && export PYTHONPATH=/tmp/site
 fi
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
-DATA=data/synth; SCHED="--iters $ITERS"
-TABLE_DIR=experiments/$SWEEP
+DATA=data/synth; SCHED=""   # the package's schedule (SCHEDULE in nbs/50_ablate.ipynb)
 [ "$SMOKE" = 1 ] && { DATA=/tmp/ciae_smoke_data; SCHED="--iters 4 --val-images 4 --evals 1"; TABLES=V
                       TABLE_DIR=/tmp/ciae_smoke_tables; rm -rf "$TABLE_DIR" "$RUNS" "$DEVRUNS"; }
 echo "=== start $(date -u +%FT%TZ), jobs $JOBS, sweep ${SWEEP_S} s" | tee -a "$LOG"
@@ -44,15 +43,15 @@ fi
 wait $GEN_PID; echo "=== data: exit $? at ${SECONDS} s" | tee -a "$LOG"
 
 # 4. the device check: the default configuration's seeds, trained as the sweep trains them (same command, same names)
-$PY - "$DATA" "$ITERS" "$DEV" "$DEVRUNS" "$OUT/device_check.json" "$SMOKE" >> "$LOG" 2>&1 <<'EOF' &
+$PY - "$DATA" "$DEV" "$DEVRUNS" "$OUT/device_check.json" "$SMOKE" >> "$LOG" 2>&1 <<'EOF' &
 import json, sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from ciae.ablation.plan import plan, Schedule
+from ciae.ablation.plan import plan, Schedule, SCHEDULE
 from ciae.ablation.runs import Context, execute
 from ciae.ablation.plan import val_subset
-data, iters, dev, runs, out, smoke = sys.argv[1], int(sys.argv[2]), sys.argv[3], Path(sys.argv[4]), sys.argv[5], sys.argv[6]
-sched = Schedule(iters=4, val_images=4, evals=1) if smoke == '1' else Schedule(iters=iters)
+data, dev, runs, out, smoke = sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4], sys.argv[5]
+sched = Schedule(iters=4, val_images=4, evals=1) if smoke == '1' else SCHEDULE
 split = val_subset(data, 'val', sched.val_images, create=True)
 seeds = [0, 1] if smoke == '1' else [0, 1, 2, 3, 4]
 _, jobs = plan(['V'], [0], seeds, sched, data)
@@ -74,6 +73,6 @@ kill $DEV_PID 2>/dev/null; wait $DEV_PID 2>/dev/null
 pkill -f "ciae.train" 2>/dev/null
 files=$(for d in "$RUNS" "$DEVRUNS"; do [ -d "$d" ] && find "$d" \( -name 'ablate_*.json' -o -name 'metrics.jsonl' \
   -o -name 'ablate_*.log' -o -name 'pq_*.json' \) | sed 's|^/||'; done)
-tar czf "$OUT/sweep.tgz" "$TABLE_DIR" -C / $files 2>>"$LOG"
+tar czf "$OUT/sweep.tgz" "$TABLE_DIR"/table_*.json -C / $files 2>>"$LOG"
 echo "=== done at ${SECONDS} s; finished runs:" $(grep -c "" <(tar tzf "$OUT/sweep.tgz" | grep ablate_result)) | tee -a "$LOG"
 grep -E "^(=== |device check|memory|margin|default|[a-z_]+=)" "$LOG" | tail -40

@@ -162,7 +162,7 @@ PRESET = 'synth'
 class Schedule:
     """What every run of a sweep shares: training iterations (batch 4), image size for training and test, val images
     scored, and how many evaluations along the run (the last at the end: the PQ curve of a run)."""
-    iters: int = 500
+    iters: int = 600
     short: int = 160
     max_size: int = 200
     val_images: int = 100
