@@ -47,6 +47,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'ciae.ablation.runs.paper_direction': ('ablate_runs.html#paper_direction', 'ciae/ablation/runs.py'),
                                     'ciae.ablation.runs.read_report': ('ablate_runs.html#read_report', 'ciae/ablation/runs.py'),
                                     'ciae.ablation.runs.row_label': ('ablate_runs.html#row_label', 'ciae/ablation/runs.py'),
+                                    'ciae.ablation.runs.row_values': ('ablate_runs.html#row_values', 'ciae/ablation/runs.py'),
                                     'ciae.ablation.runs.run_measured': ('ablate_runs.html#run_measured', 'ciae/ablation/runs.py'),
                                     'ciae.ablation.runs.seeds_to_resolve': ('ablate_runs.html#seeds_to_resolve', 'ciae/ablation/runs.py'),
                                     'ciae.ablation.runs.summarize': ('ablate_runs.html#summarize', 'ciae/ablation/runs.py'),

@@ -3,10 +3,11 @@ default) and 0.3, the unit pixel embeddings of the first val images, drawn on a 
 another instance's box its cosine to its own instance's mean embedding and to that other instance's mean. Writes
 experiments/margin_sphere.json, which nbs/51_experiments.ipynb draws.
 
-    python experiments/margin_sphere.py [--runs runs/ablate] [--images 4]
+    python experiments/margin_sphere.py [--runs runs/ablate] [--table experiments/sweep_500/table_VII.json] [--images 4]
 
-It reads the runs' final checkpoints (runs/ is not committed) and the committed experiments/table_VII.json, which
-names the runs. The sphere is a picture, not the embedding space itself: the embeddings have D = 16 dimensions, and
+It reads the runs' final checkpoints (runs/ is not committed) and a committed table_VII.json, which names the runs.
+The committed JSON was made from the 500-iteration sweep (experiments/sweep_500/); the 600-iteration sweep's margin-0
+run of seed 0 ran on a lent GPU, whose checkpoints were not kept. The sphere is a picture, not the embedding space itself: the embeddings have D = 16 dimensions, and
 each point is its projection on the three principal directions of the sampled pixels, scaled back to unit length."""
 import argparse, json, time
 from pathlib import Path
@@ -75,14 +76,16 @@ def sphere(emb, segment, memory, points: int = 1500, seed: int = 0) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--runs', default='runs/ablate')
+    ap.add_argument('--table', default='experiments/sweep_500/table_VII.json')
     ap.add_argument('--images', type=int, default=4)
     a = ap.parse_args()
-    table = json.loads(Path('experiments/table_VII.json').read_text())
-    res = dict(made=time.strftime('%Y-%m-%dT%H:%M:%S'), machine=machine_name(), images=a.images, margins={})
+    table = json.loads(Path(a.table).read_text())
+    res = dict(made=time.strftime('%Y-%m-%dT%H:%M:%S'), machine=machine_name(), images=a.images, table=a.table,
+               iters=table['schedule']['iters'], margins={})
     for label, m in MARGINS.items():
         name = seed0_run(table, label)
         if name is None:
-            print(f"margin {m}: seed 0 not finished in experiments/table_VII.json; skipped")
+            print(f"margin {m}: seed 0 not finished in {a.table}; skipped")
             continue
         emb, seg, ns, mem = embeddings(Path(a.runs) / name, a.images)
         cos = thing_cosines(emb, seg, ns)

@@ -17,7 +17,7 @@ from .plan import (TABLES, SCHEMA, PRESET, Schedule, _plain, config_fields, effe
 # %% auto #0
 __all__ = ['Context', 'train_command', 'oracle_command', 'read_report', 'training_log', 'run_measured', 'execute', 'commit',
            'header', 'mismatch', 'table_json', 'table_path', 'load_results', 'paper_direction', 'judge',
-           'seeds_to_resolve', 'summarize', 'row_label', 'format_table']
+           'seeds_to_resolve', 'row_values', 'summarize', 'row_label', 'format_table']
 
 # %% ../../nbs/50b_ablate_runs.ipynb #ae2ec89d
 @dataclass
@@ -272,6 +272,10 @@ def _row_stats(row: dict, metrics) -> tuple:
     ok = [r for r in row['runs'] if r['status'] == 'ok']
     vals = {m: [r[m] for r in ok if r.get(m) is not None] for m in metrics}
     return len(ok), vals, {m: _mean(v) for m, v in vals.items()}, {m: _sd(v) for m, v in vals.items()}
+
+def row_values(row: dict, metric: str = 'PQ') -> dict:
+    "Seed → `metric` of a table row's finished runs: two rows' values, matched by seed, give a paired difference."
+    return {r['seed']: r[metric] for r in row['runs'] if r['status'] == 'ok' and r.get(metric) is not None}
 
 def _state(row: dict, n: int) -> str:
     return 'unavailable' if row['unavailable'] else 'missing' if not row['runs'] else 'diverged' if not n else 'ok'
