@@ -3,12 +3,14 @@ default) and 0.3, the unit pixel embeddings of the first val images, drawn on a 
 another instance's box its cosine to its own instance's mean embedding and to that other instance's mean. Writes
 experiments/margin_sphere.json, which nbs/51_experiments.ipynb draws.
 
-    python experiments/margin_sphere.py [--runs runs/ablate] [--table experiments/sweep_500/table_VII.json] [--images 4]
+    python experiments/margin_sphere.py [--runs runs/ablate] [--images 4] \
+        [--table experiments/sweep_500/table_VII.json]
 
 It reads the runs' final checkpoints (runs/ is not committed) and a committed table_VII.json, which names the runs.
 The committed JSON was made from the 500-iteration sweep (experiments/sweep_500/); the 600-iteration sweep's margin-0
-run of seed 0 ran on a lent GPU, whose checkpoints were not kept. The sphere is a picture, not the embedding space itself: the embeddings have D = 16 dimensions, and
-each point is its projection on the three principal directions of the sampled pixels, scaled back to unit length."""
+run of seed 0 ran on a lent GPU, whose checkpoints were not kept. The sphere is a picture, not the embedding space
+itself: the embeddings have D = 16 dimensions, and each point is its projection on the three principal directions of
+the sampled pixels, scaled back to unit length."""
 import argparse, json, time
 from pathlib import Path
 import torch
@@ -37,7 +39,8 @@ def embeddings(run: Path, images: int) -> tuple:
                       transforms=test_transform(cfg['input']['test_short'], cfg['input']['test_max']))
     batch = collate([ds[i] for i in range(images)])
     raw = model.network(batch['images'], image_sizes=batch['image_sizes'])[1]
-    return l2_normalize(raw, 1), batch['segment'], model.cfg.num_stuff, l2_normalize(model.criterion.memory.embeddings, -1)
+    memory = l2_normalize(model.criterion.memory.embeddings, -1)
+    return l2_normalize(raw, 1), batch['segment'], model.cfg.num_stuff, memory
 
 def thing_cosines(emb, segment, num_stuff: int, expand: float = 1.5) -> list:
     """[own, nearest other] cosines of every thing pixel that lies in another instance's expanded box: to its own

@@ -7,7 +7,7 @@ oracle, boxes) beside the ground truth (nbs/23b_fusions.ipynb). Writes experimen
     python experiments/trained_example.py [RUN] [--scan 30]
 
 RUN is a training run folder (runs/ is not committed). The default, runs/default-s0, is the default configuration at
-the sweep's schedule (`python -m ciae.ablate`: 500 iterations at 160 × 200), seed 0:
+the first ablation sweep's schedule (500 iterations at 160 × 200; the sweep now runs 600), seed 0:
 
     python -m ciae.train --output runs/default-s0 --seed 0 solver.max_iter=500 solver.warmup_iters=25 \\
         input.short_sizes=160 input.max_size=200 input.test_short=160 input.test_max=200
