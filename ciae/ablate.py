@@ -14,7 +14,8 @@ from tqdm.auto import tqdm
 from .engine.config import get_preset
 from .data.coco import DatasetError, split_paths
 from .ops.runtime import write_text_atomic
-from .data.synth import ensure_synthetic
+import inspect
+from .data.synth import ensure_synthetic, make_synthetic
 from .ablation.plan import (TABLES, PRESET, Schedule, SCHEDULE, Job, plan, parse_tables, val_subset, DEFAULT_SEEDS,
                                 ROW_SEEDS, BIG_ROW_SEEDS)
 from .ablation.runs import (Context, train_command, oracle_command, execute, header, table_json, table_path,
@@ -110,8 +111,9 @@ def sweep(names: list, seeds: list | None = None, default_seeds: list = DEFAULT_
     if not dry_run:
         ensure_synthetic(data, get_preset(PRESET).synth_variant, progress)
     has_val = split_paths(data, 'val')[1].is_file()
-    val_split = (val_subset(data, 'val', schedule.val_images, create=not dry_run) if has_val
-                 else f'val_first{schedule.val_images}')
+    generated_val = inspect.signature(make_synthetic).parameters['val'].default   # a dry run before generation:
+    val_split = (val_subset(data, 'val', schedule.val_images, create=not dry_run) if has_val   # the split it will get
+                 else 'val' if schedule.val_images >= generated_val else f'val_first{schedule.val_images}')
     ctx = Context(str(data), val_split, schedule, runs_dir, device, workers, max(1, (os.cpu_count() or 1) // jobs))
     head = header(ctx, seeds, default_seeds, jobs)
     tables, all_jobs = plan(names, seeds, default_seeds, schedule, data)
