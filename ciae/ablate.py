@@ -137,8 +137,10 @@ def sweep(names: list, seeds: list | None = None, default_seeds: list = DEFAULT_
                 write_text_atomic(table_path(output, n), text)
                 written.append(table_path(output, n))
         if commit and written and touched:
-            commit_tables(written, f"ablate: {', '.join(sorted(t for t in touched if t in results))} "
-                                   f"({', '.join(p.stem for p in written)})")
+            done = sorted(t for t in touched if t in results)
+            failed = sorted(t for t in touched if t in all_jobs and t not in results)   # the error: in its log
+            what = ', '.join(done + [f'{t} failed' for t in failed])
+            commit_tables(written, f"ablate: {what} ({', '.join(p.stem for p in written)})")
     save(None)
     run_jobs(todo, ctx, jobs, results, save, progress)
     return {n: table_json(n, rows, results, head) for n, rows in tables.items()}
