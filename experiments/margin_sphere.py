@@ -3,12 +3,13 @@ default) and 0.3, the unit pixel embeddings of the first val images, drawn on a 
 another instance's box its cosine to its own instance's mean embedding and to that other instance's mean. Writes
 experiments/margin_sphere.json, which nbs/51_experiments.ipynb draws.
 
-    python experiments/margin_sphere.py [--runs runs/ablate] [--images 4] \
-        [--table experiments/sweep_500/table_VII.json]
+    python experiments/margin_sphere.py [--runs runs/sweep_600] [--images 4] [--table experiments/table_VII.json]
 
 It reads the runs' final checkpoints (runs/ is not committed) and a committed table_VII.json, which names the runs.
-The committed JSON was made from the 500-iteration sweep (experiments/sweep_500/); the 600-iteration sweep's margin-0
-run of seed 0 ran on a lent GPU, whose checkpoints were not kept. The sphere is a picture, not the embedding space
+The committed JSON is made from the 600-iteration sweep's seed-0 runs, trained again on the CPU with the sweep's own
+commands (`train_command` of ciae.ablation.runs), since the sweep's checkpoints are not kept; its margin-0 run of seed
+0 ran on a lent GPU. Each margin records the PQ of the checkpoint drawn beside the table's, and the table's machine.
+The sphere is a picture, not the embedding space
 itself: the embeddings have D = 16 dimensions, and each point is its projection on the three principal directions of
 the sampled pixels, scaled back to unit length."""
 import argparse, json, time
@@ -21,6 +22,7 @@ from ciae.ops.cosine import l2_normalize
 from ciae.ops.runtime import machine_name, write_json_atomic
 from ciae.ops.boxes import boxes_inside, expand_boxes, masks_to_edge_boxes
 from ciae.ops.segments import instance_masks, segment_means
+from ciae.ablation.runs import read_report
 
 MARGINS = {'0.00': 0.0, '0.15': 0.15, '0.30': 0.3}
 OUT = Path('experiments/margin_sphere.json')
@@ -78,8 +80,8 @@ def sphere(emb, segment, memory, points: int = 1500, seed: int = 0) -> dict:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--runs', default='runs/ablate')
-    ap.add_argument('--table', default='experiments/sweep_500/table_VII.json')
+    ap.add_argument('--runs', default='runs/sweep_600')
+    ap.add_argument('--table', default='experiments/table_VII.json')
     ap.add_argument('--images', type=int, default=4)
     a = ap.parse_args()
     table = json.loads(Path(a.table).read_text())
@@ -92,9 +94,15 @@ def main():
             continue
         emb, seg, ns, mem = embeddings(Path(a.runs) / name, a.images)
         cos = thing_cosines(emb, seg, ns)
+        row = next(r for r in table['rows'] if r['label'] == [label])
+        rec = next(r for r in row['runs'] if r['run'] == name)
+        here = read_report(Path(a.runs) / name / f"pq_{table['val_split']}.json")
         res['margins'][label] = dict(margin=m, run=name, num_stuff=ns, sphere=sphere(emb, seg, mem),
+                                     PQ=here['PQ'], PQ_th=here['PQ_th'], table_PQ=rec['PQ'],
+                                     table_PQ_th=rec['PQ_th'], table_machine=rec['machine'],
                                      thing_cosines=[[round(x, 3) for x in c] for c in cos[::4]])
-        print(f"margin {m}: {name}, {len(cos)} thing pixels")
+        print(f"margin {m}: {name}, {len(cos)} thing pixels; PQ {here['PQ']:.2f} (table: {rec['PQ']:.2f}, "
+              f"{rec['machine']})")
     write_json_atomic(res, OUT)
     print(f"wrote {OUT}")
 

@@ -215,6 +215,12 @@ def _box_filter(inside, boxes: Tensor | None, segment: Tensor, num_stuff: int, n
     keep = inside.flatten(2).transpose(1, 2) if isinstance(inside, Tensor) else inside   # (B, N, n) or (rows, cols)
     return (keep if n else None), n
 
+def _one_pass(backend: str, mode: str, k, keep, emb: Tensor) -> bool:
+    """Whether `ciae_loss` computes L_CAE and L_IAE in one pass of the CPU kernels (`NumbaCIAEPair`): the 'numba'
+    backend, per-pixel selection with 1 ≤ K ≤ 5, a box filter given as boxes or (rows, cols) ranges, a CPU tensor."""
+    return (backend == 'numba' and mode == 'pixel' and k is not None and 1 <= k <= 5 and not isinstance(keep, Tensor)
+            and not emb.is_cuda)
+
 def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, num_stuff: int,
               inside: list | Tensor | tuple | None = None, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
               alpha: float = 2.0, thing_weight: float = 5.0, fill: float = 0.0, num_instances: int | None = None,
@@ -254,16 +260,22 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
         w = valid.flatten(1).to(emb.dtype)                                 # (B, HW)
         cat_t, seg_t = category.flatten(1).clamp(min=0), segment.flatten(1).clamp(min=0)   # (B, HW)
         norm = w.sum().clamp(min=1) if normalizer is None else normalizer
-        # L_CAE (eq. 10): the queries are the category memories
         w_cae = w if cae_things else w * (cat_t < num_stuff).to(w.dtype)  # (B, HW) Table II 'None': no thing pixels
-        cae = selected_log_hinge(p, mem.expand(B, -1, -1), cat_t, w_cae, margin, k, mode, backend=backend) / norm
-        # L_IAE (eq. 11): stuff memories + the instance means of each image; thing pixels weigh 5×
-        queries = torch.cat([mem[:num_stuff].expand(B, -1, -1), means[:, num_stuff:]], 1)   # (B, ns + n, D)
-        # stuff memories always
-        present = torch.cat([torch.ones_like(present[:, :num_stuff]), present[:, num_stuff:]], 1)
-        w_iae = w * torch.where(seg_t >= num_stuff, thing_weight, 1.0)
-        iae = selected_log_hinge(p, queries, seg_t, w_iae, margin, k, mode, keep, num_stuff, fill, present,
-                                 boxes=boxes if n and keep is None else None, width=W, backend=backend) / norm
+        w_iae = w * torch.where(seg_t >= num_stuff, thing_weight, 1.0)      # (B, HW) thing pixels weigh 5×
+        if _one_pass(backend, mode, k, keep, emb):                          # both losses in one CPU kernel (06c)
+            from ciae.loss.cpu_kernels import NumbaCIAEPair
+            ranges = box_ranges(boxes, H, W) if keep is None and boxes is not None and n else keep
+            cae, iae = NumbaCIAEPair.apply(p, mem, means[:, num_stuff:], cat_t, seg_t, w_cae, w_iae, num_stuff,
+                                           margin, k, ranges, fill, present[:, num_stuff:], 1e-6)
+            cae, iae = cae / norm, iae / norm
+        else:
+            # L_CAE (eq. 10): the queries are the category memories
+            cae = selected_log_hinge(p, mem.expand(B, -1, -1), cat_t, w_cae, margin, k, mode, backend=backend) / norm
+            # L_IAE (eq. 11): stuff memories (always present) + the instance means of each image
+            queries = torch.cat([mem[:num_stuff].expand(B, -1, -1), means[:, num_stuff:]], 1)   # (B, ns + n, D)
+            present = torch.cat([torch.ones_like(present[:, :num_stuff]), present[:, num_stuff:]], 1)
+            iae = selected_log_hinge(p, queries, seg_t, w_iae, margin, k, mode, keep, num_stuff, fill, present,
+                                     boxes=boxes if n and keep is None else None, width=W, backend=backend) / norm
     return dict(loss=cae + alpha * iae, cae=cae, iae=iae)
 
 # %% ../../nbs/06_ciae_loss.ipynb #9c7e2f0c

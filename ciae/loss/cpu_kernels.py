@@ -33,7 +33,8 @@ def _jit(fn):
     return fn if njit is None else njit(parallel=True, cache=True)(fn)
 
 # %% auto #0
-__all__ = ['MAX_K', 'BLOCK', 'numba_available', 'select_top4', 'scatter_grads', 'NumbaSelectedLogHinge']
+__all__ = ['MAX_K', 'BLOCK', 'numba_available', 'select_top4', 'scatter_grads', 'NumbaSelectedLogHinge', 'select_pair',
+           'scatter_pair', 'NumbaCIAEPair']
 
 # %% ../../nbs/06c_cpu_kernels.ipynb #5f1c723e
 @_jit
@@ -224,3 +225,185 @@ class NumbaSelectedLogHinge(torch.autograd.Function):
                                ctx.needs_input_grad[1])
         return (torch.from_numpy(dp) if ctx.needs_input_grad[0] else None,
                 torch.from_numpy(dq) if ctx.needs_input_grad[1] else None) + (None,) * 9
+
+# %% ../../nbs/06c_cpu_kernels.ipynb #2f3aee6c
+def _inline(fn):
+    "Compile a small helper of the kernels for inlining (plain Python without Numba)."
+    return fn if njit is None else njit(inline='always', cache=True)(fn)
+
+@_inline
+def _insert(v, j, v1, v2, v3, v4, i1, i2, i3, i4):
+    "v (query j) into the four best others v1 ≥ v2 ≥ v3 ≥ v4 with their indices, given v > v4."
+    if v > v2:
+        if v > v1:
+            return v, v1, v2, v3, j, i1, i2, i3
+        return v1, v, v2, v3, i1, j, i2, i3
+    if v > v3:
+        return v1, v2, v, v3, i1, i2, j, i3
+    return v1, v2, v3, v, i1, i2, i3, j
+
+@_inline
+def _pair_terms(b, i, which, s_pos, t, v1, v2, v3, v4, i1, i2, i3, i4, k, margin, eps, idx, slope):
+    """One loss's kept terms of pixel i (own query t, then the four best others): writes idx and slope [b, i, which]
+    as `select_top4` does; returns the pixel's Σ_k g(x_k) (eqs. 7–8)."""
+    acc = 0.0                                      # Π_k (1 − r_k) − 1: one log1p per pixel, to full precision
+    for kk in range(k):
+        if kk == 0:
+            vk, ik = 1.0, t                        # own query: y = 1 (eq. 6), always kept
+        elif kk == 1:
+            vk, ik = v1, i1
+        elif kk == 2:
+            vk, ik = v2, i2
+        elif kk == 3:
+            vk, ik = v3, i3
+        else:
+            vk, ik = v4, i4
+        idx[b, i, which, kk] = ik if ik >= 0 else t
+        xk = slope.dtype.type(vk - s_pos + margin)   # rounded to the embeddings' dtype, as the reference has it
+        if ik < 0 or xk < 0:                       # an empty slot or a term below the hinge: 0, 0
+            slope[b, i, which, kk] = 0.0
+            continue
+        r = xk / (2 + margin)                      # eq. 8's argument; its clamps as in `_log_hinge`
+        rc = min(r, 1 - eps)
+        acc = acc - rc - acc * rc                  # (1 + acc)(1 − rc) − 1
+        slope[b, i, which, kk] = 1 / ((2 + margin) * (1 - r)) if r <= 1 - eps else 0.0
+    return -np.log1p(acc)
+
+@_jit
+def select_pair(y, b, start, cat, seg, ns, C, margin, k, rows, cols, fill, present, use_box, absent, width, chunks,
+                eps, idx, slope, loss):
+    """Both selections of pixels start … start + n − 1 of image b from their similarities y (n, C + n_inst) to
+    [memories (C); instance means]: cat (B, N) in [0, C) is the pixel's L_CAE query, seg (B, N) in [0, ns + n_inst)
+    its L_IAE query (instance j is column C + j). Box filter rows (B, n_inst, H), cols (B, n_inst, W); present
+    (B, n_inst). Writes idx, slope (B, N, 2, k) and loss (B, N, 2), [.., 0] for L_CAE and [.., 1] for L_IAE."""
+    n, Q = y.shape
+    step = (n + chunks - 1) // chunks
+    floor = max(fill, absent) if use_box else absent   # the largest stand-in a masked instance column can take
+    for c in prange(chunks):
+        for f in range(c * step, min(n, (c + 1) * step)):
+            i = start + f
+            h = i // width
+            w = i - h * width
+            row = y[f]
+            tc = cat[b, i]
+            si = seg[b, i]
+            ti = si if si < ns else C + si - ns
+            sc, s_i = row[tc], row[ti]
+            a1 = a2 = a3 = a4 = sc - margin          # L_CAE's four best others (eq. 7: below s_pos − m, no term)
+            b1 = b2 = b3 = b4 = s_i - margin         # L_IAE's
+            ja1 = ja2 = ja3 = ja4 = -1
+            jb1 = jb2 = jb3 = jb4 = -1
+            for j in range(ns):                      # stuff memories: queries of both losses
+                v = row[j]
+                if v > a4 and j != tc:
+                    a1, a2, a3, a4, ja1, ja2, ja3, ja4 = _insert(v, j, a1, a2, a3, a4, ja1, ja2, ja3, ja4)
+                if v > b4 and j != ti:
+                    b1, b2, b3, b4, jb1, jb2, jb3, jb4 = _insert(v, j, b1, b2, b3, b4, jb1, jb2, jb3, jb4)
+            for j in range(ns, C):                   # thing memories: L_CAE only
+                v = row[j]
+                if v > a4 and j != tc:
+                    a1, a2, a3, a4, ja1, ja2, ja3, ja4 = _insert(v, j, a1, a2, a3, a4, ja1, ja2, ja3, ja4)
+            for j in range(C, Q):                    # instance means: L_IAE only, absent or box-filtered
+                v = row[j]
+                if (v <= b4 and floor <= b4) or j == ti:
+                    continue
+                if not present[b, j - C]:
+                    v = absent
+                elif use_box and not (rows[b, j - C, h] and cols[b, j - C, w]):
+                    v = fill
+                if v > b4:
+                    b1, b2, b3, b4, jb1, jb2, jb3, jb4 = _insert(v, j, b1, b2, b3, b4, jb1, jb2, jb3, jb4)
+            loss[b, i, 0] = _pair_terms(b, i, 0, sc, tc, a1, a2, a3, a4, ja1, ja2, ja3, ja4, k, margin, eps, idx, slope)
+            loss[b, i, 1] = _pair_terms(b, i, 1, s_i, ti, b1, b2, b3, b4, jb1, jb2, jb3, jb4, k, margin, eps, idx,
+                                        slope)
+
+@_jit
+def scatter_pair(p, qs, cat, seg, ns, C, slope, scale, idx, rows, cols, use_box, width, chunks, want_dq):
+    """The backward of both losses' kept terms (see `scatter_grads`): scale (B, N, 2) is each pixel's weight in each
+    loss times that loss's incoming gradient; qs (B, C + n_inst, D) the queries. Returns dL/dp (B, N, D) and dL/d
+    (instance means) (B, n_inst, D)."""
+    B, N, D = p.shape
+    Q = qs.shape[1]
+    k = idx.shape[3]
+    dp = np.zeros((B, N, D), p.dtype)
+    dq_parts = np.zeros((chunks if want_dq else 1, B, Q - C, D), p.dtype)
+    step = (B * N + chunks - 1) // chunks
+    for c in prange(chunks):
+        for f in range(c * step, min(B * N, (c + 1) * step)):
+            b = f // N
+            i = f - b * N
+            h = i // width
+            w = i - h * width
+            si = seg[b, i]
+            for which in range(2):
+                t = cat[b, i] if which == 0 else (si if si < ns else C + si - ns)
+                c_i = scale[b, i, which]
+                total = slope[b, i, which, 0] * 0
+                for kk in range(k):
+                    g = slope[b, i, which, kk] * c_i
+                    if g == 0:
+                        continue
+                    total += g
+                    j = idx[b, i, which, kk]
+                    if j == t or (use_box and j >= C and not (rows[b, j - C, h] and cols[b, j - C, w])):
+                        continue                     # a constant similarity: the own query or a filtered instance
+                    for d in range(D):
+                        dp[b, i, d] += g * qs[b, j, d]
+                    if want_dq and j >= C:
+                        for d in range(D):
+                            dq_parts[c, b, j - C, d] += g * p[b, i, d]
+                if total != 0:
+                    for d in range(D):
+                        dp[b, i, d] -= total * qs[b, t, d]
+                    if want_dq and t >= C:
+                        for d in range(D):
+                            dq_parts[c, b, t - C, d] -= total * p[b, i, d]
+    return dp, dq_parts.sum(0)
+
+class NumbaCIAEPair(torch.autograd.Function):
+    """Σ_i w_cae,i · (eq. 9's terms of pixel i in L_CAE) and Σ_i w_iae,i · (its terms in L_IAE), selected in one
+    pass: p (B, N, D) unit pixels; mem (C, D) unit memories (no gradient); means (B, n, D) unit instance means;
+    cat (B, N) in [0, C) and seg (B, N) in [0, ns + n) each pixel's own query of the two losses; w_cae, w_iae
+    (B, N); keep: the (rows, cols) box filter of the instances or None; present (B, n) bool. k ≤ MAX_K."""
+    @staticmethod
+    def forward(ctx, p, mem, means, cat, seg, w_cae, w_iae, ns, margin, k, keep, fill, present, eps):
+        if k is None or not 1 <= k <= MAX_K:
+            raise ValueError(f"the CPU kernel keeps 1 to {MAX_K} terms, got k={k}")
+        chunks = _threads()
+        p, means = p.detach().contiguous(), means.detach().contiguous()
+        B, N, D = p.shape
+        C = mem.shape[0]
+        qs = torch.cat([mem.detach().expand(B, -1, -1), means], 1).contiguous()     # (B, C + n, D)
+        Q = qs.shape[1]
+        width = 1 if keep is None else keep[1].shape[-1]
+        rows, cols = _box_arrays(keep)
+        present = torch.ones(B, Q - C, dtype=torch.bool) if present is None else present
+        cat, seg = cat.contiguous(), seg.contiguous()
+        idx = torch.empty(B, N, 2, k, dtype=torch.int64)                            # (B, N, 2, K)
+        slope = torch.empty(B, N, 2, k, dtype=p.dtype)                              # (B, N, 2, K)
+        loss = torch.empty(B, N, 2, dtype=p.dtype)                                  # (B, N, 2)
+        qt = qs.transpose(1, 2).contiguous()                                        # (B, D, C + n)
+        per = max(1, BLOCK // Q)                                                    # pixels per block
+        buf = torch.empty(min(N, per), Q, dtype=p.dtype)                            # reused by every block
+        for b in range(B):
+            for s in range(0, N, per):
+                e = min(N, s + per)
+                y = torch.mm(p[b, s:e], qt[b], out=buf[:e - s])                     # (e − s, C + n)
+                select_pair(y.numpy(), b, s, cat.numpy(), seg.numpy(), ns, C, margin, k, rows, cols, fill,
+                            present.contiguous().numpy(), keep is not None, ABSENT, width, chunks, eps, idx.numpy(),
+                            slope.numpy(), loss.numpy())
+        ctx.save_for_backward(p, qs, cat, seg, w_cae, w_iae, idx, slope)
+        ctx.keep, ctx.ns, ctx.C, ctx.width = keep, ns, C, width
+        return (loss[..., 0] * w_cae).sum(), (loss[..., 1] * w_iae).sum()
+
+    @staticmethod
+    def backward(ctx, g_cae, g_iae):
+        p, qs, cat, seg, w_cae, w_iae, idx, slope = ctx.saved_tensors
+        scale = torch.stack([g_cae * w_cae, g_iae * w_iae], -1).contiguous()        # (B, N, 2)
+        rows, cols = _box_arrays(ctx.keep)
+        want_dq = ctx.needs_input_grad[2]
+        dp, dq = scatter_pair(p.numpy(), qs.numpy(), cat.numpy(), seg.numpy(), ctx.ns, ctx.C, slope.numpy(),
+                              scale.numpy(), idx.numpy(), rows, cols, ctx.keep is not None, ctx.width, _threads(),
+                              want_dq)
+        return (torch.from_numpy(dp) if ctx.needs_input_grad[0] else None, None,
+                torch.from_numpy(dq) if want_dq else None) + (None,) * 11
