@@ -5,7 +5,7 @@ rewritten as its runs finish, so a stopped sweep resumes; and its command line."
 
 # %% ../nbs/50c_ablate_cli.ipynb #42c8241b
 from __future__ import annotations
-import argparse, json, os, shlex, subprocess, sys
+import argparse, inspect, json, os, shlex, subprocess, sys
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict
@@ -14,7 +14,6 @@ from tqdm.auto import tqdm
 from .engine.config import get_preset
 from .data.coco import DatasetError, split_paths
 from .ops.runtime import write_text_atomic
-import inspect
 from .data.synth import ensure_synthetic, make_synthetic
 from .ablation.plan import (TABLES, PRESET, Schedule, SCHEDULE, Job, plan, parse_tables, val_subset, DEFAULT_SEEDS,
                                 ROW_SEEDS, BIG_ROW_SEEDS)
@@ -52,7 +51,8 @@ def _line(j: Job, rec: dict) -> str:
 
 def run_jobs(todo: list, ctx: Context, jobs: int, results: dict, save, progress: bool = True):
     """Run `todo`, `jobs` at a time; each kept record goes into `results` (by job id) and `save` is called with the
-    ids it touched. An oracle evaluation waits for its training run, and is skipped (or marked diverged) without it."""
+    ids it touched and those of them whose runner failed. An oracle evaluation waits for its training run, and is
+    skipped (or marked diverged) without it."""
     waiting = {j.name: j for j in todo if j.oracle and j.name in {t.name for t in todo if not t.oracle}}
     queue = deque(j for j in todo if j.id not in {w.id for w in waiting.values()})
     bar = tqdm(total=len(todo), desc='ablate', disable=not progress, dynamic_ncols=True)
@@ -68,6 +68,7 @@ def run_jobs(todo: list, ctx: Context, jobs: int, results: dict, save, progress:
                 rec = _outcome(f, j, ctx)
                 if rec['status'] != 'error':
                     results[j.id] = rec
+                failed = {j.id} if rec['status'] == 'error' else set()
                 if j.name in waiting and not j.oracle:                      # its oracle evaluation can run now
                     o = waiting.pop(j.name)
                     if rec['status'] == 'ok':
@@ -76,7 +77,7 @@ def run_jobs(todo: list, ctx: Context, jobs: int, results: dict, save, progress:
                         bar.update(1)
                         if rec['status'] == 'diverged':
                             results[o.id] = {**rec, 'oracle': True}
-                save({j.id, j.name + '/oracle'})
+                save({j.id, j.name + '/oracle'}, failed)
                 bar.update(1)
                 bar.write(_line(j, rec))
     bar.close()
@@ -129,7 +130,7 @@ def sweep(names: list, seeds: list | None = None, default_seeds: list = DEFAULT_
         return {n: table_json(n, rows, results, head) for n, rows in tables.items()}
     output.mkdir(parents=True, exist_ok=True)
 
-    def save(touched: set | None):
+    def save(touched: set | None, failed: set = frozenset()):
         written = []
         for n, rows in tables.items():
             if touched is None or any(j in touched for rp in rows for j in rp['jobs']):
@@ -138,8 +139,7 @@ def sweep(names: list, seeds: list | None = None, default_seeds: list = DEFAULT_
                 written.append(table_path(output, n))
         if commit and written and touched:
             done = sorted(t for t in touched if t in results)
-            failed = sorted(t for t in touched if t in all_jobs and t not in results)   # the error: in its log
-            what = ', '.join(done + [f'{t} failed' for t in failed])
+            what = ', '.join(done + [f'{t} failed' for t in sorted(failed)])         # the error: in its log
             commit_tables(written, f"ablate: {what} ({', '.join(p.stem for p in written)})")
     save(None)
     run_jobs(todo, ctx, jobs, results, save, progress)

@@ -51,7 +51,9 @@ def main() -> int:
     torch.set_num_threads(2)
     rows = [measure(d) for d in ('synth', 'coco')]
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()
-    out = dict(command='python experiments/loss_one_pass.py', commit=commit,
+    dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no', '--', 'ciae'],
+                           capture_output=True, text=True).stdout.strip()
+    out = dict(command='python experiments/loss_one_pass.py', commit=commit + ('+' if dirty else ''),
                machine=f'{platform.processor() or "AMD EPYC"}, 2 cores (this project\'s CPU machine)', threads=2,
                torch=torch.__version__, rows=rows, finished=time.strftime('%Y-%m-%dT%H:%M:%S'))
     OUT.write_text(json.dumps(out, indent=1) + '\n')

@@ -9,9 +9,8 @@ It reads the runs' final checkpoints (runs/ is not committed) and a committed ta
 The committed JSON is made from the 600-iteration sweep's seed-0 runs, trained again on the CPU with the sweep's own
 commands (`train_command` of ciae.ablation.runs), since the sweep's checkpoints are not kept; its margin-0 run of seed
 0 ran on a lent GPU. Each margin records the PQ of the checkpoint drawn beside the table's, and the table's machine.
-The sphere is a picture, not the embedding space
-itself: the embeddings have D = 16 dimensions, and each point is its projection on the three principal directions of
-the sampled pixels, scaled back to unit length."""
+The sphere is a picture, not the embedding space itself: the embeddings have D = 16 dimensions, and each point is
+its projection on the three principal directions of the sampled pixels, scaled back to unit length."""
 import argparse, json, time
 from pathlib import Path
 import torch

@@ -215,11 +215,14 @@ def _box_filter(inside, boxes: Tensor | None, segment: Tensor, num_stuff: int, n
     keep = inside.flatten(2).transpose(1, 2) if isinstance(inside, Tensor) else inside   # (B, N, n) or (rows, cols)
     return (keep if n else None), n
 
-def _one_pass(backend: str, mode: str, k, keep, emb: Tensor) -> bool:
+def _one_pass(backend: str, mode: str, k, keep, emb: Tensor, memory: Tensor) -> bool:
     """Whether `ciae_loss` computes L_CAE and L_IAE in one pass of the CPU kernels (`NumbaCIAEPair`): the 'numba'
-    backend, per-pixel selection with 1 ≤ K ≤ 5, a box filter given as boxes or (rows, cols) ranges, a CPU tensor."""
-    return (backend == 'numba' and mode == 'pixel' and k is not None and 1 <= k <= 5 and not isinstance(keep, Tensor)
-            and not emb.is_cuda)
+    backend, per-pixel selection with 1 ≤ K ≤ MAX_K, a box filter given as boxes or (rows, cols) ranges, CPU tensors,
+    and a memory without gradient (eq. 14 updates it; the one pass gives it none)."""
+    if backend != 'numba' or mode != 'pixel' or isinstance(keep, Tensor) or emb.is_cuda or memory.requires_grad:
+        return False
+    from ciae.loss.cpu_kernels import MAX_K
+    return k is not None and 1 <= k <= MAX_K
 
 def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, num_stuff: int,
               inside: list | Tensor | tuple | None = None, margin: float = 0.15, k: int | None = 5, mode: str = 'pixel',
@@ -262,7 +265,7 @@ def ciae_loss(emb: Tensor, category: Tensor, segment: Tensor, memory: Tensor, nu
         norm = w.sum().clamp(min=1) if normalizer is None else normalizer
         w_cae = w if cae_things else w * (cat_t < num_stuff).to(w.dtype)  # (B, HW) Table II 'None': no thing pixels
         w_iae = w * torch.where(seg_t >= num_stuff, thing_weight, 1.0)      # (B, HW) thing pixels weigh 5×
-        if _one_pass(backend, mode, k, keep, emb):                          # both losses in one CPU kernel (06c)
+        if _one_pass(backend, mode, k, keep, emb, memory):                  # both losses in one CPU kernel (06c)
             from ciae.loss.cpu_kernels import NumbaCIAEPair
             ranges = box_ranges(boxes, H, W) if keep is None and boxes is not None and n else keep
             cae, iae = NumbaCIAEPair.apply(p, mem, means[:, num_stuff:], cat_t, seg_t, w_cae, w_iae, num_stuff,

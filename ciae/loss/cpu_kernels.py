@@ -37,6 +37,21 @@ __all__ = ['MAX_K', 'BLOCK', 'numba_available', 'select_top4', 'scatter_grads', 
            'scatter_pair', 'NumbaCIAEPair']
 
 # %% ../../nbs/06c_cpu_kernels.ipynb #5f1c723e
+def _inline(fn):
+    "Compile a small helper of the kernels for inlining (plain Python without Numba)."
+    return fn if njit is None else njit(inline='always', cache=True)(fn)
+
+@_inline
+def _insert(v, j, v1, v2, v3, v4, i1, i2, i3, i4):
+    "v (query j) into the four best others v1 ≥ v2 ≥ v3 ≥ v4 with their indices, given v > v4."
+    if v > v2:
+        if v > v1:
+            return v, v1, v2, v3, j, i1, i2, i3
+        return v1, v, v2, v3, i1, j, i2, i3
+    if v > v3:
+        return v1, v2, v, v3, i1, i2, j, i3
+    return v1, v2, v3, v, i1, i2, i3, j
+
 @_jit
 def select_top4(y, b, start, target, margin, k, rows, cols, first, fill, present, use_box, use_present, absent,
                 width, chunks, idx, x, eps, loss, slope):
@@ -77,16 +92,7 @@ def select_top4(y, b, start, target, margin, k, rows, cols, first, fill, present
                 elif use_box and j >= first and not (rows[b, j - first, h] and cols[b, j - first, w]):
                     v = fill
                 if v > v4:                 # insert v, keeping the order
-                    if v > v2:
-                        v4, i4, v3, i3 = v3, i3, v2, i2
-                        if v > v1:
-                            v2, i2, v1, i1 = v1, i1, v, j
-                        else:
-                            v2, i2 = v, j
-                    elif v > v3:
-                        v4, i4, v3, i3 = v3, i3, v, j
-                    else:
-                        v4, i4 = v, j
+                    v1, v2, v3, v4, i1, i2, i3, i4 = _insert(v, j, v1, v2, v3, v4, i1, i2, i3, i4)
             total = 0.0
             for kk in range(k):
                 if kk == 0:
@@ -227,26 +233,11 @@ class NumbaSelectedLogHinge(torch.autograd.Function):
                 torch.from_numpy(dq) if ctx.needs_input_grad[1] else None) + (None,) * 9
 
 # %% ../../nbs/06c_cpu_kernels.ipynb #2f3aee6c
-def _inline(fn):
-    "Compile a small helper of the kernels for inlining (plain Python without Numba)."
-    return fn if njit is None else njit(inline='always', cache=True)(fn)
-
-@_inline
-def _insert(v, j, v1, v2, v3, v4, i1, i2, i3, i4):
-    "v (query j) into the four best others v1 ≥ v2 ≥ v3 ≥ v4 with their indices, given v > v4."
-    if v > v2:
-        if v > v1:
-            return v, v1, v2, v3, j, i1, i2, i3
-        return v1, v, v2, v3, i1, j, i2, i3
-    if v > v3:
-        return v1, v2, v, v3, i1, i2, j, i3
-    return v1, v2, v3, v, i1, i2, i3, j
-
 @_inline
 def _pair_terms(b, i, which, s_pos, t, v1, v2, v3, v4, i1, i2, i3, i4, k, margin, eps, idx, slope):
     """One loss's kept terms of pixel i (own query t, then the four best others): writes idx and slope [b, i, which]
     as `select_top4` does; returns the pixel's Σ_k g(x_k) (eqs. 7–8)."""
-    acc = 0.0                                      # Π_k (1 − r_k) − 1: one log1p per pixel, to full precision
+    total = 0.0
     for kk in range(k):
         if kk == 0:
             vk, ik = 1.0, t                        # own query: y = 1 (eq. 6), always kept
@@ -264,10 +255,9 @@ def _pair_terms(b, i, which, s_pos, t, v1, v2, v3, v4, i1, i2, i3, i4, k, margin
             slope[b, i, which, kk] = 0.0
             continue
         r = xk / (2 + margin)                      # eq. 8's argument; its clamps as in `_log_hinge`
-        rc = min(r, 1 - eps)
-        acc = acc - rc - acc * rc                  # (1 + acc)(1 − rc) − 1
+        total -= np.log1p(-min(r, 1 - eps))
         slope[b, i, which, kk] = 1 / ((2 + margin) * (1 - r)) if r <= 1 - eps else 0.0
-    return -np.log1p(acc)
+    return total
 
 @_jit
 def select_pair(y, b, start, cat, seg, ns, C, margin, k, rows, cols, fill, present, use_box, absent, width, chunks,
@@ -377,7 +367,7 @@ class NumbaCIAEPair(torch.autograd.Function):
         Q = qs.shape[1]
         width = 1 if keep is None else keep[1].shape[-1]
         rows, cols = _box_arrays(keep)
-        present = torch.ones(B, Q - C, dtype=torch.bool) if present is None else present
+        present = (torch.ones(B, Q - C, dtype=torch.bool) if present is None else present).contiguous().numpy()
         cat, seg = cat.contiguous(), seg.contiguous()
         idx = torch.empty(B, N, 2, k, dtype=torch.int64)                            # (B, N, 2, K)
         slope = torch.empty(B, N, 2, k, dtype=p.dtype)                              # (B, N, 2, K)
@@ -390,7 +380,7 @@ class NumbaCIAEPair(torch.autograd.Function):
                 e = min(N, s + per)
                 y = torch.mm(p[b, s:e], qt[b], out=buf[:e - s])                     # (e − s, C + n)
                 select_pair(y.numpy(), b, s, cat.numpy(), seg.numpy(), ns, C, margin, k, rows, cols, fill,
-                            present.contiguous().numpy(), keep is not None, ABSENT, width, chunks, eps, idx.numpy(),
+                            present, keep is not None, ABSENT, width, chunks, eps, idx.numpy(),
                             slope.numpy(), loss.numpy())
         ctx.save_for_backward(p, qs, cat, seg, w_cae, w_iae, idx, slope)
         ctx.keep, ctx.ns, ctx.C, ctx.width = keep, ns, C, width
