@@ -181,16 +181,26 @@ def selected_log_hinge(p: Tensor, q: Tensor, target: Tensor, weight: Tensor, mar
         sim = torch.where(present[:, None, :], sim, ABSENT)
     return (log_hinge_topk(sim, target, margin, k, mode, eps) * weight).sum()
 
-def _triton_sums(emb: Tensor, ids: Tensor, num_ids: int, check: bool = True) -> tuple[Tensor, Tensor]:
-    "`segment_sums` in one Triton kernel (checks as `segment_sums` does)."
+def _kernel_sums(kernel, emb: Tensor, ids: Tensor, num_ids: int, check: bool = True) -> tuple[Tensor, Tensor]:
+    "`segment_sums` in one call of a kernel with `FusedSegmentSums`'s interface (shapes checked as there)."
     if check:
         segment_sums(emb[..., :0, :0], ids[..., :0, :0], num_ids)          # shapes only: cheap
-    sums, counts = FusedSegmentSums.apply(flatten_pixels(emb), ids.flatten(1), num_ids)
+    sums, counts = kernel.apply(flatten_pixels(emb), ids.flatten(1), num_ids)
     return sums.to(emb.dtype), counts.long()
 
+def _triton_sums(emb: Tensor, ids: Tensor, num_ids: int, check: bool = True) -> tuple[Tensor, Tensor]:
+    "`segment_sums` in one Triton kernel."
+    return _kernel_sums(FusedSegmentSums, emb, ids, num_ids, check)
+
+def _numba_sums(emb: Tensor, ids: Tensor, num_ids: int, check: bool = True) -> tuple[Tensor, Tensor]:
+    "`segment_sums` in one call of the CPU kernel (`NumbaSegmentSums` of 06c)."
+    from ciae.loss.cpu_kernels import NumbaSegmentSums
+    return _kernel_sums(NumbaSegmentSums, emb, ids, num_ids, check)
+
 def sums_fn(backend: str):
-    "The segment sums (eqs. 3–4) of a resolved backend: the Triton kernel for 'triton', else `segment_sums`."
-    return _triton_sums if backend == 'triton' else segment_sums
+    """The segment sums (eqs. 3–4) of a resolved backend: the Triton kernel for 'triton', the CPU kernel for 'numba',
+    else `segment_sums`."""
+    return {'triton': _triton_sums, 'numba': _numba_sums}.get(backend, segment_sums)
 
 def _box_filter(inside, boxes: Tensor | None, segment: Tensor, num_stuff: int, num_instances: int | None) -> tuple:
     """`ciae_loss`'s box filter and instance count n: `inside` as (B, N, n) masks (per-image masks padded to the

@@ -34,7 +34,7 @@ def _jit(fn):
 
 # %% auto #0
 __all__ = ['MAX_K', 'BLOCK', 'numba_available', 'select_top4', 'scatter_grads', 'NumbaSelectedLogHinge', 'select_pair',
-           'scatter_pair', 'NumbaCIAEPair']
+           'scatter_pair', 'NumbaCIAEPair', 'sum_by_id', 'NumbaSegmentSums']
 
 # %% ../../nbs/06c_cpu_kernels.ipynb #5f1c723e
 def _inline(fn):
@@ -397,3 +397,47 @@ class NumbaCIAEPair(torch.autograd.Function):
                               want_dq)
         return (torch.from_numpy(dp) if ctx.needs_input_grad[0] else None, None,
                 torch.from_numpy(dq) if want_dq else None) + (None,) * 11
+
+# %% ../../nbs/06c_cpu_kernels.ipynb #67dad0ac
+@_jit
+def sum_by_id(pix, ids, K, chunks):
+    """Per image, the sums (B, K, D) and counts (B, K) of the rows of pix (B, N, D) by ids (B, N); ids outside
+    0 … K − 1 are skipped."""
+    B, N, D = pix.shape
+    parts = np.zeros((chunks, B, K, D), pix.dtype)
+    cnt = np.zeros((chunks, B, K), np.int64)
+    step = (B * N + chunks - 1) // chunks
+    for c in prange(chunks):
+        for f in range(c * step, min(B * N, (c + 1) * step)):
+            b = f // N
+            i = f - b * N
+            j = ids[b, i]
+            if j < 0 or j >= K:
+                continue
+            cnt[c, b, j] += 1
+            for d in range(D):
+                parts[c, b, j, d] += pix[b, i, d]
+    return parts.sum(0), cnt.sum(0)
+
+class NumbaSegmentSums(torch.autograd.Function):
+    """Eq. 3/4's per-image sums of raw embeddings by id on the CPU (`FusedSegmentSums`'s interface): emb (B, N, D),
+    ids (B, N) (ids outside 0 … K − 1 ignored) → sums (B, K, D) in emb's dtype and counts (B, K) int64."""
+    @staticmethod
+    def forward(ctx, emb, ids, num_ids):
+        ids = ids.contiguous()
+        sums, counts = sum_by_id(emb.detach().contiguous().numpy(), ids.numpy(), num_ids, _threads())
+        counts = torch.from_numpy(counts)
+        ctx.save_for_backward(ids)
+        ctx.num_ids = num_ids
+        ctx.mark_non_differentiable(counts)
+        return torch.from_numpy(sums), counts
+
+    @staticmethod
+    def backward(ctx, grad_sums, grad_counts):
+        ids, = ctx.saved_tensors
+        B, K, D = grad_sums.shape
+        ok = (ids >= 0) & (ids < K)                                         # (B, N)
+        rows = (ids.clamp(0, max(K - 1, 0)) + K * torch.arange(B)[:, None]).flatten()   # (B·N,) rows of (B·K, D)
+        # (B, N, D): each pixel gets its segment's gradient (index_select: a gather of whole rows)
+        g = grad_sums.reshape(B * K, D).index_select(0, rows).view(B, -1, D)
+        return g * ok[..., None], None, None
