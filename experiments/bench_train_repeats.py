@@ -3,7 +3,7 @@ to show how far one measurement of ciae/FCOS and of the COCO-like loss share mov
 --output JSON (train[0] and its coco_like) go into experiments/bench_train.json under `KEY`, which
 nbs/40b_bench_train.ipynb reads.
 
-    python experiments/bench_train_repeats.py KEY [--repeats 5] [--note TEXT]     # about 30 s per repeat
+    python experiments/bench_train_repeats.py KEY [--repeats 5] [--note TEXT]    # about 40 s per repeat
 """
 import argparse, json, subprocess, sys, tempfile, time
 from pathlib import Path
