@@ -2,33 +2,13 @@
 `select_top4` does and, in the same pass over a pixel, adds its gradient into dL/dp and dL/dq, so the backward only
 scales them by the incoming gradient. Timed against the package's kernels by experiments/loss_fusion.py (see there)."""
 from __future__ import annotations
-import os
-from contextlib import contextmanager
 import numpy as np
 import torch
 from torch import Tensor
+from numba import prange
 from ciae.loss.ciae_loss import ABSENT
-try:
-    from numba import njit, prange, get_num_threads, set_num_threads, config as numba_config
-except ImportError:                          # no Numba wheel for this platform: `numba_available()` is False
-    njit = numba_config = None
-    prange = range
-
-MAX_K = 5          # the own query and the K − 1 = 4 hardest others, kept in registers
-BLOCK = 1 << 20    # similarities per block: pixels × queries ≤ 1 M values, one reused buffer
-
-_LAUNCHED_IN = None   # the process whose kernels started Numba's threads
-
-def numba_available() -> bool:
-    """Whether the CPU kernels can run here: Numba is installed, and this process is not a fork of one whose kernels
-    already ran (Numba's threads on Linux are GNU OpenMP's unless TBB is installed, and GNU OpenMP kills such a child
-    when it uses them)."""
-    return njit is not None and _LAUNCHED_IN in (None, os.getpid())
-
-def _jit(fn):
-    "Compile `fn` with Numba (parallel, cached on disk) when Numba is there; otherwise leave it as Python."
-    return fn if njit is None else njit(parallel=True, cache=True)(fn)
-
+# the package's own block size, Numba wrapper, thread setting and box arrays: only the kernel and its autograd differ
+from ciae.loss.cpu_kernels import MAX_K, BLOCK, _jit, _threads, _box_arrays, _NO_PRESENT
 
 @_jit
 def select_grad(y, b, start, target, weight, q, p, margin, k, rows, cols, first, fill, present, use_box,
@@ -113,36 +93,6 @@ def select_grad(y, b, start, target, weight, q, p, margin, k, rows, cols, first,
                     dp[b, i, d] -= total * q[b, t, d]
                 for d in range(D):
                     dq_parts[c, b, t, d] -= total * p[b, i, d]
-
-_NO_BOX = np.zeros((1, 1, 1), np.bool_)      # stand-ins for the kernels' unused arguments
-_NO_PRESENT = np.zeros((1, 1), np.bool_)
-
-@contextmanager
-def _torch_threads_kept():
-    """Put PyTorch's thread count back around `_threads`: when Numba's OpenMP layer starts its threads (its first
-    `set_num_threads` in a process, which `_threads` makes before every kernel call) it sets the OpenMP thread count,
-    which PyTorch shares, to Numba's (all cores). Left alone, a process run with OMP_NUM_THREADS=1 or
-    `torch.set_num_threads(1)` would run its convolutions on every core from then on, and their float sums would
-    round differently before and after (a resumed run would not match)."""
-    n = torch.get_num_threads()
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() != n:
-            torch.set_num_threads(n)
-
-def _threads() -> int:
-    "Numba's threads set to PyTorch's (capped at what Numba started with); the chunks of pixels: 4 per thread."
-    global _LAUNCHED_IN
-    _LAUNCHED_IN = _LAUNCHED_IN or os.getpid()
-    with _torch_threads_kept():                   # the first call starts Numba's threads
-        set_num_threads(max(1, min(torch.get_num_threads(), numba_config.NUMBA_NUM_THREADS)))
-    return 4 * get_num_threads()
-
-def _box_arrays(keep) -> tuple:
-    "The (rows, cols) box filter as NumPy arrays, or stand-ins for none."
-    return (_NO_BOX, _NO_BOX) if keep is None else tuple(a.contiguous().numpy() for a in keep)
-
 
 class NumbaSelectedLogHinge(torch.autograd.Function):
     @staticmethod
